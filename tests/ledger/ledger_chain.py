@@ -1,0 +1,129 @@
+"""Builds a chain of blocks whose writes look like the provenance chaincode's.
+
+Values are canonical JSON in the chaincode's key layout (composite keys `shipment` and
+`checkpoint`), so the follower's projection is exercised on realistic writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger_pki import LedgerPki
+from ledger_wire import Endorser, Outcome, endorsed_envelope, make_block
+
+from tracker.ledger.blocks import block_header_hash
+from tracker.ledger.identity import Identity
+
+CHANNEL, CHAINCODE = "supplychain", "provenance"
+VALID, MVCC = 0, 11  # TxValidationCode values
+
+
+def composite_key(kind: str, *attrs: str) -> str:
+    """Fabric's composite key encoding."""
+    return "\x00" + kind + "\x00" + "".join(a + "\x00" for a in attrs)
+
+
+def canonical(value: Any) -> bytes:
+    """The chaincode's one serialisation."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+def shipment_doc(sscc: str, status: str, count: int, verdict: str = "ok") -> dict[str, Any]:
+    """A shipment value with the fields the read model indexes."""
+    return {
+        "sscc": sscc,
+        "product": {"gtin": "09506000134352", "lot": "LOT-7", "description": "Vaccine"},
+        "parties": {"producer": "ProducerMSP", "carrier": "CarrierMSP", "retailer": "RetailerMSP"},
+        "status": status,
+        "custodian": "CarrierMSP" if status != "created" else "ProducerMSP",
+        "cold_chain_state": {"verdict": verdict},
+        "checkpoint_count": count,
+    }
+
+
+def checkpoint_doc(sscc: str, seq: int, status: str) -> dict[str, Any]:
+    """A checkpoint value with the fields the read model indexes."""
+    return {
+        "sscc": sscc,
+        "seq": seq,
+        "kind": "custody",
+        "biz_step": "departing",
+        "status": status,
+        "event_time": f"2026-11-24T10:{seq:02d}:00Z",
+        "reporter": {"msp_id": "CarrierMSP", "enrollment_id": "scanner1", "role": "scanner"},
+    }
+
+
+@dataclass
+class ChainBuilder:
+    """Appends blocks of endorsed transactions, keeping the hash chain right."""
+
+    pki: LedgerPki
+    identity: Identity
+    endorser: Endorser
+    blocks: list[Any] = field(default_factory=list)
+    _nonce: int = 0
+
+    def tx(self, writes: list[tuple[str, bytes]]) -> bytes:
+        """One endorsed transaction writing the given keys."""
+        self._nonce += 1
+        return endorsed_envelope(
+            client_key=self.pki.client.key,
+            creator=self.identity.creator,
+            channel=CHANNEL,
+            chaincode=CHAINCODE,
+            nonce=self._nonce.to_bytes(24, "big"),
+            outcome=Outcome(writes=[(k, v, False) for k, v in writes], event=("Evt", b"{}")),
+            endorser=self.endorser,
+            seconds=1_800_000_000 + self._nonce,
+        )
+
+    def block(self, envelopes: list[bytes], flags: list[int] | None = None) -> Any:
+        """Appends a block holding the envelopes; all VALID unless flags say otherwise."""
+        previous = block_header_hash(self.blocks[-1].header) if self.blocks else b""
+        codes = bytes(flags if flags is not None else [VALID] * len(envelopes))
+        block = make_block(len(self.blocks), previous, envelopes, codes)
+        self.blocks.append(block)
+        return block
+
+    def create(self, sscc: str) -> bytes:
+        """A CreateShipment-like transaction."""
+        return self.tx(
+            [(composite_key("shipment", sscc), canonical(shipment_doc(sscc, "created", 0)))]
+        )
+
+    def checkpoint(self, sscc: str, seq: int, status: str, verdict: str = "ok") -> bytes:
+        """A RecordCheckpoint-like transaction: the checkpoint key and the updated shipment."""
+        return self.tx(
+            [
+                (
+                    composite_key("checkpoint", sscc, f"{seq:06d}"),
+                    canonical(checkpoint_doc(sscc, seq, status)),
+                ),
+                (
+                    composite_key("shipment", sscc),
+                    canonical(shipment_doc(sscc, status, seq, verdict)),
+                ),
+                (composite_key("status~sscc", status, sscc), sscc.encode()),
+            ]
+        )
+
+
+def sha(data: bytes) -> str:
+    """Hex SHA-256, for comparing documents."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def config_envelope() -> bytes:
+    """A CONFIG envelope, as block 0 of a channel holds (its content does not matter here)."""
+    from fabric_protos.common import common_pb2, configtx_pb2
+
+    header = common_pb2.ChannelHeader(type=common_pb2.CONFIG, channel_id=CHANNEL, tx_id="")
+    payload = common_pb2.Payload(
+        header=common_pb2.Header(channel_header=header.SerializeToString()),
+        data=configtx_pb2.ConfigEnvelope().SerializeToString(),
+    )
+    return bytes(common_pb2.Envelope(payload=payload.SerializeToString()).SerializeToString())

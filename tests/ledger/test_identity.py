@@ -1,0 +1,78 @@
+"""Identity loading and low-S ECDSA signing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+from fabric_protos.msp import identities_pb2
+from ledger_pki import MSP_ID, LedgerPki
+from ledger_wire import P256_N, Rejected, verify_like_peer
+
+from tracker.ledger.identity import Identity, IdentityError, Signer, load_enrolment, normalize_low_s
+
+
+def test_enrolment_loads_cert_and_matching_key(pki: LedgerPki) -> None:
+    identity, signer = load_enrolment(MSP_ID, pki.msp_dir)
+    assert identity.msp_id == MSP_ID
+    assert identity.cert_pem == pki.client.cert_pem
+    assert signer.matches(identity)
+    assert "PRIVATE" not in repr(signer)
+
+
+def test_creator_is_serialized_identity(identity: Identity, pki: LedgerPki) -> None:
+    decoded = identities_pb2.SerializedIdentity.FromString(identity.creator)
+    assert decoded.mspid == MSP_ID
+    assert decoded.id_bytes == pki.client.cert_pem
+
+
+def test_key_not_matching_cert_is_refused(pki: LedgerPki, tmp_path: Path) -> None:
+    msp = tmp_path / "msp"
+    shutil.copytree(pki.msp_dir, msp)
+    (msp / "keystore" / "0a1b2c_sk").write_bytes(pki.peer.key_pem)
+    with pytest.raises(IdentityError, match="does not match"):
+        load_enrolment(MSP_ID, msp)
+
+
+def test_ambiguous_keystore_is_refused(pki: LedgerPki, tmp_path: Path) -> None:
+    msp = tmp_path / "msp"
+    shutil.copytree(pki.msp_dir, msp)
+    (msp / "keystore" / "ffff_sk").write_bytes(pki.client.key_pem)
+    with pytest.raises(IdentityError, match="exactly one"):
+        load_enrolment(MSP_ID, msp)
+
+
+def test_non_p256_key_is_refused() -> None:
+    with pytest.raises(IdentityError, match="P-256"):
+        Signer(ec.generate_private_key(ec.SECP384R1()))
+
+
+def test_signatures_are_always_low_s_and_verify(identity: Identity, signer: Signer) -> None:
+    public_key = identity.public_key()
+    for i in range(300):
+        message = f"message {i}".encode()
+        signature = signer.sign(message)
+        _, s = decode_dss_signature(signature)
+        assert s <= P256_N // 2
+        public_key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        verify_like_peer(identity.creator, message, signature)
+
+
+def test_high_s_twin_verifies_mathematically_but_peer_rejects(
+    identity: Identity, signer: Signer
+) -> None:
+    message = b"payload"
+    r, s = decode_dss_signature(signer.sign(message))
+    high = encode_dss_signature(r, P256_N - s)
+    # Both (r, s) and (r, n - s) are valid ECDSA; only the low one is canonical for Fabric.
+    identity.public_key().verify(high, message, ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(Rejected, match="high-S"):
+        verify_like_peer(identity.creator, message, high)
+    assert normalize_low_s(high) == encode_dss_signature(r, s)

@@ -1,0 +1,180 @@
+"""Applies a decoded block to the read model and says what changed.
+
+Pure with respect to the outside world: it only reads and writes the session it is given,
+so the follower can commit the rows, the notifications and its checkpoint together.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tracker.ledger.blocks import DecodedBlock, DecodedTransaction, Write
+from tracker.store.readmodel import BlockRow, CheckpointRow, ShipmentRow, TransactionRow
+
+# Object types of the chaincode's composite keys (see chaincode/state.py's key layout).
+SHIPMENT_KEY = "shipment"
+CHECKPOINT_KEY = "checkpoint"
+
+
+class ProjectionError(ValueError):
+    """A committed value does not have the shape the read model expects."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One fact a block changed that subscribers may be told about."""
+
+    kind: str  # "created" | "status" | "verdict" | "checkpoint"
+    sscc: str
+    old: str | None
+    new: str
+    tx_id: str
+    block_number: int
+    seq: int | None = None
+
+
+def split_composite_key(key: str) -> tuple[str, list[str]] | None:
+    """(object type, attributes) of a Fabric composite key, or None for a simple key."""
+    if not key.startswith("\x00"):
+        return None
+    parts = key[1:].split("\x00")
+    if len(parts) < 2 or parts[-1] != "":
+        raise ProjectionError(f"malformed composite key {key!r}")
+    return parts[0], parts[1:-1]
+
+
+def apply_block(session: Session, block: DecodedBlock, *, chaincode: str) -> list[Change]:
+    """Writes the block's header, transactions and the chaincode's values; returns changes."""
+    session.add(
+        BlockRow(
+            number=block.number,
+            header_hash=block.header_hash,
+            previous_hash=block.previous_hash,
+            data_hash=block.data_hash,
+            tx_count=len(block.transactions),
+        )
+    )
+    session.flush()  # the block row must exist before transactions refer to it
+    changes: list[Change] = []
+    for tx in block.transactions:
+        _record_transaction(session, block.number, tx)
+        if tx.is_valid and tx.chaincode_name == chaincode:
+            for write in tx.writes:
+                if write.namespace == chaincode and not write.is_delete:
+                    changes.extend(_apply_write(session, block.number, tx, write))
+    return changes
+
+
+def _record_transaction(session: Session, block_number: int, tx: DecodedTransaction) -> None:
+    session.add(
+        TransactionRow(
+            tx_id=tx.tx_id,
+            block_number=block_number,
+            tx_index=tx.index,
+            creator_msp_id=tx.creator_msp_id,
+            validation_code=tx.validation_code,
+            timestamp=tx.timestamp,
+            chaincode=tx.chaincode_name,
+            event_name=tx.event.event_name if tx.event else None,
+        )
+    )
+
+
+def _apply_write(
+    session: Session, block_number: int, tx: DecodedTransaction, write: Write
+) -> list[Change]:
+    parsed = split_composite_key(write.key)
+    if parsed is None:
+        return []
+    kind, _attrs = parsed
+    if kind == SHIPMENT_KEY:
+        return _put_shipment(session, block_number, tx, write.value)
+    if kind == CHECKPOINT_KEY:
+        return _put_checkpoint(session, block_number, tx, write.value)
+    return []  # indexes and scan-id records are the chaincode's own bookkeeping
+
+
+def _load(value: bytes, what: str) -> dict[str, Any]:
+    try:
+        data = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProjectionError(f"{what} value is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProjectionError(f"{what} value is not a JSON object")
+    return data
+
+
+def _put_shipment(
+    session: Session, block_number: int, tx: DecodedTransaction, value: bytes
+) -> list[Change]:
+    doc = _load(value, "shipment")
+    try:
+        sscc, status = str(doc["sscc"]), str(doc["status"])
+        verdict = str(doc["cold_chain_state"]["verdict"])
+        fields = {
+            "gtin": str(doc["product"]["gtin"]),
+            "lot": str(doc["product"]["lot"]),
+            "custodian": str(doc["custodian"]),
+            "producer": str(doc["parties"]["producer"]),
+            "carrier": str(doc["parties"]["carrier"]),
+            "retailer": str(doc["parties"]["retailer"]),
+            "checkpoint_count": int(doc["checkpoint_count"]),
+        }
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProjectionError(f"shipment value lacks {exc}") from None
+    row = session.get(ShipmentRow, sscc)
+    changes = _shipment_changes(row, sscc, status, verdict, tx, block_number)
+    if row is None:
+        row = ShipmentRow(sscc=sscc)
+        session.add(row)
+    for name, field_value in fields.items():
+        setattr(row, name, field_value)
+    row.status, row.verdict, row.document = status, verdict, value.decode()
+    row.last_tx_id, row.last_block, row.committed_at = tx.tx_id, block_number, tx.timestamp
+    return changes
+
+
+def _shipment_changes(
+    row: ShipmentRow | None,
+    sscc: str,
+    status: str,
+    verdict: str,
+    tx: DecodedTransaction,
+    block_number: int,
+) -> list[Change]:
+    if row is None:
+        return [Change("created", sscc, None, status, tx.tx_id, block_number)]
+    changes = []
+    if row.status != status:
+        changes.append(Change("status", sscc, row.status, status, tx.tx_id, block_number))
+    if row.verdict != verdict:
+        changes.append(Change("verdict", sscc, row.verdict, verdict, tx.tx_id, block_number))
+    return changes
+
+
+def _put_checkpoint(
+    session: Session, block_number: int, tx: DecodedTransaction, value: bytes
+) -> list[Change]:
+    doc = _load(value, "checkpoint")
+    try:
+        row = CheckpointRow(
+            sscc=str(doc["sscc"]),
+            seq=int(doc["seq"]),
+            kind=str(doc["kind"]),
+            biz_step=str(doc["biz_step"]),
+            status=str(doc["status"]),
+            event_time=str(doc["event_time"]),
+            reporter_msp_id=str(doc["reporter"]["msp_id"]),
+            reporter_role=str(doc["reporter"]["role"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProjectionError(f"checkpoint value lacks {exc}") from None
+    row.document, row.tx_id, row.block_number = value.decode(), tx.tx_id, block_number
+    row.committed_at = tx.timestamp
+    # merge: a rebuild from block 0 into a non-empty table must not fail on the same row
+    session.merge(row)
+    return [Change("checkpoint", row.sscc, None, row.kind, tx.tx_id, block_number, row.seq)]

@@ -1,0 +1,157 @@
+"""Turn what a contact typed or tapped into a command (pure, no I/O).
+
+Texts: HELP / AIDE, SUBSCRIBE / ABONNER <code>, STOP / ARRET / ARRÊT [<code>], or any text
+holding an SSCC (18 digits, optionally prefixed by the `(00)` application identifier,
+spaces allowed) which becomes a tracking query. 18 digits with a wrong GS1 check digit
+give `MistypedCode` so the reply can suggest the right last digit.
+Button payloads: `SUBSCRIBE:<sscc>`, `STOP:<sscc>`, `REPORT:<sscc>`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+SSCC_LENGTH = 18
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """Show the list of commands."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    """Follow a shipment's status changes."""
+
+    sscc: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """Stop following one shipment, or all of them when `sscc` is None."""
+
+    sscc: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingQuery:
+    """Ask for a shipment's provenance."""
+
+    sscc: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    """Ask for the shipment's full provenance report (document)."""
+
+    sscc: str
+
+
+@dataclass(frozen=True, slots=True)
+class MistypedCode:
+    """18 digits whose last digit is not the GS1 check digit of the first 17."""
+
+    digits: str
+    expected_check_digit: int
+
+    @property
+    def corrected(self) -> str:
+        """The code with the right check digit (a guess: the typo may be elsewhere)."""
+        return self.digits[:-1] + str(self.expected_check_digit)
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """Nothing recognisable."""
+
+    text: str
+
+
+Command = Help | Subscribe | Stop | TrackingQuery | ReportRequest | MistypedCode | Unknown
+
+_HELP = {"HELP", "AIDE", "?", "MENU", "INFO"}
+_SUBSCRIBE = {"SUBSCRIBE", "ABONNER", "S'ABONNER", "SABONNER", "FOLLOW", "SUIVRE"}
+_STOP = {"STOP", "ARRET", "ARRETER", "UNSUBSCRIBE", "DESABONNER"}
+_ALL = {"ALL", "TOUT", "TOUS"}
+
+# An optional "(00)" AI, then digits separated by at most single spaces (incl. no-break).
+_CODE_RUN = re.compile(r"(\(\s*00\s*\)\s*)?\d(?:[ \u00a0]?\d)*")
+_PAYLOAD = re.compile(r"^(SUBSCRIBE|STOP|REPORT):(\d{18})$")
+
+
+def parse_text(text: str) -> Command:
+    """Parse an inbound text message into a command."""
+    normalized = _normalize(text)
+    if not normalized:
+        return Unknown(text)
+    keyword, _, rest = normalized.partition(" ")
+    if keyword in _HELP and not rest:
+        return Help()
+    if keyword in _SUBSCRIBE or keyword in _STOP:
+        return _with_code(keyword, rest, text)
+    found = find_code(normalized)
+    if isinstance(found, MistypedCode):
+        return found
+    return TrackingQuery(found) if found else Unknown(text)
+
+
+def _with_code(keyword: str, rest: str, text: str) -> Command:
+    code = find_code(rest)
+    if isinstance(code, MistypedCode):
+        return code
+    if keyword in _SUBSCRIBE:
+        # Subscribing needs a code: without one, the help text explains the syntax.
+        return Subscribe(code) if code else Help()
+    if code:
+        return Stop(code)
+    return Stop(None) if not rest or rest in _ALL else Unknown(text)
+
+
+def parse_button_payload(payload: str) -> Command:
+    """Map a button payload (`SUBSCRIBE:<sscc>`, `STOP:<sscc>`, `REPORT:<sscc>`) to a command."""
+    match = _PAYLOAD.match(payload.strip().upper())
+    if not match:
+        return Unknown(payload)
+    action, sscc = match.groups()
+    if _check_digit(sscc[:-1]) != int(sscc[-1]):
+        return MistypedCode(sscc, _check_digit(sscc[:-1]))
+    if action == "SUBSCRIBE":
+        return Subscribe(sscc)
+    if action == "STOP":
+        return Stop(sscc)
+    return ReportRequest(sscc)
+
+
+def find_code(text: str) -> str | MistypedCode | None:
+    """Return the first SSCC in a text, a `MistypedCode`, or None when no 18-digit code."""
+    mistyped: MistypedCode | None = None
+    for match in _CODE_RUN.finditer(text):
+        digits = re.sub(r"\D", "", match.group(0))
+        if match.group(1):
+            digits = digits[2:]  # the "00" of the "(00)" application identifier
+        elif len(digits) == SSCC_LENGTH + 2 and digits.startswith("00"):
+            digits = digits[2:]  # "00" AI typed without brackets
+        if len(digits) != SSCC_LENGTH:
+            continue
+        expected = _check_digit(digits[:-1])
+        if expected == int(digits[-1]):
+            return digits
+        mistyped = mistyped or MistypedCode(digits, expected)
+    return mistyped
+
+
+def _check_digit(data: str) -> int:
+    # GS1 mod-10: weights 3,1,3,... from the rightmost data digit.
+    # TODO: use gs1.check_digit
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(data)))
+    return (10 - total % 10) % 10
+
+
+def _normalize(text: str) -> str:
+    # Uppercase, strip accents (ARRÊT -> ARRET) and squeeze whitespace, keep digits intact.
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.replace("\u2019", "'").upper()
+    return re.sub(r"[ \t\r\n]+", " ", plain).strip(" .!")

@@ -22,15 +22,13 @@ pull the MKT back down, because the goods were exposed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import kinetics
 from chaincode.fields import format_instant
 from chaincode.model import ColdChainProfile, ColdChainTotals, TemperatureSummary
 
-DELTA_H_OVER_R = 10_000.0
-KELVIN_OFFSET = 273.15
 # Minutes are seconds / 60 summed as floats; this keeps an exact boundary
 # (e.g. 30 min outside with a 30 min allowance) from tipping over by 1e-15.
 _MINUTES_EPSILON = 1e-9
@@ -55,29 +53,12 @@ class Reading:
 
 def durations_minutes(readings: tuple[Reading, ...]) -> list[float]:
     """Minutes each reading holds: until the next one; zero for the last one."""
-    spans = [
-        (later.at - earlier.at).total_seconds() / 60.0
-        for earlier, later in zip(readings, readings[1:], strict=False)
-    ]
-    return [*spans, 0.0]
+    return kinetics.durations_minutes([reading.at for reading in readings])
 
 
 def is_outside(celsius: float, profile: ColdChainProfile) -> bool:
     """True when a temperature is strictly outside the allowed range."""
-    return celsius < profile.min_c or celsius > profile.max_c
-
-
-def kinetic_weight(celsius: float, minutes: float) -> float:
-    """Arrhenius-weighted duration t * exp(-(dH/R) / T) used by MKT."""
-    return minutes * math.exp(-DELTA_H_OVER_R / (celsius + KELVIN_OFFSET))
-
-
-def mkt_celsius(kinetic_weight_sum: float, duration_minutes: float) -> float | None:
-    """Mean kinetic temperature in degC from the two sums; None without duration."""
-    if duration_minutes <= 0 or kinetic_weight_sum <= 0:
-        return None
-    kelvin = DELTA_H_OVER_R / -math.log(kinetic_weight_sum / duration_minutes)
-    return round(kelvin - KELVIN_OFFSET, 2)
+    return kinetics.is_outside(celsius, profile.min_c, profile.max_c)
 
 
 def summarize_batch(
@@ -89,7 +70,7 @@ def summarize_batch(
     spans = durations_minutes(readings)
     temps = [reading.celsius for reading in readings]
     outside = [is_outside(celsius, profile) for celsius in temps]
-    weight_sum = sum(kinetic_weight(c, m) for c, m in zip(temps, spans, strict=True))
+    weight_sum = sum(kinetics.kinetic_weight(c, m) for c, m in zip(temps, spans, strict=True))
     duration = sum(spans)
     summary = TemperatureSummary(
         min_c=min(temps),
@@ -99,7 +80,7 @@ def summarize_batch(
         readings_outside=sum(outside),
         minutes_outside=sum(m for m, out in zip(spans, outside, strict=True) if out),
         duration_minutes=duration,
-        mkt_c=mkt_celsius(weight_sum, duration),
+        mkt_c=kinetics.mkt_celsius(weight_sum, duration),
         first_reading=format_instant(readings[0].at),
         last_reading=format_instant(readings[-1].at),
         raw_sha256=raw_sha256,
@@ -146,6 +127,6 @@ def accumulate(
         sum_c=totals.sum_c + sums.sum_c,
         min_c=summary.min_c if totals.min_c is None else min(totals.min_c, summary.min_c),
         max_c=summary.max_c if totals.max_c is None else max(totals.max_c, summary.max_c),
-        mkt_c=mkt_celsius(kinetic, duration),
+        mkt_c=kinetics.mkt_celsius(kinetic, duration),
     )
     return replace(merged, verdict=worse(totals.verdict, verdict_for(merged, profile)))

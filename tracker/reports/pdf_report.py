@@ -1,0 +1,233 @@
+"""The shipment provenance PDF: facts, custody timeline, chart, verdict, hashes, ledger refs."""
+
+from __future__ import annotations
+
+import io
+
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.platypus import (  # type: ignore[import-untyped]
+    Flowable,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    Spacer,
+)
+
+from tracker.reports import pdf_common as pc
+from tracker.reports.chart import MAX_DRAWN_POINTS, temperature_chart_png
+from tracker.reports.facts import Scalar, ShipmentReport
+from tracker.reports.model import ColdChainVerdict, ShipmentRecord
+
+CHART_HEADING = "Temperature chart"
+MAX_LISTED_EXCURSIONS = 20
+
+
+def title_pairs(report: ShipmentReport) -> list[tuple[str, Scalar]]:
+    """The title page's facts: what was shipped, between whom, and which ledger range backs it."""
+    s = report.shipment
+    src = report.source
+    return [
+        ("SSCC", s.sscc),
+        ("Product", f"{s.product.description} (GTIN {s.product.gtin}, lot {s.product.lot})"),
+        ("Quantity", f"{s.quantity:g} {s.unit}"),
+        ("Origin", f"{s.origin.name} (GLN {s.origin.gln})"),
+        ("Destination", f"{s.destination.name} (GLN {s.destination.gln})"),
+        (
+            "Producer / carrier / retailer",
+            f"{s.parties.producer} / {s.parties.carrier} / {s.parties.retailer}",
+        ),
+        ("Status", s.status),
+        ("Current custodian", s.custodian),
+        ("Promised delivery", s.promised_delivery.isoformat()),
+        ("Ledger channel", src.channel),
+        ("Block range", f"{src.first_block} to {src.last_block}"),
+        ("Report inputs SHA-256", report.inputs_sha256),
+    ]
+
+
+def custody_table(report: ShipmentReport, width: float) -> Flowable:
+    """The chain of custody as a timeline table, one row per event in ledger order."""
+    rows = []
+    for f in report.facts:
+        step = f["biz_step"] or f["event"]
+        if f["validation_code"] != "VALID":
+            # Shown, since it was submitted, but it changed nothing on the ledger.
+            step = f"{step} (REJECTED: {f['validation_code']})"
+        temp = (
+            ""
+            if f["temp_count"] is None
+            else (
+                f"{f['temp_min_c']}..{f['temp_max_c']} °C, "
+                f"mean {f['temp_mean_c']} (n={f['temp_count']})"
+            )
+        )
+        rows.append(
+            [
+                f["row"],
+                f["event_time"],
+                f"{step} / {f['disposition'] or '-'}",
+                f"{f['location_name']} ({f['location_gln']})",
+                f"{f['reporter_msp']} {f['reporter_role']}",
+                temp,
+                f["notes"],
+            ]
+        )
+    widths = [w * width for w in (0.04, 0.17, 0.15, 0.2, 0.14, 0.16, 0.14)]
+    header = ["#", "event time", "step / disposition", "place", "reporter", "temperature", "notes"]
+    return pc.data_table(header, rows, widths)
+
+
+def chart_block(report: ShipmentReport, width: float) -> list[Flowable]:
+    """The chart heading, the PNG image and a caption saying how it was drawn."""
+    readings = report.readings
+    if not readings:
+        return [pc.heading(CHART_HEADING), pc.body("No temperature readings were recorded.")]
+    png = temperature_chart_png(readings, report.shipment.cold_chain, report.analysis.excursions)
+    image = Image(io.BytesIO(png), width=width, height=width * 3.2 / 7.0)
+    drawn = (
+        "all readings drawn"
+        if len(readings) <= MAX_DRAWN_POINTS
+        else (
+            f"line drawn from a min/max decimation to about {MAX_DRAWN_POINTS} points; "
+            "the verdict below uses every reading"
+        )
+    )
+    band = report.shipment.cold_chain
+    caption = (
+        f"{len(readings)} readings, {drawn}. Green: allowed band "
+        f"{band.min_celsius:g}..{band.max_celsius:g} °C; "
+        "red: readings outside it and excursion intervals."
+    )
+    return [KeepTogether([pc.heading(CHART_HEADING), image, Paragraph(caption, pc.SMALL)])]
+
+
+def _or_none(value: float | None) -> str:
+    """A limit for display, 'none' when not set."""
+    return "none" if value is None else f"{value:g} °C"
+
+
+def _verdict_text(verdict: ColdChainVerdict | None) -> str:
+    """One line for the ledger's verdict."""
+    if verdict is None:
+        return "none recorded"
+    return (
+        f"{verdict.status}: {verdict.minutes_outside:g} min outside, "
+        f"min {verdict.min_celsius} °C, max {verdict.max_celsius} °C, MKT {verdict.mkt_celsius} °C"
+    )
+
+
+def verdict_block(report: ShipmentReport, width: float) -> list[Flowable]:
+    """Ledger verdict next to the one recomputed from every reading, and the excursions."""
+    s: ShipmentRecord = report.shipment
+    a = report.analysis
+    p = s.cold_chain
+    agrees = s.verdict is not None and s.verdict.status == a.status
+    pairs: list[tuple[str, Scalar]] = [
+        (
+            "Profile",
+            f"{p.min_celsius:g}..{p.max_celsius:g} °C, {p.allowed_minutes_outside:g} min "
+            f"allowed outside, MKT limit {_or_none(p.mkt_limit_celsius)}",
+        ),
+        ("Ledger verdict", _verdict_text(s.verdict)),
+        (
+            "Recomputed verdict",
+            f"{a.status}: {a.minutes_outside:g} min outside, min {a.min_celsius} °C, "
+            f"max {a.max_celsius} °C, MKT {a.mkt_celsius} °C over {a.reading_count} readings",
+        ),
+        ("Ledger and recomputation agree", "yes" if agrees else "NO - investigate"),
+    ]
+    out: list[Flowable] = [pc.heading("Cold-chain verdict"), pc.kv_table(pairs, width)]
+    if a.excursions:
+        rows: list[list[Scalar]] = [
+            [
+                e.start.isoformat(),
+                e.end.isoformat(),
+                f"{(e.end - e.start).total_seconds() / 60:g}",
+                e.extreme_celsius,
+            ]
+            for e in a.excursions[:MAX_LISTED_EXCURSIONS]
+        ]
+        out += [
+            Spacer(1, 3 * mm),
+            pc.data_table(
+                ["excursion start", "end", "minutes", "extreme °C"],
+                rows,
+                [w * width for w in (0.35, 0.35, 0.15, 0.15)],
+            ),
+        ]
+        if len(a.excursions) > MAX_LISTED_EXCURSIONS:
+            out.append(
+                pc.body(
+                    f"... and {len(a.excursions) - MAX_LISTED_EXCURSIONS} more excursions "
+                    "(all are in the JSON report)."
+                )
+            )
+    return out
+
+
+def hashes_table(report: ShipmentReport, width: float) -> Flowable:
+    """Certificates of the shipment and evidence hashes of each checkpoint."""
+    rows: list[list[Scalar]] = [
+        ["certificate", c.document_type, c.sha256] for c in report.shipment.certificates
+    ]
+    for f in report.facts:
+        if f["event"] != "shipment_created" and f["evidence_sha256"]:
+            for digest in str(f["evidence_sha256"]).split(";"):
+                rows.append([f"event {f['row']}", f["biz_step"], digest])
+    if not rows:
+        rows = [["-", "none recorded", ""]]
+    return pc.data_table(
+        ["source", "document / step", "SHA-256"],
+        rows,
+        [w * width for w in (0.15, 0.3, 0.55)],
+        mono=frozenset({2}),
+    )
+
+
+def ledger_table(report: ShipmentReport, width: float) -> Flowable:
+    """Every event's tx id, block, signing org and role, and validation code."""
+    rows = [
+        [
+            f["row"],
+            f["tx_id"],
+            f["block_number"],
+            f["signer_msp"],
+            f["signer_role"],
+            f["validation_code"],
+        ]
+        for f in report.facts
+    ]
+    # Ids and codes are unwrapped Courier, so a 64-character tx id needs half the page width.
+    widths = [w * width for w in (0.04, 0.5, 0.07, 0.14, 0.1, 0.15)]
+    return pc.data_table(
+        ["#", "tx id", "block", "signer org", "role", "validation"],
+        rows,
+        widths,
+        mono=frozenset({1, 5}),
+    )
+
+
+def render_pdf(report: ShipmentReport) -> bytes:
+    """Builds the whole shipment provenance report as PDF bytes."""
+    width = pc.content_width()
+    story: list[Flowable] = [
+        Paragraph("Shipment provenance report", pc.TITLE),
+        pc.kv_table(title_pairs(report), width),
+        Spacer(1, 4 * mm),
+        pc.body(
+            "Every fact below is read from the ledger range above. Re-run the report on the "
+            "same blocks: the inputs SHA-256 must match."
+        ),
+        PageBreak(),
+        pc.heading("Chain of custody"),
+        custody_table(report, width),
+        *chart_block(report, width),
+        *verdict_block(report, width),
+        pc.heading("Certificates and evidence hashes"),
+        hashes_table(report, width),
+        pc.heading("Ledger transactions"),
+        ledger_table(report, width),
+    ]
+    footer = f"SSCC {report.shipment.sscc}  inputs SHA-256 {report.inputs_sha256}"
+    return pc.build_pdf(story, f"Provenance {report.shipment.sscc}", footer)

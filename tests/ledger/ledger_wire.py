@@ -159,9 +159,13 @@ def endorsed_envelope(
     outcome: Outcome,
     endorser: Endorser,
     seconds: int,
+    tx_id: str | None = None,
 ) -> bytes:
-    """A signed endorser-transaction envelope, as it would appear in a block."""
-    tx_id = hashlib.sha256(nonce + creator).hexdigest()
+    """A signed endorser-transaction envelope, as it would appear in a block.
+
+    `tx_id` overrides the derived id, for chains replayed from a simulated chaincode run.
+    """
+    tx_id = tx_id or hashlib.sha256(nonce + creator).hexdigest()
     extension = proposal_pb2.ChaincodeHeaderExtension(
         chaincode_id=chaincode_pb2.ChaincodeID(name=chaincode)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,15 @@ from fabric_protos.msp import identities_pb2
 from ledger_pki import MSP_ID, LedgerPki
 from ledger_wire import P256_N, Rejected, verify_like_peer
 
-from tracker.ledger.identity import Identity, IdentityError, Signer, load_enrolment, normalize_low_s
+from tracker.ledger.identity import (
+    Identity,
+    IdentityError,
+    Signatory,
+    Signer,
+    load_enrolment,
+    normalize_low_s,
+    signatory,
+)
 
 
 def test_enrolment_loads_cert_and_matching_key(pki: LedgerPki) -> None:
@@ -76,3 +85,14 @@ def test_high_s_twin_verifies_mathematically_but_peer_rejects(
     with pytest.raises(Rejected, match="high-S"):
         verify_like_peer(identity.creator, message, high)
     assert normalize_low_s(high) == encode_dss_signature(r, s)
+
+
+def test_signatory_reads_enrolment_id_and_role_attribute() -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "chaincode"))
+    from cc_certs import make_caller  # a Fabric CA-shaped certificate with the attribute
+
+    assert signatory(make_caller("CarrierMSP", "scanner7", "scanner").pem) == Signatory(
+        "scanner7", "scanner"
+    )
+    assert signatory(make_caller("CarrierMSP", "plain", None).pem) == Signatory("plain", "")
+    assert signatory(b"not a certificate") == Signatory("", "")

@@ -7,6 +7,7 @@ dumps of the environment.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,3 +109,32 @@ def load_enrolment(msp_id: str, msp_dir: str | Path) -> tuple[Identity, Signer]:
     if not signer.matches(identity):
         raise IdentityError(f"key {keys[0].name} does not match signcerts/cert.pem")
     return identity, signer
+
+
+# Fabric CA's attribute extension (fabric-ca lib/attrmgr: AttrOID): JSON {"attrs": {...}}.
+ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """Who a certificate names: enrolment id (subject CN) and its `role` attribute."""
+
+    enrollment_id: str
+    role: str
+
+
+def signatory(cert_pem: bytes) -> Signatory:
+    """The enrolment id and role a Fabric CA certificate carries ('' where absent or unreadable)."""
+    try:
+        cert = x509.load_pem_x509_certificate(cert_pem)
+    except ValueError:
+        return Signatory("", "")
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    enrollment = str(names[0].value) if names else ""
+    try:
+        raw = cert.extensions.get_extension_for_oid(ATTRIBUTE_OID).value
+        attrs = json.loads(raw.value).get("attrs", {})  # type: ignore[attr-defined]
+    except (x509.ExtensionNotFound, ValueError, AttributeError):
+        return Signatory(enrollment, "")
+    role = attrs.get("role", "") if isinstance(attrs, dict) else ""
+    return Signatory(enrollment, str(role))

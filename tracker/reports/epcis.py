@@ -95,17 +95,24 @@ def _sensor_elements(summary: TemperatureSummary, at: str) -> list[Event]:
     return [{"sensorMetadata": {"time": at}, "sensorReport": [report]}]
 
 
+def _identifiers(
+    cp: CheckpointRecord, company_prefix_length: int, identifiers: Identifiers
+) -> tuple[str, str | None]:
+    """The shipment's EPC and the read point's location id, in the chosen syntax."""
+    gln = cp.read_point.gln if cp.read_point is not None else None
+    if identifiers == "urn":
+        place = None if gln is None else gln_to_sgln(gln, company_prefix_length)
+        return sscc_to_epc_uri(cp.sscc, company_prefix_length), place
+    return sscc_digital_link(cp.sscc), None if gln is None else gln_digital_link(gln)
+
+
 def checkpoint_event(
     cp: CheckpointRecord,
     company_prefix_length: int = DEFAULT_COMPANY_PREFIX_LENGTH,
     identifiers: Identifiers = "urn",
 ) -> Event:
     """One checkpoint as an ObjectEvent, without its eventID (see with_event_ids)."""
-    if identifiers == "urn":
-        epc = sscc_to_epc_uri(cp.sscc, company_prefix_length)
-        place = gln_to_sgln(cp.read_point.gln, company_prefix_length)
-    else:
-        epc, place = sscc_digital_link(cp.sscc), gln_digital_link(cp.read_point.gln)
+    epc, place = _identifiers(cp, company_prefix_length, identifiers)
     event_time = epcis_time(cp.event_time)
     event: Event = {
         "type": "ObjectEvent",
@@ -117,10 +124,11 @@ def checkpoint_event(
         "action": "OBSERVE",
         "bizStep": cp.biz_step,
         "disposition": cp.disposition,
-        "readPoint": {"id": place},
     }
-    if cp.disposition != _IN_TRANSIT:
-        event["bizLocation"] = {"id": place}
+    if place is not None:  # readPoint is optional in EPCIS 2.0; a bare logger batch has none
+        event["readPoint"] = {"id": place}
+        if cp.disposition != _IN_TRANSIT:
+            event["bizLocation"] = {"id": place}
     if cp.temperature is not None:
         event["sensorElementList"] = _sensor_elements(cp.temperature, event_time)
     return event

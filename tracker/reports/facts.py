@@ -122,17 +122,17 @@ def _created_fact(shipment: ShipmentRecord) -> dict[str, Scalar]:
 
 def _checkpoint_fact(cp: CheckpointRecord) -> dict[str, Scalar]:
     """One checkpoint as a fact row."""
-    temp = cp.temperature
+    temp, place = cp.temperature, cp.read_point
     return {
         "event": CHECKPOINT_EVENT,
         "sequence": cp.sequence,
         "biz_step": cp.biz_step,
         "disposition": cp.disposition,
         "event_time": iso(cp.event_time),
-        "location_gln": cp.read_point.gln,
-        "location_name": cp.read_point.name,
-        "latitude": cp.read_point.latitude,
-        "longitude": cp.read_point.longitude,
+        "location_gln": None if place is None else place.gln,
+        "location_name": None if place is None else place.name,
+        "latitude": None if place is None else place.latitude,
+        "longitude": None if place is None else place.longitude,
         "reporter_msp": cp.reporter.msp_id,
         "reporter_enrollment": cp.reporter.enrollment_id,
         "reporter_role": cp.reporter.role,

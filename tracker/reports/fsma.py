@@ -58,7 +58,9 @@ def _row(history: ShipmentHistory, cp: CheckpointRecord) -> dict[str, Scalar]:
         "Ship-From Location": location_description(s.origin),
         "Ship-To Location": location_description(s.destination),
         "Receiving Location": (
-            location_description(cp.read_point) if cp.biz_step == "receiving" else None
+            location_description(cp.read_point)
+            if cp.biz_step == "receiving" and cp.read_point is not None
+            else None
         ),
         "Date of Event": cp.event_time.date().isoformat(),
         "Event Time (UTC)": cp.event_time.astimezone(UTC).isoformat(),

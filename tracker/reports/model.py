@@ -164,7 +164,7 @@ class CheckpointRecord:
     sequence: int
     biz_step: str
     disposition: str
-    read_point: Location
+    read_point: Location | None  # a logger batch may have no scanned place
     event_time: datetime
     reporter: Reporter
     ledger: LedgerRef

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tracker.ledger.blocks import DecodedBlock, DecodedTransaction, Write
+from tracker.ledger.identity import signatory
 from tracker.store.readmodel import BlockRow, CheckpointRow, ShipmentRow, TransactionRow
 
 # Object types of the chaincode's composite keys (see chaincode/state.py's key layout).
@@ -70,12 +71,15 @@ def apply_block(session: Session, block: DecodedBlock, *, chaincode: str) -> lis
 
 
 def _record_transaction(session: Session, block_number: int, tx: DecodedTransaction) -> None:
+    who = signatory(tx.creator_cert_pem)
     session.add(
         TransactionRow(
             tx_id=tx.tx_id,
             block_number=block_number,
             tx_index=tx.index,
             creator_msp_id=tx.creator_msp_id,
+            creator_id=who.enrollment_id,
+            creator_role=who.role,
             validation_code=tx.validation_code,
             timestamp=tx.timestamp,
             chaincode=tx.chaincode_name,

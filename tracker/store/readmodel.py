@@ -35,6 +35,8 @@ class TransactionRow(Base):
     block_number: Mapped[int] = mapped_column(ForeignKey("blocks.number"), index=True)
     tx_index: Mapped[int] = mapped_column(Integer)
     creator_msp_id: Mapped[str] = mapped_column(String(64))
+    creator_id: Mapped[str] = mapped_column(String(128))
+    creator_role: Mapped[str] = mapped_column(String(32))
     validation_code: Mapped[str] = mapped_column(String(48))
     timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     chaincode: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,104 @@
+"""Reports built from the read model carry the ledger's facts for every event.
+
+The chaincode's real code produces the values; the follower mirrors them from blocks; the
+report adapter reads them back. Only the ordering of transactions into blocks is simulated.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from cc_certs import caller
+from cc_samples import CARRIER, PRODUCER, RETAILER, make_sscc, scan, shipment_request
+from sim_ledger import CHAINCODE, CHANNEL, SimLedger
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.ledger.follower import Follower, FollowerConfig
+from tracker.reports.csv_report import render_csv
+from tracker.reports.facts import build_report
+from tracker.reports.json_report import render_json
+from tracker.reports.source import report_source, shipment_history
+from tracker.store.db import transaction
+from tracker.store.evidence import put_evidence
+
+SSCC = make_sscc(77)
+BATCH = json.dumps(
+    {
+        "sscc": SSCC,
+        "client_scan_id": "t1",
+        "readings": [
+            {"time": "2025-03-01T10:00:00Z", "celsius": 4},
+            {"time": "2025-03-01T10:20:00Z", "celsius": 9.5},
+            {"time": "2025-03-01T10:30:00Z", "celsius": 5},
+        ],
+    }
+)
+DELIVERY = json.dumps(
+    {
+        "sscc": SSCC,
+        "client_scan_id": "d1",
+        "proof_of_delivery_sha256": "c" * 64,
+        "event_time": "2025-03-02T16:00:00Z",
+    }
+)
+
+
+def journey(sim: SimLedger) -> list[str]:
+    """Create, depart, arrive, log temperatures, load, deliver; returns the tx ids."""
+    dispatcher, scanner = caller(PRODUCER, "dispatcher"), caller(CARRIER, "scanner")
+    steps = [
+        (dispatcher, "CreateShipment", json.dumps(shipment_request(SSCC))),
+        (scanner, "RecordCheckpoint", scan(SSCC, "s1", "departing")),
+        (scanner, "RecordCheckpoint", scan(SSCC, "s2", "arriving")),
+        (scanner, "RecordTemperatures", BATCH),
+        (scanner, "RecordCheckpoint", scan(SSCC, "s3", "loading")),
+        (caller(RETAILER, "receiver"), "ConfirmDelivery", DELIVERY),
+    ]
+    tx_ids = []
+    for who, function, argument in steps:
+        result = sim.invoke(who, function, argument)
+        assert result.ok, result.message
+        tx_ids.append(result.tx_id)
+    return tx_ids
+
+
+def test_every_event_carries_tx_block_and_signer(
+    sim: SimLedger, sessions: sessionmaker[Session]
+) -> None:
+    tx_ids = journey(sim)
+    config = FollowerConfig(channel=CHANNEL, chaincode=CHAINCODE)
+    Follower(config=config, sessions=sessions, source=sim.source()).run()
+    with transaction(sessions) as session:
+        put_evidence(session, BATCH.encode(), "application/json")  # the uploaded logger file
+
+    with sessions() as session:
+        history = shipment_history(session, SSCC)
+        report = build_report(
+            history.shipment, history.checkpoints, history.readings, report_source(session, CHANNEL)
+        )
+    assert history.shipment.created.tx_id == tx_ids[0]
+    assert (history.shipment.created.msp_id, history.shipment.created.role) == (
+        PRODUCER,
+        "dispatcher",
+    )
+    refs = [(c.ledger.tx_id, c.ledger.block_number, c.ledger.role) for c in history.checkpoints]
+    assert refs == [
+        (tx_ids[1], 1, "scanner"),
+        (tx_ids[2], 2, "scanner"),
+        (tx_ids[3], 3, "scanner"),
+        (tx_ids[4], 4, "scanner"),
+        (tx_ids[5], 5, "receiver"),
+    ]
+    assert all(c.ledger.validation_code == "VALID" for c in history.checkpoints)
+    assert [r.celsius for r in history.readings] == [4, 9.5, 5]
+    assert history.shipment.verdict is not None and history.shipment.verdict.status == "excursion"
+    assert report.analysis.status == "excursion"  # the recomputation agrees with the ledger
+    assert report.analysis.minutes_outside == history.shipment.verdict.minutes_outside == 10
+
+    as_json = json.loads(render_json(report))
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    assert {tx for tx in tx_ids} <= {row["tx_id"] for row in rows}
+    assert json.dumps(as_json).count(tx_ids[5]) >= 1
+    assert report.source.first_block == 0 and report.source.last_block == 5

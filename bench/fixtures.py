@@ -1,0 +1,84 @@
+"""Workloads for the benchmarks, built from the real chaincode's values.
+
+The chaincode runs on the tests' in-memory stub and its transactions are wrapped into blocks
+(tests/pipeline/sim_ledger.py): the follower and the reports work on the chaincode's exact
+JSON. No Fabric peer is involved, and the figures never claim one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+for folder in ("pipeline", "chaincode", "ledger"):
+    sys.path.insert(0, str(ROOT / "tests" / folder))
+
+from cc_certs import caller  # noqa: E402
+from cc_samples import CARRIER, PRODUCER, make_sscc, scan, shipment_request  # noqa: E402
+from ledger_pki import MSP_ID, make_pki  # noqa: E402
+from ledger_wire import Endorser  # noqa: E402
+from sim_ledger import SimLedger  # noqa: E402
+
+from chaincode.shim_fixes import apply_logging_fix  # noqa: E402
+
+# Importing the shim set the root logger to DEBUG (a library defect); put it back, quietly.
+apply_logging_fix(logging.WARNING)
+
+
+def sim_ledger(workdir: Path) -> SimLedger:
+    """An empty simulated ledger."""
+    pki = make_pki(workdir / "pki")
+    return SimLedger(Endorser(MSP_ID, pki.peer.cert_pem, pki.peer.key))
+
+
+def busy_ledger(workdir: Path, shipments: int, checkpoints_each: int) -> SimLedger:
+    """Shipments created by the producer, then checkpoints recorded by the carrier."""
+    sim = sim_ledger(workdir)
+    dispatcher, scanner = caller(PRODUCER, "dispatcher"), caller(CARRIER, "scanner")
+    steps = ["departing", "arriving"]
+    for n in range(shipments):
+        sscc = make_sscc(n + 1)
+        assert sim.invoke(dispatcher, "CreateShipment", json.dumps(shipment_request(sscc))).ok
+        for k in range(checkpoints_each):
+            argument = scan(sscc, f"s{n}-{k}", steps[k % 2])
+            assert sim.invoke(scanner, "RecordCheckpoint", argument).ok
+    return sim
+
+
+def logger_batch(sscc: str, readings: int) -> str:
+    """A logger file of `readings` samples a minute apart, with one warm hour in the middle."""
+    start = datetime(2025, 3, 1, 8, tzinfo=UTC)
+    points = [
+        {
+            "time": (start + timedelta(minutes=i)).isoformat().replace("+00:00", "Z"),
+            "celsius": 9.1 if readings // 2 <= i < readings // 2 + 60 else 4.0 + (i % 7) / 10,
+        }
+        for i in range(readings)
+    ]
+    return json.dumps({"sscc": sscc, "client_scan_id": "bench-batch", "readings": points})
+
+
+def cold_chain_ledger(workdir: Path, readings: int) -> tuple[SimLedger, str, str]:
+    """One shipment with a departure and a logger batch of `readings` samples."""
+    sim = sim_ledger(workdir)
+    sscc = make_sscc(1)
+    dispatcher, scanner = caller(PRODUCER, "dispatcher"), caller(CARRIER, "scanner")
+    assert sim.invoke(dispatcher, "CreateShipment", json.dumps(shipment_request(sscc))).ok
+    assert sim.invoke(scanner, "RecordCheckpoint", scan(sscc, "s1", "departing")).ok
+    batch = logger_batch(sscc, readings)
+    result = sim.invoke(scanner, "RecordTemperatures", batch)
+    assert result.ok, result.message
+    return sim, sscc, batch
+
+
+def shipment_document_template(sim: SimLedger) -> dict[str, Any]:
+    """The chaincode's stored JSON of the first shipment, to clone for a large read model."""
+    for key, value in sim.world.state.items():
+        if key.startswith("\x00shipment\x00"):
+            return dict(json.loads(value))
+    raise LookupError("no shipment in the simulated ledger")

@@ -1,0 +1,11 @@
+"""Every table of the tracker, imported once so the metadata (and Alembic) sees them all."""
+
+from __future__ import annotations
+
+from tracker.store import evidence, readmodel
+from tracker.store.db import Base
+
+# Imported for their side effect of registering tables on Base.metadata.
+TABLE_MODULES = (evidence, readmodel)
+
+metadata = Base.metadata

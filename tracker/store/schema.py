@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tracker.store import evidence, readmodel
+from tracker.store import contacts, evidence, queues, readmodel
 from tracker.store.db import Base
 
 # Imported for their side effect of registering tables on Base.metadata.
-TABLE_MODULES = (evidence, readmodel)
+TABLE_MODULES = (contacts, evidence, queues, readmodel)
 
 metadata = Base.metadata

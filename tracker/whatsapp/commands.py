@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import gs1
+
 SSCC_LENGTH = 18
 
 
@@ -143,10 +145,8 @@ def find_code(text: str) -> str | MistypedCode | None:
 
 
 def _check_digit(data: str) -> int:
-    # GS1 mod-10: weights 3,1,3,... from the rightmost data digit.
-    # TODO: use gs1.check_digit
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(data)))
-    return (10 - total % 10) % 10
+    # The shared GS1 mod-10 routine, so chat and chaincode can never disagree on a code.
+    return gs1.check_digit(data)
 
 
 def _normalize(text: str) -> str:

@@ -12,18 +12,23 @@ from datetime import datetime
 from typing import Literal
 
 Lang = Literal["fr", "en"]
-Verdict = Literal["ok", "excursion", "no_data"]
+Verdict = Literal["ok", "excursion", "breach", "no_data"]
 
 _STATUS = {
     "created": ("créée", "created"),
     "in_transit": ("en transit", "in transit"),
     "at_custodian": ("chez le dépositaire", "at custodian"),
+    "at_hub": ("en plateforme", "at hub"),
+    "out_for_delivery": ("en cours de livraison", "out for delivery"),
+    "returned": ("retournée", "returned"),
+    "exception": ("en anomalie", "in exception"),
     "delivered": ("livrée", "delivered"),
     "recalled": ("rappelée", "recalled"),
 }
 _VERDICT = {
     "ok": ("✅ chaîne du froid respectée", "✅ cold chain respected"),
     "excursion": ("⚠️ rupture de la chaîne du froid", "⚠️ cold-chain excursion"),
+    "breach": ("🛑 chaîne du froid non conforme", "🛑 cold-chain breach"),
     "no_data": ("❔ pas de relevé de température", "❔ no temperature readings"),
 }
 

@@ -1,0 +1,81 @@
+"""The tracker's Flask app factory: `create_app(config)`. Importing it has no side effects.
+
+Long-lived objects live in `app.extensions["tracker"]` (a `TrackerState`). Every API error
+answers the same JSON body `{"error": {"code": ..., "message": ...}}`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, current_app, jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
+
+from tracker.config import Config
+from tracker.store.engine import open_database
+
+EXTENSION = "tracker"
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error answered as `{"error": {"code", "message"}}` with an HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True)
+class TrackerState:
+    """What the views share: configuration and database."""
+
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def state() -> TrackerState:
+    """The running app's `TrackerState`."""
+    found = current_app.extensions[EXTENSION]
+    assert isinstance(found, TrackerState)  # only create_app puts it there
+    return found
+
+
+def create_app(config: Config) -> Flask:
+    """Build the app: database, blueprints, and the one JSON error handler."""
+    from tracker.views.health import health
+    from tracker.views.webhook import webhook
+
+    app = Flask("tracker")
+    engine, sessions = open_database(config.database_url)
+    app.extensions[EXTENSION] = TrackerState(config, engine, sessions)
+    app.register_blueprint(health)
+    app.register_blueprint(webhook)
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    return app
+
+
+def error_body(status: int, code: str, message: str) -> ResponseReturnValue:
+    """The one error shape."""
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+def _api_error(error: ApiError) -> ResponseReturnValue:
+    return error_body(error.status, error.code, error.message)
+
+
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    code = (error.name or "error").lower().replace(" ", "_")
+    return error_body(error.code or 500, code, error.description or code)
+
+
+def _unexpected(error: Exception) -> ResponseReturnValue:
+    log.exception("unhandled error")
+    return error_body(500, "internal_error", "internal error")

@@ -1,0 +1,1 @@
+"""The tracker's WhatsApp services: notifications, inbox ingestion, replies, the sender."""

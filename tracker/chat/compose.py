@@ -1,0 +1,93 @@
+"""Turning an outbox row into the provider call to make, at send time.
+
+Text or template is decided here, when sending, because the 24-hour customer-service
+window moves with every inbound message: inside it a notification goes as free-form text,
+outside it as the approved template in the contact's language. A reply can only go inside
+the window (it always is, right after the message it answers, unless the queue was stuck
+for a day), otherwise it is undeliverable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from tracker.chat import texts
+from tracker.chat.provenance import view_from_json
+from tracker.config import Templates
+from tracker.store.queues import OutboxRow
+from tracker.whatsapp.messages import Lang, TemplateMessage
+from tracker.whatsapp.provider import ReplyButton, SentMessage, WhatsAppProvider
+
+WINDOW = timedelta(hours=24)
+# Decide "outside" a little early: a text sent at 23:59:59 may reach Meta after the window.
+WINDOW_MARGIN = timedelta(minutes=1)
+
+
+class Undeliverable(Exception):
+    """This row cannot be sent at all (e.g. a reply whose window has closed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One provider call: free-form text (with optional buttons) or a template."""
+
+    to: str
+    kind: Literal["text", "template"]
+    text: str = ""
+    buttons: tuple[ReplyButton, ...] = ()
+    template: TemplateMessage | None = None
+
+    def send(self, provider: WhatsAppProvider, callback_data: str) -> SentMessage:
+        """Make the call."""
+        if self.template is not None:
+            t = self.template
+            return provider.send_template(
+                self.to,
+                t.name,
+                t.language,
+                body_parameters=t.body_parameters,
+                button_payloads=t.button_payloads,
+                callback_data=callback_data,
+            )
+        if self.buttons:
+            return provider.send_interactive_buttons(
+                self.to, self.text, self.buttons, callback_data=callback_data
+            )
+        return provider.send_text(self.to, self.text, callback_data=callback_data)
+
+
+def in_window(window_start: datetime | None, now: datetime) -> bool:
+    """Whether free-form messages are allowed, given the last inbound message time."""
+    return window_start is not None and now - window_start < WINDOW - WINDOW_MARGIN
+
+
+def compose(
+    row: OutboxRow,
+    *,
+    to: str,
+    lang: Lang,
+    window_open: bool,
+    templates: Templates,
+    public_url: str,
+) -> Outgoing:
+    """The call to make for `row`; raises `Undeliverable` when none is allowed."""
+    body = row.payload()
+    if row.kind == "reply":
+        if not window_open:
+            raise Undeliverable("reply outside the 24-hour window")
+        buttons = tuple(ReplyButton(str(i), str(t)) for i, t in body.get("buttons", []))
+        return Outgoing(to, "text", text=str(body["text"]), buttons=buttons)
+    view = view_from_json(body["view"], public_url)
+    free_form = window_open and not row.force_template
+    if row.kind == "notify.cold_chain":
+        if free_form:
+            return Outgoing(to, "text", text=texts.cold_chain_alert_text(view, lang))
+        template = texts.cold_chain_alert_template(view, lang, templates)
+        return Outgoing(to, "template", template=template)
+    if row.kind in ("notify.status", "notify.delivered"):
+        if free_form:
+            return Outgoing(to, "text", text=texts.status_text(view, lang))
+        return Outgoing(to, "template", template=texts.status_template(view, lang, templates))
+    raise Undeliverable(f"unknown outbox kind {row.kind!r}")

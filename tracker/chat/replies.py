@@ -1,0 +1,172 @@
+"""The chat: inbox messages, in arrival order, become replies queued in the outbox.
+
+Each message is handled in ONE transaction: the reply row (deduplicated by
+`reply:{message id}`), any subscription change, and the inbox row marked done commit
+together, so a crash redoes a message at most once and never answers it twice.
+What a sender may learn: a contact of one of the shipment's organisations gets the full
+provenance; anyone else gets the public answer (status and verified origin) when
+TRACKER_PUBLIC_ANSWERS=short, and nothing when it is `none`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.chat import texts
+from tracker.chat.provenance import provenance_view, shipment_parties
+from tracker.store.columns import utcnow
+from tracker.store.contacts import Contact, SubscriptionRow, get_contact, subscribe, unsubscribe
+from tracker.store.db import transaction
+from tracker.store.queues import InboxMessageRow, enqueue
+from tracker.whatsapp import messages
+from tracker.whatsapp.commands import (
+    Command,
+    Help,
+    MistypedCode,
+    ReportRequest,
+    Stop,
+    Subscribe,
+    TrackingQuery,
+    Unknown,
+    parse_button_payload,
+    parse_text,
+)
+from tracker.whatsapp.messages import Lang
+from tracker.whatsapp.provider import ReplyButton
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPolicy:
+    """What strangers get, and in which language."""
+
+    public_answers: Literal["short", "none"]
+    default_language: Lang
+    public_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A text to send back, with optional reply buttons."""
+
+    text: str
+    buttons: tuple[ReplyButton, ...] = ()
+
+
+def process_inbox(sessions: sessionmaker[Session], policy: ChatPolicy, limit: int = 50) -> int:
+    """Handle up to `limit` pending inbox messages; returns how many were handled."""
+    with sessions() as session:
+        ids = session.scalars(
+            select(InboxMessageRow.id)
+            .where(InboxMessageRow.state == "pending")
+            .order_by(InboxMessageRow.id)
+            .limit(limit)
+        ).all()
+    for message_id in ids:
+        with transaction(sessions) as session:
+            row = session.get(InboxMessageRow, message_id, with_for_update=True)
+            if row is not None and row.state == "pending":  # erased or done meanwhile
+                _handle(session, row, policy)
+    return len(ids)
+
+
+def _handle(session: Session, row: InboxMessageRow, policy: ChatPolicy) -> None:
+    command = command_of(json.loads(row.content))
+    contact = get_contact(session, row.contact_id) if row.contact_id is not None else None
+    if contact is not None:
+        reply: Reply | None = answer_contact(session, contact, command, policy)
+    else:
+        reply = answer_stranger(session, command, policy)
+    if reply is not None and (contact is not None or row.sender):
+        enqueue(
+            session,
+            dedupe_key=f"reply:{row.wa_message_id}",
+            kind="reply",
+            body={"text": reply.text, "buttons": [[b.id, b.title] for b in reply.buttons]},
+            contact_id=contact.id if contact else None,
+            recipient=None if contact else row.sender,
+            window_from=row.sent_at,
+        )
+    row.state, row.processed_at, row.sender = "done", utcnow(), None
+
+
+def command_of(content: dict[str, object]) -> Command:
+    """The command in a stored message content."""
+    if content.get("type") == "text":
+        return parse_text(str(content.get("body", "")))
+    if content.get("type") == "button":
+        return parse_button_payload(str(content.get("payload", "")))
+    return Unknown("")
+
+
+def answer_contact(
+    session: Session, contact: Contact, command: Command, policy: ChatPolicy
+) -> Reply | None:
+    """The reply to a known contact, in the contact's language."""
+    lang = contact.language
+    if isinstance(command, MistypedCode):
+        return Reply(messages.mistyped_hint(command.digits, command.expected_check_digit, lang))
+    if isinstance(command, Subscribe):
+        return _subscribe(session, contact, command.sscc)
+    if isinstance(command, Stop):
+        unsubscribe(session, contact.id, command.sscc)
+        return Reply(messages.unsubscribed(command.sscc, lang))
+    if isinstance(command, TrackingQuery | ReportRequest):
+        return _provenance(session, contact, command.sscc, policy)
+    return Reply(messages.help_text(lang))  # Help, Unknown and unsupported messages
+
+
+def _subscribe(session: Session, contact: Contact, sscc: str) -> Reply:
+    lang = contact.language
+    parties = shipment_parties(session, sscc)
+    if parties is None:
+        return Reply(texts.not_found(sscc, lang))
+    if contact.org_msp_id not in parties:
+        return Reply(texts.subscribe_refused(sscc, lang))
+    if not subscribe(session, contact.id, sscc):
+        return Reply(texts.already_subscribed(sscc, lang))
+    return Reply(messages.subscribed(sscc, lang))
+
+
+def _provenance(session: Session, contact: Contact, sscc: str, policy: ChatPolicy) -> Reply | None:
+    lang = contact.language
+    view = provenance_view(session, sscc, public_url=policy.public_url)
+    if view is None:
+        return Reply(texts.not_found(sscc, lang))
+    parties = shipment_parties(session, sscc) or frozenset()
+    if contact.org_msp_id not in parties:
+        # Not a party: what a stranger would get, never custody, temperatures or tx ids.
+        return (
+            Reply(messages.public_answer(view, lang)) if policy.public_answers == "short" else None
+        )
+    followed = session.scalar(
+        select(SubscriptionRow.id).where(
+            SubscriptionRow.contact_id == contact.id, SubscriptionRow.sscc == sscc
+        )
+    )
+    buttons = texts.provenance_buttons(sscc, lang, subscribed=followed is not None)
+    return Reply(messages.provenance_summary(view, lang), buttons)
+
+
+def answer_stranger(session: Session, command: Command, policy: ChatPolicy) -> Reply | None:
+    """The reply to a number that is not a contact: public facts only, or nothing."""
+    if policy.public_answers == "none":
+        return None
+    lang = policy.default_language
+    if isinstance(command, MistypedCode):
+        return Reply(messages.mistyped_hint(command.digits, command.expected_check_digit, lang))
+    if isinstance(command, TrackingQuery | ReportRequest):
+        view = provenance_view(session, command.sscc, public_url=policy.public_url)
+        if view is None:
+            return Reply(texts.not_found(command.sscc, lang))
+        return Reply(messages.public_answer(view, lang))
+    if isinstance(command, Help):
+        return Reply(messages.help_text(lang))
+    return None  # strangers cannot subscribe; other chatter gets no answer

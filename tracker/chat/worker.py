@@ -1,0 +1,63 @@
+"""The worker: the inbox processor and the sender, in a loop until asked to stop.
+
+Safe to SIGKILL at any moment: every step commits on its own (see `replies` and
+`sender`), so a restart picks up where the database says. SIGTERM/SIGINT stop it between
+two sends (`tracker worker` wires the signals to `stop`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.chat.providers import build_provider
+from tracker.chat.replies import ChatPolicy, process_inbox
+from tracker.chat.sender import ProviderFactory, Sender, SenderSettings
+from tracker.config import Config
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """One worker process's loop."""
+
+    def __init__(
+        self,
+        config: Config,
+        sessions: sessionmaker[Session],
+        *,
+        provider_factory: ProviderFactory | None = None,
+    ) -> None:
+        """Wire the loop; the provider is built now from the secret files."""
+        settings = config.require_whatsapp()
+        self._config = config
+        self._sessions = sessions
+        self._policy = ChatPolicy(config.public_answers, config.default_language, config.public_url)
+        self._sender = Sender(
+            sessions,
+            SenderSettings(config.sending, settings.templates, config.public_url),
+            provider_factory or (lambda: build_provider(config)),
+        )
+        self.stop_event = threading.Event()
+
+    def stop(self) -> None:
+        """Ask the loop to finish its current send and return."""
+        self.stop_event.set()
+
+    def run_once(self) -> int:
+        """Handle pending inbox messages, then send due rows; returns how much was done."""
+        done = process_inbox(self._sessions, self._policy)
+        return done + self._sender.run_once(self.stop_event.is_set)
+
+    def run(self) -> None:
+        """Loop until `stop`; sleeps `poll_s` only when a round found nothing to do."""
+        log.info("worker started")
+        try:
+            while not self.stop_event.is_set():
+                if self.run_once() == 0:
+                    self.stop_event.wait(self._config.poll_s)
+        finally:
+            self._sender.close()
+            log.info("worker stopped")

@@ -1,0 +1,1 @@
+"""Subcommand groups of the `tracker` command line, one module per group."""

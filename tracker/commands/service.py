@@ -1,0 +1,55 @@
+"""`tracker serve` (gunicorn), `tracker worker`, `tracker db init`."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from types import FrameType
+from typing import Any
+
+from tracker.commands.common import database, load_config, out
+from tracker.store.engine import create_schema
+
+
+def register(subparsers: Any) -> None:
+    """Add serve, worker and db."""
+    serve = subparsers.add_parser("serve", help="serve the HTTP API with gunicorn")
+    serve.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT (default %(default)s)")
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    serve.set_defaults(handler=_serve)
+    worker = subparsers.add_parser("worker", help="process the inbox and send the outbox")
+    worker.set_defaults(handler=_worker)
+    db = subparsers.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    init = db_sub.add_parser("init", help="create the missing tables")
+    init.set_defaults(handler=_db_init)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config = load_config(require_whatsapp=True)  # fail before forking workers
+    from tracker.commands.gunicorn_app import TrackerGunicorn
+
+    TrackerGunicorn(config, {"bind": args.bind, "workers": args.workers}).run()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from tracker.chat.worker import Worker
+
+    config = load_config(require_whatsapp=True)
+    worker = Worker(config, database(config)[1])
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.run()
+    return 0
+
+
+def _db_init(args: argparse.Namespace) -> int:
+    engine, _ = database(load_config(require_whatsapp=False))
+    create_schema(engine)
+    out("tables created")
+    return 0

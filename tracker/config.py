@@ -1,0 +1,310 @@
+"""The tracker's configuration: one frozen `Config`, read once from the environment.
+
+`Config.from_env(environ)` checks every variable and raises `ConfigError` listing ALL that
+is missing or malformed, not just the first. Secrets are never values in variables: each is
+a file path (`*_FILE`), read when used (so a rotated token is picked up on `outbox resume`),
+and `SecretFile`'s repr never shows the content.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| `TRACKER_STATE_DIR` | `.state/tracker` | folder for the default SQLite database |
+| `TRACKER_DATABASE_URL` | `sqlite:///<state dir>/tracker.db` | SQLAlchemy URL (SQLite, Postgres) |
+| `TRACKER_PUBLIC_URL` | required for serve/worker | base of links sent in messages |
+| `TRACKER_CHANNEL` | `supplychain` | Fabric channel followed |
+| `TRACKER_CHAINCODE` | `provenance` | chaincode whose writes are mirrored |
+| `TRACKER_PUBLIC_ANSWERS` | `short` | `short`: strangers get status + origin; `none`: nothing |
+| `TRACKER_DEFAULT_LANGUAGE` | `en` | `fr` or `en`, for senders who are not contacts |
+| `TRACKER_WORKER_POLL_SECONDS` | `1.0` | worker sleep between idle rounds |
+| `TRACKER_LOG_LEVEL` | `INFO` | Python logging level name |
+| `TRACKER_SEND_MAX_ATTEMPTS` | `8` | send attempts before a message is dead |
+| `TRACKER_SEND_BACKOFF_BASE_SECONDS` | `2.0` | first retry delay (doubles, jittered) |
+| `TRACKER_SEND_BACKOFF_CAP_SECONDS` | `300.0` | longest retry delay |
+| `TRACKER_SEND_PACING_SECONDS` | `6.0` | wait for one recipient after 131056 |
+| `TRACKER_SEND_IN_DOUBT_GRACE_SECONDS` | `120.0` | wait for a status webhook before resending |
+|  |  | an in-doubt message; must exceed `WHATSAPP_HTTP_TIMEOUT` |
+| `WHATSAPP_PROVIDER` | `cloud` | `cloud` (Meta Cloud API) or `twilio` |
+| `WHATSAPP_API_BASE_URL` | `https://graph.facebook.com` | Graph API base (sandbox URL in tests) |
+| `WHATSAPP_API_VERSION` | `v21.0` | Graph API version |
+| `WHATSAPP_PHONE_NUMBER_ID` | required (cloud) | the business phone number id |
+| `WHATSAPP_ACCESS_TOKEN_FILE` | required (cloud) | file holding the access token |
+| `WHATSAPP_APP_SECRET_FILE` | required (cloud) | file holding the app secret (webhook signatures) |
+| `WHATSAPP_VERIFY_TOKEN_FILE` | required (cloud) | file holding the webhook verify token |
+| `WHATSAPP_HTTP_TIMEOUT` | `10.0` | seconds per provider request |
+| `WHATSAPP_TEMPLATE_STATUS` | `shipment_status_update` | template for status changes and delivery |
+| `WHATSAPP_TEMPLATE_COLD_CHAIN` | `shipment_cold_chain_alert` | template for excursion/breach |
+| `WHATSAPP_TEMPLATE_LANG_FR` | `fr` | Meta language code of the French translations |
+| `WHATSAPP_TEMPLATE_LANG_EN` | `en_US` | Meta language code of the English translations |
+| `TWILIO_ACCOUNT_SID` | required (twilio) | account SID |
+| `TWILIO_AUTH_TOKEN_FILE` | required (twilio) | file holding the auth token |
+| `TWILIO_FROM_NUMBER` | required (twilio) | sender, E.164 |
+| `TWILIO_API_BASE_URL` | `https://api.twilio.com` | Twilio API base |
+| `TWILIO_CONTENT_STATUS` | required (twilio) | ContentSid (HX...) of the status template |
+| `TWILIO_CONTENT_COLD_CHAIN` | required (twilio) | ContentSid of the cold-chain template |
+
+Ledger and peer variables (`TRACKER_PEER_*`, enrolment files) are read in `_ledger` below
+once the follower command exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar
+
+T = TypeVar("T")
+Lang = Literal["fr", "en"]
+
+
+class ConfigError(ValueError):
+    """The environment is incomplete or malformed; `problems` lists every issue."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class SecretFile:
+    """A secret kept in a file: only the path is held, the content is read on use."""
+
+    path: Path
+
+    def read(self) -> str:
+        """The secret, stripped of surrounding whitespace (editors add a final newline)."""
+        return self.path.read_text(encoding="utf-8").strip()
+
+    def __repr__(self) -> str:
+        return f"SecretFile(path={str(self.path)!r}, value=<hidden>)"
+
+
+@dataclass(frozen=True, slots=True)
+class SendTuning:
+    """Retry policy of the sender."""
+
+    max_attempts: int = 8
+    backoff_base_s: float = 2.0
+    backoff_cap_s: float = 300.0
+    pacing_s: float = 6.0
+    in_doubt_grace_s: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Templates:
+    """Approved template names (Cloud API names, or Twilio ContentSids) and languages."""
+
+    status: str = "shipment_status_update"
+    cold_chain: str = "shipment_cold_chain_alert"
+    lang_fr: str = "fr"
+    lang_en: str = "en_US"
+
+    def language(self, lang: Lang) -> str:
+        """Provider language code of the translation for `lang`."""
+        return self.lang_fr if lang == "fr" else self.lang_en
+
+
+_DEFAULTS = Templates()
+
+
+@dataclass(frozen=True, slots=True)
+class CloudSettings:
+    """Meta Cloud API settings."""
+
+    base_url: str
+    api_version: str
+    phone_number_id: str
+    access_token: SecretFile
+    app_secret: SecretFile
+    verify_token: SecretFile
+
+
+@dataclass(frozen=True, slots=True)
+class TwilioSettings:
+    """Twilio settings."""
+
+    account_sid: str
+    auth_token: SecretFile
+    from_number: str
+    base_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class WhatsAppSettings:
+    """Which provider, how to reach it, and the templates to use."""
+
+    provider: Literal["cloud", "twilio"]
+    cloud: CloudSettings | None
+    twilio: TwilioSettings | None
+    templates: Templates
+    http_timeout_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the tracker reads from its environment, validated once."""
+
+    database_url: str
+    state_dir: Path
+    public_url: str
+    channel: str = "supplychain"
+    chaincode: str = "provenance"
+    public_answers: Literal["short", "none"] = "short"
+    default_language: Lang = "en"
+    poll_s: float = 1.0
+    log_level: str = "INFO"
+    sending: SendTuning = field(default_factory=SendTuning)
+    whatsapp: WhatsAppSettings | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, require_whatsapp: bool = True) -> Config:
+        """Build from variables; `require_whatsapp=False` for database-only commands."""
+        env = _Reader(environ)
+        state_dir = Path(env.text("TRACKER_STATE_DIR", ".state/tracker"))
+        config = cls(
+            database_url=env.text("TRACKER_DATABASE_URL", cls.default_database_url(state_dir)),
+            state_dir=state_dir,
+            public_url=env.url("TRACKER_PUBLIC_URL", required=require_whatsapp).rstrip("/"),
+            channel=env.text("TRACKER_CHANNEL", "supplychain"),
+            chaincode=env.text("TRACKER_CHAINCODE", "provenance"),
+            public_answers=env.choice("TRACKER_PUBLIC_ANSWERS", ("short", "none"), "short"),
+            default_language=env.choice("TRACKER_DEFAULT_LANGUAGE", ("fr", "en"), "en"),
+            poll_s=env.number("TRACKER_WORKER_POLL_SECONDS", 1.0),
+            log_level=env.choice(
+                "TRACKER_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
+            ),
+            sending=_sending(env),
+            whatsapp=_whatsapp(env) if require_whatsapp else None,
+        )
+        # Place for the lead's ledger settings: `_ledger(env)` joins here.
+        env.raise_if_problems()
+        return config
+
+    @staticmethod
+    def default_database_url(state_dir: Path) -> str:
+        """The SQLite file used when TRACKER_DATABASE_URL is not set."""
+        return f"sqlite:///{state_dir}/tracker.db"
+
+    def require_whatsapp(self) -> WhatsAppSettings:
+        """The WhatsApp settings, for code paths that cannot run without them."""
+        if self.whatsapp is None:
+            raise ConfigError(["WhatsApp settings were not loaded (require_whatsapp=False)"])
+        return self.whatsapp
+
+
+def _sending(env: _Reader) -> SendTuning:
+    return SendTuning(
+        max_attempts=int(env.number("TRACKER_SEND_MAX_ATTEMPTS", 8, integer=True)),
+        backoff_base_s=env.number("TRACKER_SEND_BACKOFF_BASE_SECONDS", 2.0),
+        backoff_cap_s=env.number("TRACKER_SEND_BACKOFF_CAP_SECONDS", 300.0),
+        pacing_s=env.number("TRACKER_SEND_PACING_SECONDS", 6.0),
+        in_doubt_grace_s=env.number("TRACKER_SEND_IN_DOUBT_GRACE_SECONDS", 120.0),
+    )
+
+
+def _whatsapp(env: _Reader) -> WhatsAppSettings:
+    provider: Literal["cloud", "twilio"] = env.choice(
+        "WHATSAPP_PROVIDER", ("cloud", "twilio"), "cloud"
+    )
+    cloud = twilio = None
+    if provider == "cloud":
+        cloud = CloudSettings(
+            base_url=env.url("WHATSAPP_API_BASE_URL", default="https://graph.facebook.com"),
+            api_version=env.text("WHATSAPP_API_VERSION", "v21.0"),
+            phone_number_id=env.text("WHATSAPP_PHONE_NUMBER_ID"),
+            access_token=env.secret("WHATSAPP_ACCESS_TOKEN_FILE"),
+            app_secret=env.secret("WHATSAPP_APP_SECRET_FILE"),
+            verify_token=env.secret("WHATSAPP_VERIFY_TOKEN_FILE"),
+        )
+        templates = Templates(
+            status=env.text("WHATSAPP_TEMPLATE_STATUS", _DEFAULTS.status),
+            cold_chain=env.text("WHATSAPP_TEMPLATE_COLD_CHAIN", _DEFAULTS.cold_chain),
+            lang_fr=env.text("WHATSAPP_TEMPLATE_LANG_FR", _DEFAULTS.lang_fr),
+            lang_en=env.text("WHATSAPP_TEMPLATE_LANG_EN", _DEFAULTS.lang_en),
+        )
+    else:
+        twilio = TwilioSettings(
+            account_sid=env.text("TWILIO_ACCOUNT_SID"),
+            auth_token=env.secret("TWILIO_AUTH_TOKEN_FILE"),
+            from_number=env.text("TWILIO_FROM_NUMBER"),
+            base_url=env.url("TWILIO_API_BASE_URL", default="https://api.twilio.com"),
+        )
+        templates = Templates(
+            status=env.text("TWILIO_CONTENT_STATUS"),
+            cold_chain=env.text("TWILIO_CONTENT_COLD_CHAIN"),
+        )
+    return WhatsAppSettings(
+        provider=provider,
+        cloud=cloud,
+        twilio=twilio,
+        templates=templates,
+        http_timeout_s=env.number("WHATSAPP_HTTP_TIMEOUT", 10.0),
+    )
+
+
+class _Reader:
+    """Reads variables, collecting problems instead of stopping at the first."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._env = environ
+        self.problems: list[str] = []
+
+    def raise_if_problems(self) -> None:
+        if self.problems:
+            raise ConfigError(self.problems)
+
+    def text(self, name: str, default: str | None = None) -> str:
+        value = self._env.get(name, "").strip()
+        if value:
+            return value
+        if default is None:
+            self.problems.append(f"{name} is required")
+        return default or ""
+
+    def url(self, name: str, *, default: str | None = None, required: bool = True) -> str:
+        value = self._env.get(name, "").strip() or default
+        if not value:
+            if required:
+                self.problems.append(f"{name} is required")
+            return ""
+        if not value.startswith(("http://", "https://")):
+            self.problems.append(f"{name} must be an http(s) URL")
+        return value
+
+    def choice(self, name: str, allowed: tuple[T, ...], default: T) -> T:
+        raw = self._env.get(name, "").strip()
+        if not raw:
+            return default
+        for option in allowed:
+            if raw == option:
+                return option
+        self.problems.append(f"{name} must be one of {', '.join(map(str, allowed))}")
+        return default
+
+    def number(self, name: str, default: float, *, integer: bool = False) -> float:
+        raw = self._env.get(name, "").strip()
+        if not raw:
+            return default
+        parse: Callable[[str], float] = int if integer else float
+        try:
+            value = parse(raw)
+        except ValueError:
+            self.problems.append(f"{name} must be a {'whole ' if integer else ''}number")
+            return default
+        if value < 0 or (integer and value < 1):
+            self.problems.append(f"{name} must be {'at least 1' if integer else '>= 0'}")
+            return default
+        return value
+
+    def secret(self, name: str) -> SecretFile:
+        path = Path(self._env.get(name, "").strip())
+        if not str(path) or str(path) == ".":
+            self.problems.append(f"{name} is required (a path to a file holding the secret)")
+        elif not path.is_file():
+            self.problems.append(f"{name} does not name a readable file")
+        else:
+            try:
+                if not path.read_text(encoding="utf-8").strip():
+                    self.problems.append(f"{name} names an empty file")
+            except (OSError, UnicodeDecodeError):
+                self.problems.append(f"{name} does not name a readable UTF-8 file")
+        return SecretFile(path)

@@ -1,0 +1,1 @@
+"""Independent verification of the ledger, the read model and reports (`tracker verify`)."""

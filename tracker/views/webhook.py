@@ -1,0 +1,70 @@
+"""The WhatsApp webhook: Meta's subscription handshake and signed update deliveries.
+
+POST order matters: the signature is checked over the RAW body before anything is parsed
+(401 and nothing stored when it does not match); then the updates are stored in the inbox
+and statuses applied to the outbox in ONE transaction, and 200 is answered at once. The
+worker does the rest, so a slow provider never makes Meta retry a webhook.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from tracker.app import ApiError, state
+from tracker.chat.inbox import ingest
+from tracker.config import CloudSettings
+from tracker.store.db import transaction
+from tracker.whatsapp.webhook import (
+    SIGNATURE_HEADER,
+    MalformedPayload,
+    parse_updates,
+    verify_signature,
+    verify_subscription,
+)
+
+webhook = Blueprint("webhook", __name__)
+log = logging.getLogger(__name__)
+
+
+def _cloud() -> CloudSettings:
+    settings = state().config.whatsapp
+    if settings is None or settings.cloud is None:
+        raise ApiError(404, "not_found", "the Cloud API webhook is not configured")
+    return settings.cloud
+
+
+@webhook.get("/webhook/whatsapp")
+def subscription() -> ResponseReturnValue:
+    """Meta's GET handshake: echo hub.challenge for our verify token."""
+    args = request.args
+    body, status = verify_subscription(
+        args.get("hub.mode"),
+        args.get("hub.verify_token"),
+        args.get("hub.challenge"),
+        _cloud().verify_token.read(),
+    )
+    if status != 200:
+        raise ApiError(status, "verification_failed", body)
+    return Response(body, status=200, mimetype="text/plain")
+
+
+@webhook.post("/webhook/whatsapp")
+def updates() -> ResponseReturnValue:
+    """Signed updates: check, store, answer."""
+    cloud = _cloud()
+    raw = request.get_data(cache=False)
+    if not verify_signature(raw, request.headers.get(SIGNATURE_HEADER), cloud.app_secret.read()):
+        log.warning("webhook with a bad or missing signature refused")
+        raise ApiError(401, "bad_signature", "X-Hub-Signature-256 does not match the body")
+    try:
+        parsed = parse_updates(raw)
+    except MalformedPayload as exc:
+        raise ApiError(400, "malformed_payload", str(exc)) from None
+    with transaction(state().sessions) as session:
+        result = ingest(session, parsed, cloud.phone_number_id)
+    return jsonify(
+        {"messages": result.messages, "statuses": result.statuses, "ignored": result.ignored}
+    )

@@ -15,6 +15,8 @@ GROUPS = (
     "tracker.commands.service",
     "tracker.commands.contacts",
     "tracker.commands.outbox",
+    "tracker.commands.ledger",
+    "tracker.commands.reports",
 )
 
 

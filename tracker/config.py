@@ -40,9 +40,11 @@ and `SecretFile`'s repr never shows the content.
 | `TWILIO_API_BASE_URL` | `https://api.twilio.com` | Twilio API base |
 | `TWILIO_CONTENT_STATUS` | required (twilio) | ContentSid (HX...) of the status template |
 | `TWILIO_CONTENT_COLD_CHAIN` | required (twilio) | ContentSid of the cold-chain template |
-
-Ledger and peer variables (`TRACKER_PEER_*`, enrolment files) are read in `_ledger` below
-once the follower command exists.
+| `TRACKER_PEER_ENDPOINT` | required (ledger) | `host:port` of a peer's Gateway and Deliver |
+| `TRACKER_PEER_TLS_CA_FILE` | required (ledger) | PEM root CA of the peer's TLS certificate |
+| `TRACKER_PEER_HOST_OVERRIDE` | none | TLS server name when it differs from the host |
+| `TRACKER_MSP_ID` | required (ledger) | MSP id of the tracker's identity (`CarrierMSP`) |
+| `TRACKER_MSP_DIR` | required (ledger) | its enrolment (`signcerts/cert.pem`, `keystore/*_sk`) |
 """
 
 from __future__ import annotations
@@ -140,6 +142,17 @@ class WhatsAppSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerSettings:
+    """How the tracker reaches a peer, and the identity it follows blocks with."""
+
+    peer_endpoint: str
+    tls_ca_file: Path
+    host_override: str | None
+    msp_id: str
+    msp_dir: Path
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the tracker reads from its environment, validated once."""
 
@@ -154,10 +167,17 @@ class Config:
     log_level: str = "INFO"
     sending: SendTuning = field(default_factory=SendTuning)
     whatsapp: WhatsAppSettings | None = None
+    ledger: LedgerSettings | None = None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], *, require_whatsapp: bool = True) -> Config:
-        """Build from variables; `require_whatsapp=False` for database-only commands."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        require_whatsapp: bool = True,
+        require_ledger: bool = False,
+    ) -> Config:
+        """Build from variables; each `require_*` adds the settings a command cannot lack."""
         env = _Reader(environ)
         state_dir = Path(env.text("TRACKER_STATE_DIR", ".state/tracker"))
         config = cls(
@@ -174,8 +194,8 @@ class Config:
             ),
             sending=_sending(env),
             whatsapp=_whatsapp(env) if require_whatsapp else None,
+            ledger=_ledger(env) if require_ledger else None,
         )
-        # Place for the lead's ledger settings: `_ledger(env)` joins here.
         env.raise_if_problems()
         return config
 
@@ -184,11 +204,27 @@ class Config:
         """The SQLite file used when TRACKER_DATABASE_URL is not set."""
         return f"sqlite:///{state_dir}/tracker.db"
 
+    def require_ledger(self) -> LedgerSettings:
+        """The ledger settings, for commands that talk to a peer."""
+        if self.ledger is None:
+            raise ConfigError(["ledger settings were not loaded (require_ledger=False)"])
+        return self.ledger
+
     def require_whatsapp(self) -> WhatsAppSettings:
         """The WhatsApp settings, for code paths that cannot run without them."""
         if self.whatsapp is None:
             raise ConfigError(["WhatsApp settings were not loaded (require_whatsapp=False)"])
         return self.whatsapp
+
+
+def _ledger(env: _Reader) -> LedgerSettings:
+    return LedgerSettings(
+        peer_endpoint=env.text("TRACKER_PEER_ENDPOINT"),
+        tls_ca_file=env.file("TRACKER_PEER_TLS_CA_FILE"),
+        host_override=env.text("TRACKER_PEER_HOST_OVERRIDE", "") or None,
+        msp_id=env.text("TRACKER_MSP_ID"),
+        msp_dir=env.folder("TRACKER_MSP_DIR"),
+    )
 
 
 def _sending(env: _Reader) -> SendTuning:
@@ -294,6 +330,22 @@ class _Reader:
             self.problems.append(f"{name} must be {'at least 1' if integer else '>= 0'}")
             return default
         return value
+
+    def file(self, name: str) -> Path:
+        path = Path(self._env.get(name, "").strip())
+        if str(path) in ("", "."):
+            self.problems.append(f"{name} is required (a file path)")
+        elif not path.is_file():
+            self.problems.append(f"{name} does not name a readable file")
+        return path
+
+    def folder(self, name: str) -> Path:
+        path = Path(self._env.get(name, "").strip())
+        if str(path) in ("", "."):
+            self.problems.append(f"{name} is required (a folder path)")
+        elif not path.is_dir():
+            self.problems.append(f"{name} does not name a folder")
+        return path
 
     def secret(self, name: str) -> SecretFile:
         path = Path(self._env.get(name, "").strip())

@@ -50,7 +50,7 @@ def journey(sim: SimLedger) -> list[str]:
     dispatcher, scanner = caller(PRODUCER, "dispatcher"), caller(CARRIER, "scanner")
     steps = [
         (dispatcher, "CreateShipment", json.dumps(shipment_request(SSCC))),
-        (scanner, "RecordCheckpoint", scan(SSCC, "s1", "departing")),
+        (scanner, "RecordCheckpoint", scan(SSCC, "s1", "shipping")),
         (scanner, "RecordCheckpoint", scan(SSCC, "s2", "arriving")),
         (scanner, "RecordTemperatures", BATCH),
         (scanner, "RecordCheckpoint", scan(SSCC, "s3", "loading")),

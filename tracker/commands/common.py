@@ -19,10 +19,12 @@ EXIT_USAGE = 64
 Handler = Callable[[Any], int]
 
 
-def load_config(*, require_whatsapp: bool) -> Config:
+def load_config(*, require_whatsapp: bool, require_ledger: bool = False) -> Config:
     """Read the environment; on error print the full list and exit with EX_CONFIG."""
     try:
-        config = Config.from_env(os.environ, require_whatsapp=require_whatsapp)
+        config = Config.from_env(
+            os.environ, require_whatsapp=require_whatsapp, require_ledger=require_ledger
+        )
     except ConfigError as exc:
         err(str(exc))
         raise SystemExit(EXIT_CONFIG) from None

@@ -1,4 +1,4 @@
-"""`tracker serve` (gunicorn), `tracker worker`, `tracker db init`."""
+"""`tracker serve` (gunicorn), `tracker worker`, `tracker db upgrade|current`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from types import FrameType
 from typing import Any
 
 from tracker.commands.common import database, load_config, out
-from tracker.store.engine import create_schema
+from tracker.store import migrate
 
 
 def register(subparsers: Any) -> None:
@@ -21,8 +21,13 @@ def register(subparsers: Any) -> None:
     worker.set_defaults(handler=_worker)
     db = subparsers.add_parser("db", help="database administration")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
-    init = db_sub.add_parser("init", help="create the missing tables")
-    init.set_defaults(handler=_db_init)
+    upgrade = db_sub.add_parser("upgrade", help="migrate the schema to the newest revision")
+    upgrade.set_defaults(handler=_db_upgrade)
+    # `init` is kept as the name people reach for on a new database.
+    init = db_sub.add_parser("init", help="same as upgrade")
+    init.set_defaults(handler=_db_upgrade)
+    current = db_sub.add_parser("current", help="print the schema revision")
+    current.set_defaults(handler=_db_current)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -48,8 +53,15 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _db_init(args: argparse.Namespace) -> int:
-    engine, _ = database(load_config(require_whatsapp=False))
-    create_schema(engine)
-    out("tables created")
+def _db_upgrade(args: argparse.Namespace) -> int:
+    config = load_config(require_whatsapp=False)
+    database(config)  # makes the default SQLite folder
+    migrate.upgrade(config.database_url)
+    out(f"schema at revision {migrate.current(config.database_url)}")
+    return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    config = load_config(require_whatsapp=False)
+    out(str(migrate.current(config.database_url) or "empty"))
     return 0

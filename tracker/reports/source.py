@@ -145,3 +145,15 @@ def report_source(session: Session, channel: str) -> m.ReportSource:
         select(func.min(TransactionRow.block_number), func.max(TransactionRow.block_number))
     ).one()
     return m.ReportSource(channel=channel, first_block=first or 0, last_block=last or 0)
+
+
+def histories_between(session: Session, start: datetime, end: datetime) -> list[m.ShipmentHistory]:
+    """Every shipment with a checkpoint whose device event time is in [start, end)."""
+    # The chaincode stores event times as UTC `...Z` strings, which sort as times do.
+    low, high = (t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") for t in (start, end))
+    ssccs = session.scalars(
+        select(CheckpointRow.sscc)
+        .where(CheckpointRow.event_time >= low, CheckpointRow.event_time < high)
+        .distinct()
+    )
+    return [shipment_history(session, sscc) for sscc in sorted(ssccs)]

@@ -226,6 +226,8 @@ class ChainWalk:
         self.channel = self.channel or raw.channel_id
 
     def _endorser_tx(self, raw: RawEnvelope) -> list[str]:
+        if self.channel is None:
+            return ["no CONFIG block precedes it, so no member is trusted"]
         problems: list[str] = []
         if raw.channel_id != self.channel:
             problems.append(f"it is for channel {raw.channel_id!r}, not {self.channel!r}")

@@ -1,0 +1,62 @@
+"""`tracker follow`: mirror the channel's blocks into the read model (and queue notifications)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from tracker.chat.notify import enqueue_changes
+from tracker.commands.common import database, load_config, out
+from tracker.config import Config
+from tracker.ledger.follower import Follower, FollowerConfig
+from tracker.ledger.gateway import Gateway, connect
+from tracker.ledger.identity import load_enrolment
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    """Add `follow`."""
+    follow = subparsers.add_parser("follow", help="follow committed blocks into the read model")
+    follow.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="empty the read model, rebuild it from block 0 without notifying, then stop",
+    )
+    follow.add_argument("--until-block", type=int, help="stop after this block")
+    follow.set_defaults(handler=_follow)
+
+
+def open_gateway(config: Config) -> Gateway:
+    """A Gateway connection to the configured peer as the tracker's own identity."""
+    ledger = config.require_ledger()
+    identity, signer = load_enrolment(ledger.msp_id, ledger.msp_dir)
+    return connect(
+        endpoint=ledger.peer_endpoint,
+        tls_root_cert_path=ledger.tls_ca_file,
+        server_name_override=ledger.host_override,
+        signer=signer,
+        identity=identity,
+    )
+
+
+def _follow(args: argparse.Namespace) -> int:
+    config = load_config(require_whatsapp=False, require_ledger=True)
+    sessions = database(config)[1]
+    with open_gateway(config) as gateway:
+        network = gateway.network(config.channel)
+        follower = Follower(
+            config=FollowerConfig(channel=config.channel, chaincode=config.chaincode),
+            sessions=sessions,
+            # Deliver from the checkpoint; a rebuild reads up to the newest block and stops.
+            source=lambda start: network.block_events(
+                start_block=start, stop_at_newest=args.rebuild
+            ),
+            on_changes=None if args.rebuild else enqueue_changes,
+        )
+        if args.rebuild:
+            follower.reset()
+        applied = follower.run(until_block=args.until_block)
+    out(f"{applied} block(s) applied; next block {follower.next_block()}")
+    return 0

@@ -49,6 +49,7 @@ def state() -> TrackerState:
 def create_app(config: Config) -> Flask:
     """Build the app: database, blueprints, and the one JSON error handler."""
     from tracker.views.health import health
+    from tracker.views.shipments import shipments
     from tracker.views.webhook import webhook
 
     app = Flask("tracker")
@@ -56,6 +57,7 @@ def create_app(config: Config) -> Flask:
     app.extensions[EXTENSION] = TrackerState(config, engine, sessions)
     app.register_blueprint(health)
     app.register_blueprint(webhook)
+    app.register_blueprint(shipments)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,29 @@
+"""The public shipment page linked from WhatsApp messages, over real HTTP."""
+
+from __future__ import annotations
+
+from tracker_ledger import Ledger, sscc_with_check_digit
+from tracker_stack import Stack
+
+SSCC = sscc_with_check_digit("37612345000000077")
+
+
+def test_page_shows_status_origin_and_latest_ledger_entry(stack: Stack, ledger: Ledger) -> None:
+    ledger.create(SSCC)
+    tx_id = ledger.checkpoint(SSCC, "in_transit")
+    page = stack.http.get(f"{stack.tracker_url}/shipments/(00) {SSCC[:9]} {SSCC[9:]}")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert tx_id in page.text
+    assert '<dd id="checkpoints">1</dd>' in page.text
+    assert "In transit" in page.text or "in transit" in page.text.lower()
+    assert "°C" not in page.text  # temperatures stay with the parties
+
+
+def test_unknown_and_malformed_codes(stack: Stack) -> None:
+    missing = stack.http.get(f"{stack.tracker_url}/shipments/{SSCC}")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "SHIPMENT_NOT_FOUND"
+    wrong = stack.http.get(f"{stack.tracker_url}/shipments/{SSCC[:-1]}{(int(SSCC[-1]) + 1) % 10}")
+    assert wrong.status_code == 422
+    assert "check digit" in wrong.json()["error"]["message"]

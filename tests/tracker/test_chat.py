@@ -14,7 +14,7 @@ from tracker.store.queues import InboxMessageRow, OutboxRow
 
 SSCC = sscc_with_check_digit("37612345000000002")
 MISTYPED = SSCC[:-1] + str((int(SSCC[-1]) + 1) % 10)
-CARLA, OLIVER, NOBODY = "+33622220001", "+14155550010", "+447700900123"
+CARLA, OLIVER, NOBODY = "+33639982201", "+12025550110", "+447700900123"
 
 
 def ask(stack: Stack, phone: str, text: str) -> str:

@@ -17,7 +17,7 @@ from tracker.store.contacts import add_contact, subscribe
 from tracker.store.db import transaction
 
 SSCC = sscc_with_check_digit("37612345000000006")
-RECIPIENTS = [f"+336770{n:05d}" for n in range(200)]
+RECIPIENTS = [f"+3363998{n:04d}" for n in range(200)]  # fictional range (ARCEP)
 
 
 def healthy(url: str) -> bool:

@@ -10,7 +10,7 @@ from tracker.store.contacts import ContactRow, SubscriptionRow
 from tracker.store.queues import InboxMessageRow, OutboxRow
 
 SSCC = sscc_with_check_digit("37612345000000005")
-GONE, STAYS = "+33655550001", "+33655550002"
+GONE, STAYS = "+33639985501", "+33639985502"
 
 
 def count(stack: Stack, table: type) -> int:

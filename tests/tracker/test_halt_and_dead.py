@@ -18,7 +18,7 @@ from tracker.store.queues import OutboxRow, callback_data_for, enqueue
 from tracker.whatsapp.webhook import SIGNATURE_HEADER, sign
 
 SSCC = sscc_with_check_digit("37612345000000004")
-ANNE, BRUNO = "+33644440001", "+33644440002"
+ANNE, BRUNO = "+33639984401", "+33639984402"
 
 
 def health(stack: Stack) -> dict[str, object]:

@@ -13,9 +13,9 @@ from tracker.store.projection import Change
 
 SSCC = sscc_with_check_digit("37612345000000001")
 INSIDE_FR, OUTSIDE_EN, OUTSIDE_FR, OUTSIDER = (
-    "+33611110001",
-    "+14155550002",
-    "+33611110003",
+    "+33639981101",
+    "+12025550102",
+    "+33639981103",
     "+4915110004",
 )
 

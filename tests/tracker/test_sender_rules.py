@@ -91,7 +91,7 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 def setup_rows(sessions: sessionmaker[Session], clock: Clock, *, inside: bool) -> list[int]:
     with transaction(sessions) as session:
         ids = []
-        for n, phone in enumerate(("+33600000001", "+33600000002")):
+        for n, phone in enumerate(("+33639980001", "+33639980002")):
             contact = add_contact(session, org_msp_id="CarrierMSP", phone=phone, language="fr")
             if inside:
                 store_inbound(

@@ -13,7 +13,7 @@ from tracker.store.queues import InboxMessageRow
 from tracker.whatsapp.webhook import SIGNATURE_HEADER, sign
 
 SSCC = sscc_with_check_digit("37612345000000003")
-CARLA = "+33633330001"
+CARLA = "+33639983301"
 
 
 def text_webhook(stack: Stack, phone: str, text: str, message_id: str) -> bytes:

@@ -15,8 +15,8 @@ from tracker.whatsapp.cloud_api import CloudApiConfig, CloudApiProvider, redact_
 from tracker.whatsapp.errors import FatalError, PermanentError, TransientError
 from tracker.whatsapp.provider import MediaRef, ReplyButton
 
-ALICE = "33612345601"
-BOB = "33612345602"
+ALICE = "33639984501"
+BOB = "33639984502"
 
 
 def sent_to(sandbox: RunningSandbox, http: httpx.Client, phone: str) -> list[dict[str, Any]]:
@@ -214,14 +214,14 @@ def test_request_shape_is_metas() -> None:
         seen.append(req)
         return httpx.Response(200, json={"messages": [{"id": "wamid.X"}]})
 
-    _capturing_provider(handler).send_text("33600000000", "hi", callback_data="cb")
+    _capturing_provider(handler).send_text("33639980000", "hi", callback_data="cb")
     [req] = seen
     assert str(req.url) == "https://graph.test/v21.0/42/messages"
     assert req.headers["Authorization"] == "Bearer tok"
     assert json.loads(req.content) == {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": "33600000000",
+        "to": "33639980000",
         "type": "text",
         "text": {"body": "hi", "preview_url": False},
         "biz_opaque_callback_data": "cb",
@@ -240,7 +240,7 @@ def test_timeouts_and_bare_5xx_are_transient(
     handler: Callable[[httpx.Request], httpx.Response],
 ) -> None:
     with pytest.raises(TransientError) as caught:
-        _capturing_provider(handler).send_text("33600000000", "hi")
+        _capturing_provider(handler).send_text("33639980000", "hi")
     assert caught.value.is_transient and caught.value.code is None
 
 
@@ -251,7 +251,7 @@ def test_config_repr_hides_the_token() -> None:
 
 @pytest.mark.parametrize(
     ("phone", "shown"),
-    [("33612345678", "*********78"), ("+33 6 12 34 56 78", "*********78"), ("7", "7")],
+    [("33639985678", "*********78"), ("+33 6 12 34 56 78", "*********78"), ("7", "7")],
 )
 def test_redact_phone_keeps_the_last_two_digits(phone: str, shown: str) -> None:
     assert redact_phone(phone) == shown

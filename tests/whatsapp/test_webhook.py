@@ -65,7 +65,7 @@ def test_inbound_messages(name: str, content: object) -> None:
     [update] = parse_updates(load(name))
     assert isinstance(update, InboundMessage)
     assert update.content == content
-    assert (update.sender, update.sender_name) == ("33612345678", "Camille Martin")
+    assert (update.sender, update.sender_name) == ("33639985678", "Camille Martin")
     assert update.phone_number_id == "106540352242922"
     assert update.timestamp == datetime(2024, 3, 12, 14, 5, tzinfo=UTC)
 
@@ -81,7 +81,7 @@ def test_statuses_carry_callback_data(status: str) -> None:
     [update] = parse_updates(load(f"status_{status}"))
     assert isinstance(update, StatusUpdate)
     assert (update.status, update.callback_data, update.errors) == (status, "event:42", ())
-    assert update.recipient_id == "33612345678"
+    assert update.recipient_id == "33639985678"
 
 
 def test_failed_status_carries_its_errors() -> None:

@@ -25,7 +25,7 @@ def register(subparsers: Any) -> None:
     sub = contacts.add_subparsers(dest="contacts_command", required=True, metavar="COMMAND")
     add = sub.add_parser("add", help="add a contact (records the opt-in as now)")
     add.add_argument("--org", required=True, help="MSP id of the contact's organisation")
-    add.add_argument("--phone", required=True, help="E.164 number, e.g. +33612345678")
+    add.add_argument("--phone", required=True, help="E.164 number, e.g. +33639985678")
     add.add_argument("--lang", required=True, choices=("fr", "en"))
     add.add_argument("--label", default="", help="a desk or role name, optional")
     add.set_defaults(handler=_add)

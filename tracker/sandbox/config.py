@@ -55,7 +55,7 @@ class SandboxConfig:
     access_token: str = field(default="sandbox-token", repr=False)
     app_secret: str = field(default="sandbox-app-secret", repr=False)
     phone_number_id: str = "106540352242922"
-    display_phone_number: str = "15550783881"
+    display_phone_number: str = "12025550181"
     waba_id: str = "102290129340398"
     webhook_url: str | None = None
     templates: frozenset[tuple[str, str]] = DEFAULT_TEMPLATES

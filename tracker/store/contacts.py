@@ -79,7 +79,7 @@ def normalize_phone(raw: str) -> str:
         compact = "+" + compact[2:]
     digits = compact[1:]
     if not compact.startswith("+") or not digits.isascii() or not digits.isdigit():
-        raise InvalidContact("phone must be in E.164 form, e.g. +33612345678")
+        raise InvalidContact("phone must be in E.164 form, e.g. +33639985678")
     if not _E164_MIN_DIGITS <= len(digits) <= _E164_MAX_DIGITS or digits.startswith("0"):
         raise InvalidContact("phone must have 8 to 15 digits after +, not starting with 0")
     return compact

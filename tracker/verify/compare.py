@@ -65,14 +65,13 @@ def json_diff(ledger: Any, other: Any, path: str = "") -> Iterator[tuple[str, An
     elif isinstance(ledger, list) and isinstance(other, list) and len(ledger) == len(other):
         for i, (mine, theirs) in enumerate(zip(ledger, other, strict=True)):
             yield from json_diff(mine, theirs, f"{path}[{i}]")
-    elif type(ledger) is not type(other) and not _both_numbers(ledger, other):
-        yield path or "(document)", ledger, other
-    elif ledger != other:
+    elif not same(ledger, other):
         yield path or "(document)", ledger, other
 
 
-def _both_numbers(a: Any, b: Any) -> bool:
-    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+def same(a: Any, b: Any) -> bool:
+    """JSON equality where 1 == 1.0 (one number type in JSON) but true != 1."""
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
 def diff_documents(where: str, ledger: bytes, other: str) -> list[Mismatch]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from tracker.ledger.identity import signatory
 from tracker.verify.chain import LedgerEntry, TxFacts, WorldState
-from tracker.verify.compare import ABSENT, Mismatch, json_diff, show
+from tracker.verify.compare import ABSENT, Mismatch, json_diff, same, show
 
 REPORT_TYPE, FORMAT_VERSION = "shipment-provenance", 1
 CREATED, CHECKPOINT = "shipment_created", "checkpoint"
@@ -135,7 +135,7 @@ def _cells(where: str, expected: Mapping[str, Any], event: Mapping[str, Any]) ->
     return [
         Mismatch(where, name, show(value), show(event[name]) if name in event else ABSENT)
         for name, value in expected.items()
-        if name not in event or event[name] != value or type(event[name]) is bool
+        if name not in event or not same(value, event[name])
     ]
 
 

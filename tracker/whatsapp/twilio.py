@@ -58,7 +58,7 @@ class TwilioConfig:
 
     account_sid: str
     auth_token: str = field(repr=False)
-    from_number: str  # E.164, e.g. "+14155238886"
+    from_number: str  # E.164, e.g. "+12025550186"
     base_url: str = "https://api.twilio.com"
     status_callback_url: str | None = None
     timeout: float = 10.0

@@ -17,6 +17,7 @@ GROUPS = (
     "tracker.commands.outbox",
     "tracker.commands.ledger",
     "tracker.commands.reports",
+    "tracker.commands.verify",
 )
 
 

@@ -64,7 +64,9 @@ _build_fabric() {
   local pv tool dir
   _require_go
   mkdir -p "$FABRIC_CACHE/bin" "$FABRIC_CACHE/logs" "$FABRIC_CACHE/config"
-  pv="$(_resolve_fabric_version)"
+  # `|| exit`: a failure inside $(...) must stop here even where errexit is not in force.
+  pv="$(_resolve_fabric_version)" || exit "$?"
+  [[ -n "$pv" ]] || die "$EXIT_FAILED" "could not resolve $FABRIC_MODULE@$FABRIC_COMMIT to a version"
   for tool in $(_missing_tools "$FABRIC_CACHE/bin" $FABRIC_TOOLS); do
     log "building $tool $FABRIC_VERSION ($pv)"
     _run_go "$FABRIC_MODULE/cmd/$tool@$pv" "$FABRIC_CACHE/logs/$tool.log" \

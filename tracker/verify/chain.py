@@ -99,7 +99,7 @@ class ChainWalk:
 
     def __init__(
         self, *, chaincode: str = "provenance", snapshot_after: frozenset[int] = frozenset()
-    ):
+    ) -> None:
         """Which chaincode namespace to rebuild, and after which blocks to keep a snapshot."""
         self.chaincode = chaincode
         self.channel: str | None = None

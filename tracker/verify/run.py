@@ -87,8 +87,9 @@ def verify(
     model = load_read_model(sessions) if sessions is not None else None
     report = _read_report(report_path) if report_path is not None else None
     wanted = {model.last_block} if model is not None else set()
-    if report is not None and _report_block(report) is not None:
-        wanted.add(_report_block(report) or 0)
+    report_block = _report_block(report) if report is not None else None
+    if report_block is not None:
+        wanted.add(report_block)  # an older report is compared with the chain as it was then
     walk = ChainWalk(chaincode=chaincode, snapshot_after=frozenset(wanted))
     for raw in blocks:
         walk.add(raw)

@@ -1,0 +1,115 @@
+"""`tracker verify` as a command: blocks from a peer's Deliver service over TLS, exit codes.
+
+The peer is the tests' FAKE Deliver service (tests/ledger/ledger_fakes.py), serving the
+verification journey's blocks; the command, the Gateway client and the checks are real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent import futures
+from pathlib import Path
+
+import grpc
+import pytest
+from fabric_protos.peer import events_pb2_grpc
+from ledger_fakes import FakeDeliver
+from ledger_pki import MSP_ID, PEER_HOST, LedgerPki, make_pki
+from verify_chain import FOLLOW, Journey
+
+from tracker.ledger.follower import Follower
+from tracker.store import schema
+from tracker.store.db import make_engine, session_factory
+
+
+@pytest.fixture
+def peer(journey: Journey, tmp_path: Path) -> Iterator[tuple[str, LedgerPki]]:
+    """A TLS Deliver endpoint serving the journey's blocks."""
+    pki = make_pki(tmp_path / "pki")
+    deliver = FakeDeliver()
+    deliver.blocks = list(journey.blocks)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    events_pb2_grpc.add_DeliverServicer_to_server(deliver, server)
+    credentials = grpc.ssl_server_credentials([(pki.tls_server.key_pem, pki.tls_server.cert_pem)])
+    port = server.add_secure_port("127.0.0.1:0", credentials)
+    server.start()
+    yield f"127.0.0.1:{port}", pki
+    server.stop(grace=None).wait()
+
+
+def run_verify(
+    peer: tuple[str, LedgerPki], db: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    endpoint, pki = peer
+    env = {
+        **os.environ,
+        "TRACKER_DATABASE_URL": f"sqlite:///{db}",
+        "TRACKER_PEER_ENDPOINT": endpoint,
+        "TRACKER_PEER_TLS_CA_FILE": str(pki.tls_root_path),
+        "TRACKER_PEER_HOST_OVERRIDE": PEER_HOST,
+        "TRACKER_MSP_ID": MSP_ID,
+        "TRACKER_MSP_DIR": str(pki.msp_dir),
+    }
+    command = [sys.executable, "-m", "tracker.cli", "verify", *args]
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def followed_database(journey: Journey, tmp_path: Path) -> Path:
+    db = tmp_path / "tracker.db"
+    engine = make_engine(f"sqlite:///{db}")
+    schema.metadata.create_all(engine)
+    blocks = journey.blocks
+    source = lambda start: iter(blocks[start:])  # noqa: E731
+    Follower(config=FOLLOW, sessions=session_factory(engine), source=source).run()
+    engine.dispose()
+    return db
+
+
+def test_untouched_read_model_passes(
+    journey: Journey, peer: tuple[str, LedgerPki], tmp_path: Path
+) -> None:
+    result = run_verify(peer, followed_database(journey, tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("PASS")
+
+
+def test_tampered_checkpoint_fails_naming_it(
+    journey: Journey, peer: tuple[str, LedgerPki], tmp_path: Path
+) -> None:
+    db = followed_database(journey, tmp_path)
+    with sqlite3.connect(db) as conn:
+        query = "SELECT sscc, seq, document FROM checkpoints WHERE document LIKE ? LIMIT 1"
+        sscc, seq, document = conn.execute(query, ('%"temperature":{%',)).fetchone()
+        doc = json.loads(document)
+        doc["temperature"]["max_c"] += 5
+        conn.execute(
+            "UPDATE checkpoints SET document = ? WHERE sscc = ? AND seq = ?",
+            (json.dumps(doc, sort_keys=True, separators=(",", ":")), sscc, seq),
+        )
+    result = run_verify(peer, db)
+    assert result.returncode == 1
+    assert sscc in result.stdout and "temperature.max_c" in result.stdout
+
+
+def test_missing_peer_settings_are_listed(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env["TRACKER_DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
+    command = [sys.executable, "-m", "tracker.cli", "verify"]
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 78
+    for name in (
+        "TRACKER_PEER_ENDPOINT",
+        "TRACKER_PEER_TLS_CA_FILE",
+        "TRACKER_MSP_ID",
+        "TRACKER_MSP_DIR",
+    ):
+        assert name in result.stderr

@@ -1,0 +1,38 @@
+"""Builds a shipment report with the tracker's own report code, as an auditor would get it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.reports.facts import build_report
+from tracker.reports.json_report import render_json
+from tracker.reports.source import report_source, shipment_history
+
+
+def write_report(sessions: sessionmaker[Session], sscc: str, path: Path) -> Path:
+    """render_json of the shipment's report from the read model, written to `path`."""
+    with sessions() as session:
+        history = shipment_history(session, sscc)
+        source = report_source(session, "supplychain")
+        report = build_report(history.shipment, history.checkpoints, history.readings, source)
+    path.write_text(render_json(report), encoding="utf-8")
+    return path
+
+
+def edit_report(path: Path, change: Any) -> Path:
+    """Apply `change(document)` to the report file by hand, keeping it JSON."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def event(document: dict[str, Any], sequence: int) -> dict[str, Any]:
+    """The report's checkpoint event of that sequence number."""
+    return next(
+        e for e in document["events"] if e["event"] == "checkpoint" and e["sequence"] == sequence
+    )

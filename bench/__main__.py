@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import sections
+from bench import sections, whatsapp
 
 BLOCKED = (
     "scan -> committed latency and throughput (HTTP API and ledger client), the official Node "
@@ -53,6 +53,7 @@ def _run(args: argparse.Namespace, urls: dict[str, str]) -> dict[str, Any]:
         "follower_catch_up": sections.follower_catch_up(urls, 50 if quick else 400, 2),
         "report_pdf": sections.report_pdf(first, 1_000 if quick else 10_000),
         "recall_trace": sections.recall(first, 2_000 if quick else 100_000, 20),
+        "whatsapp": [whatsapp.latencies(poll, 10 if quick else 50) for poll in (1.0, 0.1)],
         "blocked": BLOCKED,
     }
 
@@ -75,6 +76,13 @@ def _table(f: dict[str, Any]) -> str:
         f"recall trace, lot of {rec['per_lot']} in {rec['shipments']} shipments: "
         f"p50 {rec['p50_ms']} ms, p95 {rec['p95_ms']} ms"
     )
+    for run in f["whatsapp"]:
+        note, chat = run["commit_to_notification"], run["chat_to_reply"]
+        lines.append(
+            f"worker poll {run['worker_poll_s']} s: commit -> notification p50 {note['p50_ms']} / "
+            f"p95 {note['p95_ms']} / p99 {note['p99_ms']} ms; chat -> reply p50 {chat['p50_ms']} / "
+            f"p95 {chat['p95_ms']} / p99 {chat['p99_ms']} ms"
+        )
     lines.append(f"not measured: {f['blocked']}")
     return "\n".join(lines)
 

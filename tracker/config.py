@@ -15,6 +15,7 @@ and `SecretFile`'s repr never shows the content.
 | `TRACKER_PUBLIC_ANSWERS` | `short` | `short`: strangers get status + origin; `none`: nothing |
 | `TRACKER_DEFAULT_LANGUAGE` | `en` | `fr` or `en`, for senders who are not contacts |
 | `TRACKER_WORKER_POLL_SECONDS` | `1.0` | worker sleep between idle rounds |
+| `TRACKER_WORKER_WAKE_ADDRESS` | `127.0.0.1:8719` | UDP doorbell waking the worker; empty: off |
 | `TRACKER_LOG_LEVEL` | `INFO` | Python logging level name |
 | `TRACKER_SEND_MAX_ATTEMPTS` | `8` | send attempts before a message is dead |
 | `TRACKER_SEND_BACKOFF_BASE_SECONDS` | `2.0` | first retry delay (doubles, jittered) |
@@ -164,6 +165,7 @@ class Config:
     public_answers: Literal["short", "none"] = "short"
     default_language: Lang = "en"
     poll_s: float = 1.0
+    wake_address: str = "127.0.0.1:8719"
     log_level: str = "INFO"
     sending: SendTuning = field(default_factory=SendTuning)
     whatsapp: WhatsAppSettings | None = None
@@ -189,6 +191,7 @@ class Config:
             public_answers=env.choice("TRACKER_PUBLIC_ANSWERS", ("short", "none"), "short"),
             default_language=env.choice("TRACKER_DEFAULT_LANGUAGE", ("fr", "en"), "en"),
             poll_s=env.number("TRACKER_WORKER_POLL_SECONDS", 1.0),
+            wake_address=env.address("TRACKER_WORKER_WAKE_ADDRESS", "127.0.0.1:8719"),
             log_level=env.choice(
                 "TRACKER_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
             ),
@@ -328,6 +331,16 @@ class _Reader:
             return default
         if value < 0 or (integer and value < 1):
             self.problems.append(f"{name} must be {'at least 1' if integer else '>= 0'}")
+            return default
+        return value
+
+    def address(self, name: str, default: str) -> str:
+        if name in self._env and not self._env[name].strip():
+            return ""  # set but empty: switched off
+        value = self._env.get(name, default).strip()
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            self.problems.append(f"{name} must be host:port")
             return default
         return value
 

@@ -12,6 +12,7 @@ import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from tracker.chat.doorbell import Doorbell, parse_address, ring
 from tracker.chat.providers import build_provider
 from tracker.chat.replies import ChatPolicy, process_inbox
 from tracker.chat.sender import ProviderFactory, Sender, SenderSettings
@@ -41,10 +42,13 @@ class Worker:
             provider_factory or (lambda: build_provider(config)),
         )
         self.stop_event = threading.Event()
+        self._wake = parse_address(config.wake_address)
+        self._doorbell = Doorbell(self._wake)
 
     def stop(self) -> None:
         """Ask the loop to finish its current send and return."""
         self.stop_event.set()
+        ring(self._wake)  # cut the idle wait short
 
     def run_once(self) -> int:
         """Handle pending inbox messages, then send due rows; returns how much was done."""
@@ -56,8 +60,9 @@ class Worker:
         log.info("worker started")
         try:
             while not self.stop_event.is_set():
-                if self.run_once() == 0:
-                    self.stop_event.wait(self._config.poll_s)
+                if self.run_once() == 0 and not self.stop_event.is_set():
+                    self._doorbell.wait(self._config.poll_s)  # a ring ends it early
         finally:
+            self._doorbell.close()
             self._sender.close()
             log.info("worker stopped")

@@ -6,6 +6,7 @@ import argparse
 import logging
 from typing import Any
 
+from tracker.chat.doorbell import parse_address, ring
 from tracker.chat.notify import enqueue_changes
 from tracker.commands.common import database, load_config, out
 from tracker.config import Config
@@ -54,6 +55,7 @@ def _follow(args: argparse.Namespace) -> int:
                 start_block=start, stop_at_newest=args.rebuild
             ),
             on_changes=None if args.rebuild else enqueue_changes,
+            after_commit=lambda _changes: ring(parse_address(config.wake_address)),
         )
         if args.rebuild:
             follower.reset()

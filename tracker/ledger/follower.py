@@ -56,12 +56,17 @@ class Follower:
         sessions: sessionmaker[Session],
         source: BlockSource,
         on_changes: ChangeHandler | None = None,
+        after_commit: Callable[[list[Change]], None] | None = None,
     ) -> None:
-        """Wires the follower; nothing runs until `run`."""
+        """Wires the follower; nothing runs until `run`.
+
+        `on_changes` runs inside each block's transaction; `after_commit` once it committed.
+        """
         self._config = config
         self._sessions = sessions
         self._source = source
         self._on_changes = on_changes
+        self._after_commit = after_commit
 
     def next_block(self) -> int:
         """The checkpoint: the number of the next block to apply."""
@@ -102,6 +107,8 @@ class Follower:
             else:
                 state.next_block = block.number + 1
         log.info("block %d applied (%d tx)", block.number, len(block.transactions))
+        if self._after_commit is not None and changes:
+            self._after_commit(changes)
         return changes
 
     def _check_link(self, session: Session, block: DecodedBlock) -> None:

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from tracker.app import ApiError, state
+from tracker.chat.doorbell import parse_address, ring
 from tracker.chat.inbox import ingest
 from tracker.config import CloudSettings
 from tracker.store.db import transaction
@@ -65,6 +66,8 @@ def updates() -> ResponseReturnValue:
         raise ApiError(400, "malformed_payload", str(exc)) from None
     with transaction(state().sessions) as session:
         result = ingest(session, parsed, cloud.phone_number_id)
+    if result.messages:
+        ring(parse_address(state().config.wake_address))  # committed: the worker may start
     return jsonify(
         {"messages": result.messages, "statuses": result.statuses, "ignored": result.ignored}
     )

@@ -1,0 +1,100 @@
+"""Commit → notification and chat message → reply latencies, over real HTTP.
+
+The tracker app, its worker, the WhatsApp sandbox and a SQLite database run in this process
+(tests/tracker/tracker_stack.py). Blocks come from tests/tracker/tracker_ledger.py and are
+applied by the real follower; the clock starts when the block's transaction has committed.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+for folder in ("tracker", "ledger"):
+    sys.path.insert(0, str(ROOT / "tests" / folder))
+
+from ledger_pki import MSP_ID, make_pki  # noqa: E402
+from ledger_wire import Endorser  # noqa: E402
+from tracker_ledger import CARRIER, PRODUCER, Ledger, sscc_with_check_digit  # noqa: E402
+from tracker_stack import Stack, start_stack  # noqa: E402
+
+from bench.stats import summary_ms  # noqa: E402
+from tracker.chat.doorbell import parse_address, ring  # noqa: E402
+from tracker.chat.notify import enqueue_changes  # noqa: E402
+from tracker.ledger.follower import Follower, FollowerConfig  # noqa: E402
+from tracker.ledger.identity import load_enrolment  # noqa: E402
+
+PHONE = "+33639989001"  # fictional range
+
+
+def _wait_for_message(stack: Stack, before: int, limit_s: float = 30.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while len(stack.received(PHONE)) <= before:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the expected WhatsApp message did not arrive")
+        time.sleep(0.002)
+
+
+def _stack(work: Path, poll_s: float) -> tuple[Stack, Ledger]:
+    stack = start_stack(work, TRACKER_WORKER_POLL_SECONDS=str(poll_s))
+    pki = make_pki(work / "pki")
+    producer, _ = load_enrolment(PRODUCER, pki.msp_dir)
+    ledger = Ledger(
+        pki, producer, Endorser(MSP_ID, pki.peer.cert_pem, pki.peer.key), stack.sessions
+    )
+    # As `tracker follow` does: ring the worker's doorbell once a block's changes committed.
+    ledger.follower = Follower(
+        config=FollowerConfig("supplychain", "provenance"),
+        sessions=stack.sessions,
+        source=lambda start: iter(ledger.blocks[start:]),
+        on_changes=enqueue_changes,
+        after_commit=lambda _changes: ring(parse_address(stack.config.wake_address)),
+    )
+    return stack, ledger
+
+
+def latencies(poll_s: float, samples: int) -> dict[str, Any]:
+    """Both latencies with the worker polling every `poll_s` seconds."""
+    with tempfile.TemporaryDirectory() as work:
+        stack, ledger = _stack(Path(work), poll_s)
+        try:
+            sscc = sscc_with_check_digit("37612345000009001")
+            ledger.create(sscc)
+            stack.contact(CARRIER, PHONE, "en", sscc)
+            stack.start_worker()
+            return {
+                "worker_poll_s": poll_s,
+                "commit_to_notification": _notifications(stack, ledger, sscc, samples),
+                "chat_to_reply": _chat(stack, sscc, samples),
+            }
+        finally:
+            stack.close()
+
+
+def _notifications(stack: Stack, ledger: Ledger, sscc: str, samples: int) -> dict[str, Any]:
+    times = []
+    statuses = ["in_transit", "at_hub"]
+    for n in range(samples + 1):
+        before = len(stack.received(PHONE))
+        ledger.checkpoint(sscc, statuses[n % 2])  # returns once the block's transaction committed
+        start = time.perf_counter()
+        _wait_for_message(stack, before)
+        if n:  # the first round warms up connections and caches
+            times.append(time.perf_counter() - start)
+    return summary_ms(times)
+
+
+def _chat(stack: Stack, sscc: str, samples: int) -> dict[str, Any]:
+    times = []
+    for n in range(samples + 1):
+        before = len(stack.received(PHONE))
+        start = time.perf_counter()
+        stack.phone_writes(PHONE, text=sscc)
+        _wait_for_message(stack, before)
+        if n:
+            times.append(time.perf_counter() - start)
+    return summary_ms(times)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import sys
@@ -24,6 +25,7 @@ BLOCKED = (
 def main(argv: list[str] | None = None) -> int:
     """Runs every section and writes the figures with their raw samples."""
     args = _parser().parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     with tempfile.TemporaryDirectory() as work:
         urls = {"sqlite": f"sqlite:///{Path(work) / 'bench.db'}"}
         if os.environ.get("TRACKER_TEST_POSTGRES_URL"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
@@ -17,6 +18,9 @@ from werkzeug.exceptions import HTTPException
 
 from tracker.config import Config
 from tracker.store.engine import open_database
+
+if TYPE_CHECKING:
+    from tracker.api.settings import ApiSettings
 
 EXTENSION = "tracker"
 log = logging.getLogger(__name__)
@@ -46,8 +50,14 @@ def state() -> TrackerState:
     return found
 
 
-def create_app(config: Config) -> Flask:
-    """Build the app: database, blueprints, and the one JSON error handler."""
+def create_app(config: Config, *, api: ApiSettings | None = None) -> Flask:
+    """Build the app: database, blueprints, and the one JSON error handler.
+
+    `api` mounts the staff API (`/api/v1`), which needs a peer; without it the API answers 404
+    and the rest (webhook, shipment pages, scan page, health) runs on the database alone.
+    """
+    from tracker.api import register as register_api
+    from tracker.scan import register as register_scan
     from tracker.views.health import health
     from tracker.views.shipments import shipments
     from tracker.views.webhook import webhook
@@ -58,6 +68,9 @@ def create_app(config: Config) -> Flask:
     app.register_blueprint(health)
     app.register_blueprint(webhook)
     app.register_blueprint(shipments)
+    register_scan(app)
+    if api is not None:
+        register_api(app, api)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

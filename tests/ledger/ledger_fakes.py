@@ -102,7 +102,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):
         args = list(checked.spec.chaincode_spec.input.args)
         fn, rest = args[0].decode(), args[1:]
         try:
-            return self.handlers[fn](rest)
+            return self.call_chaincode(checked, fn, rest, step)
         except ChaincodeRefusal as refusal:
             msg = f"chaincode response 500, {refusal}"
             details = [error_detail(msg), error_detail(msg, "Org2MSP", "peer0.org2:9051")]
@@ -112,6 +112,12 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):
             top = "failed to endorse transaction, see attached details for more info"
             abort_with_details(context, grpc.StatusCode.ABORTED, top, details)
         raise AssertionError("unreachable")
+
+    def call_chaincode(
+        self, checked: CheckedProposal, fn: str, args: list[bytes], step: str
+    ) -> Outcome:
+        """Run one chaincode function; subclasses see the creator and tx id in `checked`."""
+        return self.handlers[fn](args)
 
     def _check(self, check: Callable[[], Any], context: grpc.ServicerContext) -> Any:
         try:
@@ -236,6 +242,10 @@ class FakeDeliver(events_pb2_grpc.DeliverServicer):
         assert header.type == common_pb2.DELIVER_SEEK_INFO
         seek = ab_pb2.SeekInfo.FromString(payload.data)
         self.seeks.append(seek)
+        yield from self.stream(seek, context)
+
+    def stream(self, seek: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        """The responses for one seek; subclasses may wait for blocks still to come."""
         for block in self.blocks:
             if block.header.number >= seek.start.specified.number:
                 yield events_pb2.DeliverResponse(block=block)

@@ -7,16 +7,20 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
+from tracker.api.settings import ApiSettings
 from tracker.config import Config
 
 
 class TrackerGunicorn(BaseApplication):  # type: ignore[misc]
     """A gunicorn application whose workers each build their own app (and engine)."""
 
-    def __init__(self, config: Config, options: dict[str, Any]) -> None:
+    def __init__(
+        self, config: Config, options: dict[str, Any], api: ApiSettings | None = None
+    ) -> None:
         """Keep the validated configuration and gunicorn settings."""
         self._config = config
         self._options = options
+        self._api = api
         super().__init__()
 
     def load_config(self) -> None:
@@ -28,4 +32,4 @@ class TrackerGunicorn(BaseApplication):  # type: ignore[misc]
         """Build the app in the worker, after the fork: no engine crosses a fork."""
         from tracker.app import create_app
 
-        return create_app(self._config)
+        return create_app(self._config, api=self._api)

@@ -7,7 +7,7 @@ import signal
 from types import FrameType
 from typing import Any
 
-from tracker.commands.common import database, load_config, out
+from tracker.commands.common import api_settings, database, load_config, out
 from tracker.store import migrate
 
 
@@ -34,7 +34,8 @@ def _serve(args: argparse.Namespace) -> int:
     config = load_config(require_whatsapp=True)  # fail before forking workers
     from tracker.commands.gunicorn_app import TrackerGunicorn
 
-    TrackerGunicorn(config, {"bind": args.bind, "workers": args.workers}).run()
+    api = api_settings()
+    TrackerGunicorn(config, {"bind": args.bind, "workers": args.workers}, api).run()
     return 0
 
 

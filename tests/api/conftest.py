@@ -1,0 +1,71 @@
+"""Fixtures of the staff API tests: a SimulatedPeer (FAKE, not Fabric) over TLS, and the
+tracker app with /api/v1 and /scan served over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parents[1]
+for folder in ("api", "sim", "ledger", "chaincode", "pipeline"):
+    if str(TESTS / folder) not in sys.path:
+        sys.path.insert(0, str(TESTS / folder))
+
+from api_stack import ApiStack, start_stack  # noqa: E402
+from sim_peer import SimulatedPeer  # noqa: E402
+from sim_pki import Enrolment, SimPki  # noqa: E402
+
+PRODUCER, CARRIER, RETAILER = "ProducerMSP", "CarrierMSP", "RetailerMSP"
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> SimPki:
+    """One CA per organisation and the peer's TLS certificate, shared by the session."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    return SimPki(tmp_path_factory.mktemp("simpki"))
+
+
+@pytest.fixture(scope="session")
+def people(pki: SimPki) -> dict[str, Enrolment]:
+    """Enrolments shaped like Fabric CA's, with the role attribute, by nickname."""
+    return {
+        "dispatcher": pki.enrol(PRODUCER, "dispatcher1", "dispatcher"),
+        "scanner": pki.enrol(CARRIER, "scanner1", "scanner"),
+        "receiver": pki.enrol(RETAILER, "receiver1", "receiver"),
+        "auditor": pki.enrol("AuditorMSP", "auditor1", "auditor"),
+    }
+
+
+@pytest.fixture
+def peer(pki: SimPki) -> Iterator[SimulatedPeer]:
+    """A fresh SimulatedPeer running the real chaincode on an empty world state."""
+    running = SimulatedPeer(pki).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def stack_for(
+    tmp_path: Path, pki: SimPki, people: dict[str, Enrolment]
+) -> Iterator[Callable[..., ApiStack]]:
+    """Build stacks (app over HTTP + staff + tokens) against a given peer."""
+    started: list[ApiStack] = []
+
+    def build(peer: SimulatedPeer, **settings: object) -> ApiStack:
+        stack = start_stack(tmp_path / f"stack{len(started)}", pki, peer, people, **settings)
+        started.append(stack)
+        return stack
+
+    yield build
+    for stack in started:
+        stack.close()
+
+
+@pytest.fixture
+def stack(stack_for: Callable[..., ApiStack], peer: SimulatedPeer) -> ApiStack:
+    """The tracker API in front of the simulated peer, with one token per person."""
+    return stack_for(peer)

@@ -1,0 +1,99 @@
+"""Ledger outages: writes are queued durably (202) and delivered exactly once later;
+nothing is acknowledged that is neither committed nor queued."""
+
+from __future__ import annotations
+
+import pytest
+from api_stack import ApiStack, checkpoint_body
+
+from tracker.api import pending
+
+
+def test_scan_during_outage_is_queued_then_committed_exactly_once(stack: ApiStack) -> None:
+    sscc = stack.created()
+    stack.peer.stop()
+    body = checkpoint_body("departing")
+    queued = stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=body)
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["state"] == "pending" and "queued durably" in queued.json()["message"]
+    # The phone resends while the ledger is still away: still one queue entry.
+    resent = stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=body)
+    assert resent.status_code == 202 and resent.json()["queue_id"] == queued.json()["queue_id"]
+    state = stack.get("scanner", f"/scans/{body['client_scan_id']}").json()
+    assert state["state"] == "pending" and state["answer"] is None
+    assert stack.state.retrier.run_once() == 0  # still down: nothing settles, order is kept
+
+    stack.peer.start()
+    assert stack.state.retrier.run_once() == 1
+    [checkpoint] = stack.peer.checkpoints(sscc)
+    assert checkpoint["client_scan_id"] == body["client_scan_id"]
+    state = stack.get("scanner", f"/scans/{body['client_scan_id']}").json()
+    assert state["state"] == "committed"
+    answer = state["answer"]
+    assert answer["tx_id"] == checkpoint["tx_id"] and answer["block_number"] >= 1
+    # A later resend of the same scan gets the committed answer, and no second record.
+    again = stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=body)
+    assert again.status_code == 201 and again.json()["tx_id"] == answer["tx_id"]
+    assert again.json()["block_number"] == answer["block_number"]
+    assert stack.state.retrier.run_once() == 0
+    assert len(stack.peer.checkpoints(sscc)) == 1
+
+
+def test_queued_scans_are_submitted_in_order(stack: ApiStack) -> None:
+    sscc = stack.created()
+    stack.peer.stop()
+    for step in ("departing", "arriving", "loading"):
+        response = stack.post(
+            "scanner", f"/shipments/{sscc}/checkpoints", json=checkpoint_body(step)
+        )
+        assert response.status_code == 202
+    stack.peer.start()
+    assert stack.state.retrier.run_once() == 3
+    assert [c["biz_step"] for c in stack.peer.checkpoints(sscc)] == [
+        "departing",
+        "arriving",
+        "loading",
+    ]
+    assert stack.peer.state("shipment", sscc)["status"] == "out_for_delivery"
+
+
+def test_queued_scan_the_ledger_refuses_later_is_marked_rejected(stack: ApiStack) -> None:
+    sscc = stack.created()
+    stack.peer.stop()
+    body = checkpoint_body("loading")  # created -> out_for_delivery is illegal
+    assert stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=body).status_code == 202
+    stack.peer.start()
+    stack.state.retrier.run_once()
+    state = stack.get("scanner", f"/scans/{body['client_scan_id']}").json()
+    assert state["state"] == "rejected"
+    assert state["answer"]["error"]["code"] == "INVALID_TRANSITION"
+
+
+def test_reads_during_outage_are_503(stack: ApiStack) -> None:
+    sscc = stack.created()
+    stack.peer.stop()
+    response = stack.get("scanner", f"/shipments/{sscc}")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "LEDGER_UNAVAILABLE"
+    stack.peer.start()
+    assert stack.get("scanner", f"/shipments/{sscc}").status_code == 200
+
+
+def test_write_that_cannot_be_queued_is_not_acknowledged(
+    stack: ApiStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sscc = stack.created()
+    stack.peer.stop()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pending, "enqueue", broken)
+    response = stack.post(
+        "scanner", f"/shipments/{sscc}/checkpoints", json=checkpoint_body("departing")
+    )
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert (
+        error["code"] == "LEDGER_UNAVAILABLE" and "NOT recorded and NOT queued" in error["message"]
+    )

@@ -1,0 +1,53 @@
+"""The staff API under `/api/v1`: bearer tokens, marshmallow schemas, OpenAPI 3.1.
+
+Mount it with `register(app, ApiSettings.from_env(os.environ))`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.api import pending, reads, writes
+from tracker.api.blueprint import api
+from tracker.api.settings import ApiSettings
+from tracker.api.state import EXTENSION, ActorCache, ApiState, block_lookup, retry_submitter
+from tracker.ledger.facade import GatewayPool, LedgerFacade
+from tracker.store.staff import Wallet
+
+# Imported for their routes (and tables: staff, scan_journal) before the blueprint mounts.
+_MODULES = (reads, writes)
+
+
+def register(
+    app: Flask, settings: ApiSettings, *, sessions: sessionmaker[Session] | None = None
+) -> ApiState:
+    """Mount `/api/v1` on `app`; start the pending-scan retry thread unless switched off.
+
+    `sessions` defaults to the tracker app's own (`app.extensions["tracker"].sessions`).
+    """
+    if sessions is None:
+        sessions = app.extensions["tracker"].sessions
+    assert sessions is not None
+    pool = GatewayPool(
+        endpoint=settings.peer_endpoint,
+        tls_root_cert_path=settings.tls_ca_file,
+        server_name_override=settings.host_override,
+        channel=settings.channel,
+        chaincode=settings.chaincode,
+        timeouts=settings.timeouts,
+    )
+    facade = LedgerFacade(pool, block_of=block_lookup(sessions))
+    actors = ActorCache(Wallet(settings.wallet_dir))
+    retrier = pending.PendingScanRetrier(
+        sessions, retry_submitter(sessions, facade, actors), settings.retry_seconds
+    )
+    state = ApiState(settings, sessions, facade, actors, retrier, pool)
+    app.extensions[EXTENSION] = state
+    app.register_blueprint(api)
+    if settings.retry_thread:
+        retrier.start()
+    return state
+
+
+__all__ = ["ApiSettings", "ApiState", "register"]

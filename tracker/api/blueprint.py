@@ -1,0 +1,19 @@
+"""The `/api/v1` blueprint object, its upload limit and its error answers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from tracker.api import errors
+
+api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+errors.install(api)
+
+
+@api.before_request
+def _limit_body() -> None:
+    # Flask's MAX_CONTENT_LENGTH, set for this blueprint only: the WhatsApp webhook and the
+    # pages keep the app's own limit. Werkzeug raises 413 when the body is read.
+    from tracker.api.state import api_state
+
+    request.max_content_length = api_state().settings.max_upload_bytes

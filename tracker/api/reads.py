@@ -1,0 +1,167 @@
+"""Read endpoints: shipments (ledger, or the read model for listings), scans, evidence."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import or_, select
+
+from tracker.api.blueprint import api
+from tracker.api.errors import SHA256_PATTERN, ApiProblem, from_ledger
+from tracker.api.openapi import openapi_document
+from tracker.api.pending import find
+from tracker.api.schemas import ListQuerySchema
+from tracker.api.state import api_state, signed_in
+from tracker.api.writes import sscc_of
+from tracker.ledger.errors import LedgerError, LedgerUnavailable
+from tracker.store.evidence import EvidenceBlob, get_evidence
+from tracker.store.readmodel import FollowerState, ShipmentRow
+from tracker.store.staff import StaffMember
+
+READ_MODEL_BOOKMARK = "rm:"
+_SEE_ALL = ("auditor", "admin")
+
+
+def _unavailable(error: LedgerUnavailable) -> ApiProblem:
+    return ApiProblem(503, "LEDGER_UNAVAILABLE", "ledger unreachable; try again shortly")
+
+
+@api.get("/me")
+def me() -> ResponseReturnValue:
+    """Who the token belongs to (the scan page's sign-in check)."""
+    member = signed_in()
+    return jsonify(
+        {
+            "display_name": member.display_name,
+            "msp_id": member.msp_id,
+            "role": member.role,
+            "enrollment_id": member.enrollment_id,
+        }
+    )
+
+
+@api.get("/shipments/<sscc>")
+def get_shipment(sscc: str) -> ResponseReturnValue:
+    """The shipment and its provenance, read from the ledger as the signed-in person."""
+    member, state = signed_in(), api_state()
+    sscc = sscc_of(sscc)
+    try:
+        found = state.facade.get_provenance(state.actors.actor(member), sscc)
+    except LedgerUnavailable as error:
+        raise _unavailable(error) from error
+    except LedgerError as error:
+        raise from_ledger(error) from error
+    checkpoints = [c.document() for c in found.checkpoints]
+    return jsonify({"shipment": found.shipment.document(), "checkpoints": checkpoints})
+
+
+def _scope(member: StaffMember, party: str | None) -> str | None:
+    # The ledger's rule (README access matrix), applied to the read model too.
+    if member.role in _SEE_ALL:
+        return party
+    if party is not None and party != member.msp_id:
+        message = f"{member.msp_id} with role {member.role} may not list {party}'s shipments"
+        raise ApiProblem(403, "FORBIDDEN", message)
+    return member.msp_id
+
+
+def _from_read_model(party: str | None, query: dict[str, Any]) -> dict[str, Any] | None:
+    state = api_state()
+    bookmark = query.get("bookmark", "")
+    if bookmark and not bookmark.startswith(READ_MODEL_BOOKMARK):
+        return None  # a ledger bookmark: keep paging where it started
+    with state.sessions() as session:
+        if session.get(FollowerState, state.settings.channel) is None:
+            return None  # no follower has run: the read model is not available
+        rows = select(ShipmentRow)
+        if party:
+            rows = rows.where(
+                or_(
+                    ShipmentRow.producer == party,
+                    ShipmentRow.carrier == party,
+                    ShipmentRow.retailer == party,
+                )
+            )
+        if query.get("status"):
+            rows = rows.where(ShipmentRow.status == query["status"])
+        if bookmark:
+            rows = rows.where(ShipmentRow.sscc > bookmark.removeprefix(READ_MODEL_BOOKMARK))
+        size = query["page_size"]
+        found = list(session.scalars(rows.order_by(ShipmentRow.sscc).limit(size + 1)))
+    more, page = len(found) > size, found[:size]
+    return {
+        "shipments": [json.loads(row.document) for row in page],
+        "bookmark": READ_MODEL_BOOKMARK + page[-1].sscc if more else "",
+        "source": "read_model",
+    }
+
+
+@api.get("/shipments")
+def list_shipments() -> ResponseReturnValue:
+    """A page of shipments: from the read model when it is followed, else the ledger."""
+    member, state = signed_in(), api_state()
+    query = ListQuerySchema().load(request.args.to_dict())
+    party = _scope(member, query.get("party"))
+    if party is None and not query.get("status"):
+        raise ApiProblem(
+            422, "INVALID_ARGUMENT", "party: give party, status or both", field="party"
+        )
+    local = _from_read_model(party, query)
+    if local is not None:
+        return jsonify(local)
+    try:
+        page = state.facade.list_shipments(
+            state.actors.actor(member),
+            party=party,
+            status=query.get("status"),
+            page_size=query["page_size"],
+            bookmark=query.get("bookmark", ""),
+        )
+    except LedgerUnavailable as error:
+        raise _unavailable(error) from error
+    except LedgerError as error:
+        raise from_ledger(error) from error
+    shipments = [s.document() for s in page.shipments]
+    return jsonify({"shipments": shipments, "bookmark": page.bookmark, "source": "ledger"})
+
+
+@api.get("/scans/<client_scan_id>")
+def scan_state(client_scan_id: str) -> ResponseReturnValue:
+    """What became of a scan this tracker acknowledged (pending, committed, rejected)."""
+    member = signed_in()
+    entry = find(api_state().sessions, member.msp_id, client_scan_id)
+    if entry is None:
+        message = f"no scan {client_scan_id} from {member.msp_id} here"
+        raise ApiProblem(404, "SCAN_NOT_FOUND", message)
+    body = {
+        "client_scan_id": entry.client_scan_id,
+        "state": entry.state,
+        "queue_id": entry.id,
+        "attempts": entry.attempts,
+        "answer": entry.answer,
+    }
+    return jsonify(body)
+
+
+@api.get("/evidence/<sha256>")
+def evidence(sha256: str) -> ResponseReturnValue:
+    """Off-chain evidence (logger file, batch, photo) by its SHA-256, checked on the way out."""
+    signed_in()
+    if not SHA256_PATTERN.fullmatch(sha256):
+        raise ApiProblem(422, "INVALID_ARGUMENT", "sha256: lowercase hex SHA-256", field="sha256")
+    with api_state().sessions() as session:
+        content = get_evidence(session, sha256)
+        blob = session.get(EvidenceBlob, sha256)
+        media_type = blob.media_type if blob is not None else "application/octet-stream"
+    if content is None:
+        raise ApiProblem(404, "EVIDENCE_NOT_FOUND", f"no evidence {sha256} is held here")
+    return Response(content, mimetype=media_type, headers={"X-Content-SHA256": sha256})
+
+
+@api.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """The OpenAPI 3.1 description of this API (no token needed)."""
+    return jsonify(openapi_document())

@@ -1,0 +1,122 @@
+"""What the API's views share (facade, wallet, journal, retrier) and bearer-token sign-in."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, g, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.api import pending
+from tracker.api.errors import ApiProblem
+from tracker.api.settings import ApiSettings
+from tracker.ledger.facade import GatewayPool, LedgerFacade
+from tracker.ledger.facade_values import Actor, Committed
+from tracker.store import staff
+from tracker.store.readmodel import TransactionRow
+
+EXTENSION = "tracker_api"
+
+
+@dataclass
+class ActorCache:
+    """Wallet identities loaded once per staff member (the key file is read on first use)."""
+
+    wallet: staff.Wallet
+    _actors: dict[int, Actor] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def actor(self, member: staff.StaffMember) -> Actor:
+        """The member's identity and signer."""
+        with self._lock:
+            found = self._actors.get(member.id)
+            if found is None:
+                found = self.wallet.actor(member.msp_id, member.wallet_path)
+                self._actors[member.id] = found
+            return found
+
+
+@dataclass(frozen=True)
+class ApiState:
+    """The API's long-lived objects, in `app.extensions["tracker_api"]`."""
+
+    settings: ApiSettings
+    sessions: sessionmaker[Session]
+    facade: LedgerFacade
+    actors: ActorCache
+    retrier: pending.PendingScanRetrier
+    pool: GatewayPool
+
+    def close(self) -> None:
+        """Stop the retry thread and close the ledger connections."""
+        self.retrier.stop()
+        self.pool.close()
+
+
+def api_state() -> ApiState:
+    """The running app's ApiState."""
+    found = current_app.extensions[EXTENSION]
+    assert isinstance(found, ApiState)  # only register() puts it there
+    return found
+
+
+def block_lookup(sessions: sessionmaker[Session]) -> Any:
+    """Find a tx's block in the scan journal, else in the read model."""
+
+    def lookup(tx_id: str) -> int | None:
+        number = pending.block_of(sessions, tx_id)
+        if number is not None:
+            return number
+        with sessions() as session:
+            query = select(TransactionRow.block_number).where(TransactionRow.tx_id == tx_id)
+            return session.scalars(query).first()
+
+    return lookup
+
+
+def answer(committed: Committed, scan_id: str) -> dict[str, Any]:
+    """The JSON answer of a committed write."""
+    checkpoint = committed.checkpoint
+    return {
+        "tx_id": committed.tx_id,
+        "block_number": committed.block_number,
+        "client_scan_id": scan_id,
+        "shipment": committed.shipment.document(),
+        "checkpoint": None if checkpoint is None else checkpoint.document(),
+    }
+
+
+def retry_submitter(
+    sessions: sessionmaker[Session], facade: LedgerFacade, actors: ActorCache
+) -> pending.Submit:
+    """The retrier's submit: the queued write, as the staff member who scanned it."""
+
+    def submit(entry: pending.JournalEntry) -> dict[str, Any]:
+        with sessions() as session:
+            member = staff.get_member(session, entry.staff_id)
+        if member is None:
+            raise pending.Unsubmittable(f"staff member {entry.staff_id} no longer exists")
+        committed = facade.commit(actors.actor(member), entry.prepared)
+        return answer(committed, entry.client_scan_id)
+
+    return submit
+
+
+def signed_in() -> staff.StaffMember:
+    """The staff member of this request's bearer token, or 401."""
+    found = g.get("staff")
+    if isinstance(found, staff.StaffMember):
+        return found
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiProblem(401, "UNAUTHORIZED", "send Authorization: Bearer <token>")
+    with api_state().sessions() as session:
+        member = staff.authenticate(session, token.strip())
+    if member is None:
+        raise ApiProblem(401, "UNAUTHORIZED", "the token is unknown or was revoked")
+    g.staff = member
+    return member

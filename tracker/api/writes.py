@@ -1,0 +1,237 @@
+"""Write endpoints: each answers once committed (201), or 202 once durably queued."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import FileStorage
+
+import gs1
+from tracker.api import pending
+from tracker.api.blueprint import api
+from tracker.api.errors import CHAINCODE_STATUS, ApiProblem, from_ledger
+from tracker.api.schemas import (
+    CheckpointSchema,
+    CreateShipmentSchema,
+    ExceptionSchema,
+    UploadFormSchema,
+)
+from tracker.api.state import answer, api_state, signed_in
+from tracker.api.uploads import check_photo, logger_media_type, parse_logger_file
+from tracker.ledger.errors import CommitStatusError, LedgerError, LedgerUnavailable, SubmitError
+from tracker.ledger.facade import prepare
+from tracker.ledger.facade_values import (
+    CheckpointRequest,
+    CreateShipment,
+    DeliveryRequest,
+    ExceptionRequest,
+    PreparedWrite,
+    ReadPoint,
+    TemperatureRequest,
+)
+from tracker.store.db import transaction
+from tracker.store.evidence import put_evidence
+
+# Outcomes after which the write may or may not be on the ledger: resubmitting with the same
+# scan id is safe (the chaincode answers a repeat from its record), so they are queued.
+_RETRIABLE = (LedgerUnavailable, SubmitError, CommitStatusError)
+NOT_ACKNOWLEDGED = "the scan was NOT recorded and NOT queued; send it again later"
+
+
+def sscc_of(text: str) -> str:
+    """The 18-digit SSCC, or 422 INVALID_SSCC naming the problem (e.g. the check digit)."""
+    try:
+        return gs1.normalize_sscc(text)
+    except gs1.InvalidIdentifier as error:
+        raise ApiProblem(422, "INVALID_SSCC", str(error), field="sscc") from None
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiProblem(422, "INVALID_ARGUMENT", "body: send a JSON object", field="body")
+    return body
+
+
+def put_digest(content: bytes) -> str:
+    """SHA-256 hex of bytes (the key put_evidence stores them under)."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def submit(prepared: PreparedWrite, created: int = 201) -> ResponseReturnValue:
+    """Commit a write as the signed-in person; queue it durably if the ledger is away."""
+    member, state = signed_in(), api_state()
+    try:
+        committed = state.facade.commit(state.actors.actor(member), prepared)
+    except _RETRIABLE as error:
+        try:
+            queued = pending.enqueue(
+                state.sessions, member.msp_id, member.id, prepared, str(error).splitlines()[0]
+            )
+        except Exception as failure:  # a write we cannot queue must not be acknowledged
+            message = f"ledger unreachable; {NOT_ACKNOWLEDGED}"
+            raise ApiProblem(503, "LEDGER_UNAVAILABLE", message) from failure
+        if queued.state == pending.COMMITTED and queued.answer is not None:
+            return jsonify(queued.answer), created  # done earlier; this was a resend
+        if queued.state == pending.REJECTED and queued.answer is not None:
+            code = str(queued.answer["error"]["code"])
+            return jsonify(queued.answer), CHAINCODE_STATUS.get(code, 409)
+        body = {
+            "queue_id": queued.id,
+            "client_scan_id": prepared.client_scan_id,
+            "state": pending.PENDING,
+            "message": "ledger unreachable; the scan is queued durably and will be submitted "
+            "when the ledger is back (GET /api/v1/scans/<client_scan_id> shows its state)",
+        }
+        return jsonify(body), 202
+    except LedgerError as error:
+        raise from_ledger(error) from error
+    body = answer(committed, prepared.client_scan_id)
+    pending.record_committed(state.sessions, member.msp_id, member.id, prepared, body)
+    return jsonify(body), created
+
+
+def _read_point(form: dict[str, Any]) -> ReadPoint | None:
+    gln, name = form.get("read_point_gln"), form.get("read_point_name")
+    if gln and name:
+        return ReadPoint(gln, name)
+    if gln or name:
+        field = "read_point_name" if gln else "read_point_gln"
+        raise ApiProblem(422, "INVALID_ARGUMENT", f"{field}: give both GLN and name", field=field)
+    return None
+
+
+def _file(name: str) -> FileStorage:
+    upload = request.files.get(name)
+    if upload is None:
+        raise ApiProblem(422, "INVALID_ARGUMENT", f"{name}: missing file part", field=name)
+    return upload
+
+
+def _store(*items: tuple[bytes, str]) -> None:
+    # Stored (and committed) before the ledger write, so every hash the ledger will hold
+    # points at bytes this tracker already keeps.
+    with transaction(api_state().sessions) as session:
+        for content, media_type in items:
+            put_evidence(session, content, media_type)
+
+
+@api.post("/shipments")
+def create_shipment() -> ResponseReturnValue:
+    """Register a new shipment (producer dispatcher)."""
+    signed_in()
+    data = CreateShipmentSchema().load(_json_body())
+    product, parties = data["product"], data["parties"]
+    create = CreateShipment(
+        sscc=sscc_of(data["sscc"]),
+        gtin=product["gtin"],
+        lot=product["lot"],
+        description=product["description"],
+        quantity=data["quantity"],
+        unit=data["unit"],
+        origin=data["origin"],
+        destination=data["destination"],
+        producer=parties["producer"],
+        carrier=parties["carrier"],
+        retailer=parties["retailer"],
+        cold_chain=data["cold_chain"],
+        promised_delivery=data["promised_delivery"],
+        # Without a client id a retry could not be recognised; this one makes the call
+        # safe to queue, not to repeat (send client_scan_id to be able to retry).
+        client_scan_id=data.get("client_scan_id") or f"api-{uuid.uuid4()}",
+        certificates=tuple((c["type"], c["sha256"]) for c in data.get("certificates", [])),
+    )
+    return submit(prepare(create))
+
+
+@api.post("/shipments/<sscc>/checkpoints")
+def record_checkpoint(sscc: str) -> ResponseReturnValue:
+    """A custody scan (carrier scanner)."""
+    signed_in()
+    sscc = sscc_of(sscc)
+    data = CheckpointSchema().load(_json_body())
+    scan = CheckpointRequest(
+        sscc=sscc,
+        client_scan_id=data["client_scan_id"],
+        biz_step=data["biz_step"],
+        read_point=data["read_point"],
+        event_time=data.get("event_time") or _now(),
+        disposition=data.get("disposition"),
+        evidence=tuple(data.get("evidence", ())),
+        notes=data.get("notes", ""),
+    )
+    return submit(prepare(scan))
+
+
+@api.post("/shipments/<sscc>/temperatures")
+def record_temperatures(sscc: str) -> ResponseReturnValue:
+    """A logger file (CSV `time,celsius` or JSON readings), kept off-chain by hash."""
+    signed_in()
+    sscc = sscc_of(sscc)
+    form = UploadFormSchema().load(request.form.to_dict())
+    raw = _file("file").read()
+    readings, device = parse_logger_file(raw)
+    raw_media = logger_media_type(raw)
+    batch = TemperatureRequest(
+        sscc=sscc,
+        client_scan_id=form["client_scan_id"],
+        readings=readings,
+        device_id=form.get("device_id") or device,
+        read_point=_read_point(form),
+        evidence=(put_digest(raw),),
+        notes=form.get("notes", ""),
+    )
+    prepared = prepare(batch)
+    # The ledger records SHA-256 of the argument string; keep exactly those bytes too.
+    _store((raw, raw_media), (prepared.argument.encode("utf-8"), "application/json"))
+    return submit(prepared)
+
+
+@api.post("/shipments/<sscc>/delivery")
+def confirm_delivery(sscc: str) -> ResponseReturnValue:
+    """Proof of delivery with a photo (retailer receiver)."""
+    signed_in()
+    sscc = sscc_of(sscc)
+    form = UploadFormSchema().load(request.form.to_dict())
+    upload = _file("photo")
+    photo = upload.read()
+    media = check_photo(photo, upload.mimetype)
+    delivery = DeliveryRequest(
+        sscc=sscc,
+        client_scan_id=form["client_scan_id"],
+        proof_of_delivery_sha256=put_digest(photo),
+        event_time=form.get("event_time") or _now(),
+        read_point=_read_point(form),
+        notes=form.get("notes", ""),
+    )
+    _store((photo, media))
+    return submit(prepare(delivery))
+
+
+@api.post("/shipments/<sscc>/exceptions")
+def report_exception(sscc: str) -> ResponseReturnValue:
+    """A problem with the shipment (any party's staff)."""
+    signed_in()
+    sscc = sscc_of(sscc)
+    data = ExceptionSchema().load(_json_body())
+    report = ExceptionRequest(
+        sscc=sscc,
+        client_scan_id=data["client_scan_id"],
+        reason=data["reason"],
+        event_time=data.get("event_time") or _now(),
+        read_point=data.get("read_point"),
+        biz_step=data.get("biz_step"),
+        disposition=data.get("disposition"),
+        evidence=tuple(data.get("evidence", ())),
+        notes=data.get("notes", ""),
+    )
+    return submit(prepare(report))

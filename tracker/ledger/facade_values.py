@@ -1,0 +1,304 @@
+"""Typed requests and views of the ledger facade (frozen values at the edge, no protobufs)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from tracker.ledger.identity import Identity, Signer
+
+
+def instant(moment: datetime) -> str:
+    """ISO-8601 UTC with `Z`, the chaincode's stored form; naive times are refused."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: give a UTC offset")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting: their enrolment certificate and the signer of its key."""
+
+    identity: Identity
+    signer: Signer
+
+
+@dataclass(frozen=True)
+class Place:
+    """A GS1 location: 13-digit GLN and a name."""
+
+    gln: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ReadPoint:
+    """Where a scan happened, with optional WGS-84 coordinates."""
+
+    gln: str
+    name: str
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class ColdChain:
+    """Allowed range (°C), minutes allowed outside it and an optional MKT limit."""
+
+    min_c: float
+    max_c: float
+    allowed_minutes_outside: float
+    mkt_limit_c: float | None = None
+
+
+@dataclass(frozen=True)
+class CreateShipment:
+    """A new shipment (SSCC) registered by its producer."""
+
+    sscc: str
+    gtin: str
+    lot: str
+    quantity: float
+    unit: str
+    origin: Place
+    destination: Place
+    producer: str
+    carrier: str
+    retailer: str
+    cold_chain: ColdChain
+    promised_delivery: datetime
+    client_scan_id: str
+    description: str = ""
+    certificates: tuple[tuple[str, str], ...] = ()  # (type, sha256)
+
+    def argument(self) -> dict[str, Any]:
+        """The CreateShipment JSON object."""
+        cold = {k: v for k, v in self.cold_chain.__dict__.items() if v is not None}
+        product = {"gtin": self.gtin, "lot": self.lot}
+        if self.description:
+            product["description"] = self.description
+        body: dict[str, Any] = {
+            "sscc": self.sscc,
+            "product": product,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "origin": self.origin.__dict__,
+            "destination": self.destination.__dict__,
+            "parties": {
+                "producer": self.producer,
+                "carrier": self.carrier,
+                "retailer": self.retailer,
+            },
+            "cold_chain": cold,
+            "promised_delivery": instant(self.promised_delivery),
+            "client_scan_id": self.client_scan_id,
+        }
+        if self.certificates:
+            body["certificates"] = [{"type": t, "sha256": h} for t, h in self.certificates]
+        return body
+
+
+@dataclass(frozen=True)
+class CheckpointRequest:
+    """A custody scan: bizStep (departing, arriving, loading, ...) at a read point."""
+
+    sscc: str
+    client_scan_id: str
+    biz_step: str
+    read_point: ReadPoint
+    event_time: datetime
+    disposition: str | None = None
+    evidence: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One logger reading."""
+
+    time: datetime
+    celsius: float
+
+
+@dataclass(frozen=True)
+class TemperatureRequest:
+    """A logger batch; `evidence` usually holds the SHA-256 of the uploaded raw file."""
+
+    sscc: str
+    client_scan_id: str
+    readings: tuple[Reading, ...]
+    device_id: str = ""
+    read_point: ReadPoint | None = None
+    disposition: str | None = None
+    evidence: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class DeliveryRequest:
+    """Proof of delivery: the photo's SHA-256 goes on the ledger."""
+
+    sscc: str
+    client_scan_id: str
+    proof_of_delivery_sha256: str
+    event_time: datetime
+    read_point: ReadPoint | None = None
+    disposition: str | None = None
+    evidence: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class ExceptionRequest:
+    """A reported problem (damage, temperature, wrong quantity, ...)."""
+
+    sscc: str
+    client_scan_id: str
+    reason: str
+    event_time: datetime
+    read_point: ReadPoint | None = None
+    biz_step: str | None = None
+    disposition: str | None = None
+    evidence: tuple[str, ...] = ()
+    notes: str = ""
+
+
+class WriteKind(StrEnum):
+    """The kinds of ledger writes (stored in the pending-scan queue)."""
+
+    CREATE = "create"
+    CHECKPOINT = "checkpoint"
+    TEMPERATURES = "temperatures"
+    DELIVERY = "delivery"
+    EXCEPTION = "exception"
+
+
+@dataclass(frozen=True)
+class PreparedWrite:
+    """A write ready to submit: its kind, SSCC, scan id and the exact JSON argument."""
+
+    kind: WriteKind
+    sscc: str
+    client_scan_id: str
+    argument: str
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the argument's bytes (what RecordTemperatures records as raw_sha256)."""
+        return hashlib.sha256(self.argument.encode("utf-8")).hexdigest()
+
+
+def _canonical(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class ShipmentView:
+    """A shipment as committed; `raw` is its full ledger document (canonical JSON)."""
+
+    sscc: str
+    status: str
+    custodian: str
+    verdict: str
+    checkpoint_count: int
+    created_tx: str
+    updated_tx: str
+    updated_at: str
+    raw: str
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> ShipmentView:
+        """Build from the chaincode's Shipment JSON object."""
+        return cls(
+            sscc=str(document["sscc"]),
+            status=str(document["status"]),
+            custodian=str(document["custodian"]),
+            verdict=str(document["cold_chain_state"]["verdict"]),
+            checkpoint_count=int(document["checkpoint_count"]),
+            created_tx=str(document["created_tx"]),
+            updated_tx=str(document["updated_tx"]),
+            updated_at=str(document["updated_at"]),
+            raw=_canonical(document),
+        )
+
+    def document(self) -> dict[str, Any]:
+        """A fresh copy of the full ledger document."""
+        value: dict[str, Any] = json.loads(self.raw)
+        return value
+
+
+@dataclass(frozen=True)
+class CheckpointView:
+    """One checkpoint as committed; `raw` is its full ledger document."""
+
+    sscc: str
+    seq: int
+    kind: str
+    biz_step: str
+    status: str
+    event_time: str
+    reporter_msp_id: str
+    reporter_enrollment_id: str
+    reporter_role: str
+    evidence: tuple[str, ...]
+    temperature_sha256: str | None
+    client_scan_id: str
+    tx_id: str
+    raw: str
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> CheckpointView:
+        """Build from the chaincode's Checkpoint JSON object."""
+        reporter, temperature = document["reporter"], document.get("temperature")
+        return cls(
+            sscc=str(document["sscc"]),
+            seq=int(document["seq"]),
+            kind=str(document["kind"]),
+            biz_step=str(document["biz_step"]),
+            status=str(document["status"]),
+            event_time=str(document["event_time"]),
+            reporter_msp_id=str(reporter["msp_id"]),
+            reporter_enrollment_id=str(reporter["enrollment_id"]),
+            reporter_role=str(reporter["role"]),
+            evidence=tuple(str(e) for e in document.get("evidence") or ()),
+            temperature_sha256=str(temperature["raw_sha256"]) if temperature else None,
+            client_scan_id=str(document.get("client_scan_id", "")),
+            tx_id=str(document["tx_id"]),
+            raw=_canonical(document),
+        )
+
+    def document(self) -> dict[str, Any]:
+        """A fresh copy of the full ledger document."""
+        value: dict[str, Any] = json.loads(self.raw)
+        return value
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A committed write: the transaction that recorded it, its block and the new state."""
+
+    tx_id: str
+    block_number: int
+    shipment: ShipmentView
+    checkpoint: CheckpointView | None
+    replayed: bool = False  # True when a repeated scan id returned the original record
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """A shipment and its checkpoints in sequence order."""
+
+    shipment: ShipmentView
+    checkpoints: tuple[CheckpointView, ...]
+
+
+@dataclass(frozen=True)
+class ShipmentPage:
+    """One page of a listing and the bookmark of the next ('' on the last page)."""
+
+    shipments: tuple[ShipmentView, ...]
+    bookmark: str

@@ -1,0 +1,333 @@
+// Scan page: every scan is stored in IndexedDB with its client scan id BEFORE it is sent,
+// then sent when online. A resend carries the same scan id, so the ledger records it once.
+"use strict";
+
+const API = "/api/v1";
+const RETRY_MS = 10000;
+const $ = (id) => document.getElementById(id);
+const store = { token: "scan.token", gln: "scan.gln", place: "scan.place", step: "scan.step" };
+
+// ---- IndexedDB queue (one object store, key = client scan id) ----
+let dbPromise = null;
+function db() {
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      const open = indexedDB.open("scan-queue", 1);
+      open.onupgradeneeded = () => open.result.createObjectStore("scans", { keyPath: "id" });
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+  }
+  return dbPromise;
+}
+async function tx(mode, work) {
+  const database = await db();
+  return new Promise((resolve, reject) => {
+    const t = database.transaction("scans", mode);
+    const request = work(t.objectStore("scans"));
+    t.oncomplete = () => resolve(request ? request.result : undefined);
+    t.onerror = () => reject(t.error);
+  });
+}
+const saveScan = (item) => tx("readwrite", (s) => s.put(item));
+const allScans = () => tx("readonly", (s) => s.getAll());
+
+// ---- identifiers ----
+function newScanId() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16)); // same v4 layout as randomUUID
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+function gs1Valid(digits) {
+  let sum = 0;
+  for (let i = digits.length - 2, w = 3; i >= 0; i--, w = 4 - w) sum += Number(digits[i]) * w;
+  return (10 - (sum % 10)) % 10 === Number(digits[digits.length - 1]);
+}
+function normalizeSscc(text) {
+  // Scanners send "(00)…", "00…" (GS1-128 without parentheses) or the bare 18 digits.
+  let digits = text.replace(/[\s()]/g, "").replace(/^\]C1/, "");
+  if (digits.length === 20 && digits.startsWith("00")) digits = digits.slice(2);
+  if (!/^\d{18}$/.test(digits)) return { error: "an SSCC has 18 digits" };
+  if (!gs1Valid(digits)) return { error: "check digit is wrong: scan again" };
+  return { sscc: digits };
+}
+
+// ---- sign-in ----
+const token = () => localStorage.getItem(store.token) || "";
+async function whoAmI(candidate) {
+  const response = await fetch(`${API}/me`, { headers: { Authorization: `Bearer ${candidate}` } });
+  if (!response.ok) throw new Error(response.status === 401 ? "token refused" : "server error");
+  return response.json();
+}
+function showSignedIn(me) {
+  $("signin-panel").hidden = true;
+  $("scan-panel").hidden = false;
+  $("who").textContent = `${me.display_name} · ${me.role} · ${me.msp_id}`;
+  $("sscc").focus();
+}
+$("signin-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const candidate = $("token").value.trim();
+  try {
+    const me = await whoAmI(candidate);
+    localStorage.setItem(store.token, candidate);
+    $("token").value = "";
+    showSignedIn(me);
+    flush();
+  } catch (error) {
+    $("signin-error").textContent = `Sign-in failed: ${error.message}`;
+  }
+});
+$("signout").addEventListener("click", () => {
+  localStorage.removeItem(store.token);
+  location.reload();
+});
+
+// ---- making a scan ----
+function stepChanged() {
+  const step = $("step").value;
+  $("photo-field").hidden = step !== "delivery";
+  $("reason-field").hidden = step !== "exception";
+}
+$("step").addEventListener("change", stepChanged);
+
+function readPoint() {
+  const gln = $("gln").value.trim();
+  const name = $("place").value.trim();
+  return gln && name ? { gln, name } : null;
+}
+
+function buildItems(sscc, now) {
+  const step = $("step").value;
+  const point = readPoint();
+  const base = { sscc, created: now, state: "queued", attempts: 0 };
+  const path = `${API}/shipments/${sscc}`;
+  const items = [];
+  if (step === "delivery") {
+    const file = $("photo").files[0];
+    if (!file) throw new Error("take the proof-of-delivery photo first");
+    const fields = { event_time: now };
+    if (point) Object.assign(fields, { read_point_gln: point.gln, read_point_name: point.name });
+    items.push({ ...base, id: newScanId(), label: "delivered", url: `${path}/delivery`,
+      form: { fields, fileField: "photo", file, fileName: file.name || "photo.jpg" } });
+  } else if (step === "exception") {
+    const reason = $("reason").value.trim();
+    if (!reason) throw new Error("say what is wrong");
+    const body = { reason, event_time: now };
+    if (point) body.read_point = point;
+    items.push({ ...base, id: newScanId(), label: "problem", url: `${path}/exceptions`, body });
+  } else {
+    if (!point) throw new Error("enter the location's GLN and name");
+    items.push({ ...base, id: newScanId(), label: step, url: `${path}/checkpoints`,
+      body: { biz_step: step, read_point: point, event_time: now } });
+  }
+  const celsius = $("temperature").value.trim().replace(",", ".");
+  if (celsius) {
+    if (!Number.isFinite(Number(celsius))) throw new Error("temperature must be a number");
+    // One reading, sent as a tiny logger file: its own scan id, its own ledger record.
+    const file = new Blob([JSON.stringify({ readings: [{ time: now, celsius: Number(celsius) }] })],
+      { type: "application/json" });
+    items.push({ ...base, id: newScanId(), label: `${celsius} °C`, url: `${path}/temperatures`,
+      form: { fields: {}, fileField: "file", file, fileName: "reading.json" } });
+  }
+  return items;
+}
+
+$("scan-form").addEventListener("submit", async (event) => {
+  event.preventDefault(); // Enter from a keyboard-wedge scanner lands here too
+  $("form-error").textContent = "";
+  const parsed = normalizeSscc($("sscc").value);
+  if (parsed.error) {
+    $("form-error").textContent = parsed.error;
+    $("sscc").select();
+    return;
+  }
+  let items;
+  try {
+    items = buildItems(parsed.sscc, new Date().toISOString());
+  } catch (error) {
+    $("form-error").textContent = error.message;
+    return;
+  }
+  localStorage.setItem(store.gln, $("gln").value.trim());
+  localStorage.setItem(store.place, $("place").value.trim());
+  localStorage.setItem(store.step, $("step").value);
+  for (const item of items) await saveScan(item); // durable before any network attempt
+  $("sscc").value = "";
+  $("temperature").value = "";
+  $("reason").value = "";
+  $("photo").value = "";
+  $("sscc").focus();
+  await render();
+  flush();
+});
+
+// ---- sending ----
+function requestFor(item) {
+  const headers = { Authorization: `Bearer ${token()}` };
+  if (item.form) {
+    const data = new FormData();
+    data.append("client_scan_id", item.id);
+    for (const [key, value] of Object.entries(item.form.fields)) data.append(key, value);
+    data.append(item.form.fileField, item.form.file, item.form.fileName);
+    return { method: "POST", headers, body: data };
+  }
+  headers["Content-Type"] = "application/json";
+  return { method: "POST", headers, body: JSON.stringify({ ...item.body, client_scan_id: item.id }) };
+}
+
+async function sendOne(item) {
+  let response;
+  try {
+    response = await fetch(item.url, requestFor(item));
+  } catch (error) {
+    return "network"; // offline or server unreachable: keep it queued
+  }
+  const body = await response.json().catch(() => ({}));
+  item.attempts += 1;
+  if (response.status === 201) {
+    Object.assign(item, { state: "committed", tx_id: body.tx_id, block: body.block_number });
+    showResult(item);
+  } else if (response.status === 202) {
+    Object.assign(item, { state: "server-queued", queue_id: body.queue_id });
+  } else if (response.status === 401) {
+    item.error = "sign in again";
+    await saveScan(item);
+    return "auth";
+  } else if (response.status >= 500) {
+    item.error = (body.error && body.error.message) || `server answered ${response.status}`;
+    await saveScan(item);
+    return "server";
+  } else {
+    Object.assign(item, { state: "rejected", error: body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${response.status}` });
+  }
+  await saveScan(item);
+  return "ok";
+}
+
+async function checkServerQueued(item) {
+  // The tracker queued it while the ledger was away; ask what became of it.
+  let response;
+  try {
+    response = await fetch(`${API}/scans/${item.id}`, { headers: { Authorization: `Bearer ${token()}` } });
+  } catch (error) {
+    return;
+  }
+  if (!response.ok) return;
+  const body = await response.json();
+  if (body.state === "committed") {
+    Object.assign(item, { state: "committed", tx_id: body.answer.tx_id, block: body.answer.block_number });
+    showResult(item);
+  } else if (body.state === "rejected") {
+    Object.assign(item, { state: "rejected", error: body.answer.error.code });
+  }
+  await saveScan(item);
+}
+
+let flushing = false;
+async function flush() {
+  if (flushing || !token()) return;
+  flushing = true;
+  try {
+    const items = (await allScans()).sort((a, b) => a.created.localeCompare(b.created));
+    for (const item of items) {
+      if (item.state === "server-queued") await checkServerQueued(item);
+      if (item.state !== "queued") continue;
+      if (!navigator.onLine) break;
+      const outcome = await sendOne(item);
+      if (outcome !== "ok") break; // keep the order: later scans wait for earlier ones
+    }
+  } finally {
+    flushing = false;
+    await render();
+  }
+}
+
+// ---- display ----
+function showResult(item) {
+  $("result").innerHTML = "";
+  const p = document.createElement("p");
+  p.className = "ok";
+  p.textContent = `Recorded ${item.label} for ${item.sscc} — tx ${item.tx_id}, block ${item.block}`;
+  p.dataset.txId = item.tx_id;
+  p.dataset.block = String(item.block);
+  $("result").append(p);
+}
+const LABELS = { queued: "waiting to send", "server-queued": "queued on server",
+  committed: "on the ledger", rejected: "refused" };
+async function render() {
+  const items = (await allScans()).sort((a, b) => b.created.localeCompare(a.created)).slice(0, 30);
+  const list = $("queue");
+  list.innerHTML = "";
+  for (const item of items) {
+    const li = document.createElement("li");
+    li.dataset.scanId = item.id;
+    li.dataset.state = item.state;
+    let text = `${item.sscc} · ${item.label} · ${LABELS[item.state] || item.state}`;
+    if (item.state === "committed") text += ` · tx ${item.tx_id.slice(0, 12)}… block ${item.block}`;
+    if (item.error && item.state !== "committed") text += ` · ${item.error}`;
+    li.textContent = text;
+    list.append(li);
+  }
+  $("network").textContent = navigator.onLine ? "online" : "offline";
+  $("network").dataset.online = String(navigator.onLine);
+}
+
+// ---- camera (BarcodeDetector where the browser has it; typing otherwise) ----
+async function setUpCamera() {
+  if (!("BarcodeDetector" in window) || !navigator.mediaDevices) {
+    $("camera-hint").textContent = "Use the scanner or type the SSCC (no camera barcode reader here).";
+    return;
+  }
+  const formats = await BarcodeDetector.getSupportedFormats();
+  const wanted = ["code_128", "data_matrix", "qr_code"].filter((f) => formats.includes(f));
+  if (!wanted.length) return;
+  const detector = new BarcodeDetector({ formats: wanted });
+  $("camera").hidden = false;
+  $("camera").addEventListener("click", async () => {
+    const video = $("preview");
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+    const stop = () => { stream.getTracks().forEach((t) => t.stop()); video.hidden = true; };
+    const look = async () => {
+      if (video.hidden) return;
+      const codes = await detector.detect(video).catch(() => []);
+      const found = codes.map((c) => normalizeSscc(c.rawValue)).find((r) => r.sscc);
+      if (found) { $("sscc").value = found.sscc; stop(); $("step").focus(); return; }
+      setTimeout(look, 250);
+    };
+    look();
+  });
+}
+
+// ---- start ----
+async function start() {
+  $("gln").value = localStorage.getItem(store.gln) || "";
+  $("place").value = localStorage.getItem(store.place) || "";
+  $("step").value = localStorage.getItem(store.step) || "departing";
+  stepChanged();
+  window.addEventListener("online", flush);
+  window.addEventListener("offline", render);
+  setInterval(flush, RETRY_MS);
+  setUpCamera();
+  await render();
+  if (token()) {
+    try {
+      showSignedIn(await whoAmI(token()));
+    } catch (error) {
+      // Offline with a saved token: keep scanning into the queue; it is checked on send.
+      if (error.message !== "token refused") {
+        $("scan-panel").hidden = false;
+        $("signin-panel").hidden = true;
+      }
+    }
+    flush();
+  }
+}
+window.scanPage = { flush, allScans }; // for tests and for the curious
+start();

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from tracker.api.settings import ApiSettings
 
 EXTENSION = "tracker"
+MAX_BODY_BYTES = 1024 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -63,6 +64,9 @@ def create_app(config: Config, *, api: ApiSettings | None = None) -> Flask:
     from tracker.views.webhook import webhook
 
     app = Flask("tracker")
+    # Webhook and page bodies are small; refuse large unauthenticated bodies before reading
+    # them (the staff API raises its own limit for uploads on its blueprint).
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     engine, sessions = open_database(config.database_url)
     app.extensions[EXTENSION] = TrackerState(config, engine, sessions)
     app.register_blueprint(health)

@@ -46,6 +46,14 @@ and `SecretFile`'s repr never shows the content.
 | `TRACKER_PEER_HOST_OVERRIDE` | none | TLS server name when it differs from the host |
 | `TRACKER_MSP_ID` | required (ledger) | MSP id of the tracker's identity (`CarrierMSP`) |
 | `TRACKER_MSP_DIR` | required (ledger) | its enrolment (`signcerts/cert.pem`, `keystore/*_sk`) |
+| `TRACKER_WALLET_DIR` | `<state dir>/wallet` | staff identities (folders 0700, keys 0600) |
+| `TRACKER_API_MAX_UPLOAD_BYTES` | `10485760` | largest request body on /api/v1 (413 above) |
+| `TRACKER_API_RETRY_SECONDS` | `5.0` | pause between rounds of the queued-scan retry loop |
+| `TRACKER_API_RETRY_THREAD` | `0` | `1`: also retry queued scans in the web process |
+| `TRACKER_API_COMMIT_TIMEOUT_SECONDS` | `30.0` | longest wait for a write's commit status |
+
+The ledger settings are read when a command needs them (`require_ledger`) and whenever
+`TRACKER_PEER_ENDPOINT` is set, which also switches the staff API on in `tracker serve`.
 """
 
 from __future__ import annotations
@@ -149,8 +157,18 @@ class LedgerSettings:
     peer_endpoint: str
     tls_ca_file: Path
     host_override: str | None
-    msp_id: str
-    msp_dir: Path
+    msp_id: str | None  # the tracker's own identity: `follow` and `verify` need it
+    msp_dir: Path | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTuning:
+    """Limits and timings of the staff API."""
+
+    max_upload_bytes: int = 10 * 1024 * 1024
+    retry_seconds: float = 5.0
+    retry_thread: bool = False  # `tracker worker` runs the retries
+    commit_timeout_s: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +188,8 @@ class Config:
     sending: SendTuning = field(default_factory=SendTuning)
     whatsapp: WhatsAppSettings | None = None
     ledger: LedgerSettings | None = None
+    wallet_dir: Path = Path(".state/tracker/wallet")
+    api: ApiTuning = field(default_factory=ApiTuning)
 
     @classmethod
     def from_env(
@@ -197,8 +217,18 @@ class Config:
             ),
             sending=_sending(env),
             whatsapp=_whatsapp(env) if require_whatsapp else None,
-            ledger=_ledger(env) if require_ledger else None,
+            ledger=_ledger(env, identity=require_ledger)
+            if require_ledger or env.has("TRACKER_PEER_ENDPOINT")
+            else None,
+            wallet_dir=Path(env.text("TRACKER_WALLET_DIR", str(state_dir / "wallet"))),
+            api=_api(env),
         )
+        whatsapp = config.whatsapp
+        if whatsapp is not None and config.sending.in_doubt_grace_s <= whatsapp.http_timeout_s:
+            # Otherwise a message still awaiting its HTTP answer could be resent as "in doubt".
+            env.problems.append(
+                "TRACKER_SEND_IN_DOUBT_GRACE_SECONDS must exceed WHATSAPP_HTTP_TIMEOUT"
+            )
         env.raise_if_problems()
         return config
 
@@ -220,13 +250,26 @@ class Config:
         return self.whatsapp
 
 
-def _ledger(env: _Reader) -> LedgerSettings:
+def _ledger(env: _Reader, *, identity: bool) -> LedgerSettings:
+    # The staff API signs with each person's own identity: only `follow` and `verify` need
+    # the tracker's own (TRACKER_MSP_ID / TRACKER_MSP_DIR).
     return LedgerSettings(
         peer_endpoint=env.text("TRACKER_PEER_ENDPOINT"),
         tls_ca_file=env.file("TRACKER_PEER_TLS_CA_FILE"),
         host_override=env.text("TRACKER_PEER_HOST_OVERRIDE", "") or None,
-        msp_id=env.text("TRACKER_MSP_ID"),
-        msp_dir=env.folder("TRACKER_MSP_DIR"),
+        msp_id=env.text("TRACKER_MSP_ID") if identity else env.text("TRACKER_MSP_ID", "") or None,
+        msp_dir=env.folder("TRACKER_MSP_DIR") if identity else None,
+    )
+
+
+def _api(env: _Reader) -> ApiTuning:
+    return ApiTuning(
+        max_upload_bytes=int(
+            env.number("TRACKER_API_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, integer=True)
+        ),
+        retry_seconds=env.positive("TRACKER_API_RETRY_SECONDS", 5.0),
+        retry_thread=env.choice("TRACKER_API_RETRY_THREAD", ("0", "1"), "0") == "1",
+        commit_timeout_s=env.positive("TRACKER_API_COMMIT_TIMEOUT_SECONDS", 30.0),
     )
 
 
@@ -291,6 +334,9 @@ class _Reader:
         if self.problems:
             raise ConfigError(self.problems)
 
+    def has(self, name: str) -> bool:
+        return bool(self._env.get(name, "").strip())
+
     def text(self, name: str, default: str | None = None) -> str:
         value = self._env.get(name, "").strip()
         if value:
@@ -341,6 +387,13 @@ class _Reader:
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             self.problems.append(f"{name} must be host:port")
+            return default
+        return value
+
+    def positive(self, name: str, default: float) -> float:
+        value = self.number(name, default)
+        if value == 0:  # zero would spin a loop or time out every call
+            self.problems.append(f"{name} must be > 0")
             return default
         return value
 

@@ -51,13 +51,18 @@ _require_go() {
 }
 
 _resolve_fabric_version() {  # prints the pseudo-version of the pinned commit, cached once
-  local pinfile="$FABRIC_CACHE/pseudo-version" work logf
+  local pinfile="$FABRIC_CACHE/pseudo-version" work="$FABRIC_CACHE/resolve" logf version
   if [[ -s "$pinfile" ]]; then cat "$pinfile"; return; fi
-  work="$(mktemp -d)"; logf="$FABRIC_CACHE/logs/resolve.log"
-  (cd "$work" && go mod init provenance-setup >/dev/null 2>&1)
+  logf="$FABRIC_CACHE/logs/resolve.log"
+  # A scratch module kept in the cache (no temp dir to leak when a step dies).
+  mkdir -p "$work" && [[ -f "$work/go.mod" ]] || (cd "$work" && go mod init provenance-setup >/dev/null 2>&1)
   _run_go "$FABRIC_MODULE@$FABRIC_COMMIT" "$logf" \
     env -C "$work" GOFLAGS=-mod=mod go list -m -f '{{.Version}}' "$FABRIC_MODULE@$FABRIC_COMMIT"
-  tail -n 1 "$logf" >"$pinfile"; rm -rf "$work"; cat "$pinfile"
+  # The log mixes stdout and stderr: keep only a line that is a version, or nothing.
+  version="$(grep -E '^v[0-9]+\.[0-9]+\.[0-9]+' "$logf" | tail -n 1)"
+  [[ -n "$version" ]] || die "$EXIT_FAILED" "go list printed no version for $FABRIC_MODULE@$FABRIC_COMMIT; see $logf"
+  printf '%s\n' "$version" >"$pinfile"
+  cat "$pinfile"
 }
 
 _build_fabric() {
@@ -73,9 +78,12 @@ _build_fabric() {
       env GOBIN="$FABRIC_CACHE/bin" CGO_ENABLED=0 go install "$FABRIC_MODULE/cmd/$tool@$pv"
   done
   # Fabric's own sample configs come from the module cache, never from this repo.
-  dir="$(go mod download -json "$FABRIC_MODULE@$pv" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  dir="$(go mod download -json "$FABRIC_MODULE@$pv" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')" \
+    || die "$EXIT_FAILED" "go mod download $FABRIC_MODULE@$pv failed"
+  [[ -d "$dir/sampleconfig" ]] || die "$EXIT_FAILED" "no sampleconfig in the module cache for $FABRIC_MODULE@$pv"
   cp "$dir/sampleconfig/core.yaml" "$dir/sampleconfig/orderer.yaml" "$dir/sampleconfig/configtx.yaml" \
-    "$FABRIC_CACHE/config/" && chmod u+w "$FABRIC_CACHE/config/"*
+    "$FABRIC_CACHE/config/" || die "$EXIT_FAILED" "copying Fabric's sample configs failed"
+  chmod u+w "$FABRIC_CACHE/config/"*
 }
 
 _build_fabric_ca() {
@@ -102,8 +110,13 @@ ensure_fabric() {
       "no core.yaml/orderer.yaml in $FABRIC_CFG: set FABRIC_CFG_DIR to Fabric $FABRIC_VERSION's config folder"
     return 0
   fi
-  [[ -z "$(_missing_tools "$FABRIC_CACHE/bin" $FABRIC_TOOLS)" && -f "$FABRIC_CACHE/config/core.yaml" ]] || _build_fabric
-  [[ -z "$(_missing_tools "$FABRIC_CA_CACHE/bin" $FABRIC_CA_TOOLS)" ]] || _build_fabric_ca
+  # Plain `if`s, not `cond || build`: errexit is off inside a function called from a || list.
+  if [[ -n "$(_missing_tools "$FABRIC_CACHE/bin" $FABRIC_TOOLS)" || ! -f "$FABRIC_CACHE/config/core.yaml" ]]; then
+    _build_fabric
+  fi
+  if [[ -n "$(_missing_tools "$FABRIC_CA_CACHE/bin" $FABRIC_CA_TOOLS)" ]]; then
+    _build_fabric_ca
+  fi
   # One folder with every binary, so the network scripts need one PATH entry.
   mkdir -p "$CACHE_DIR/bin-$FABRIC_VERSION-$FABRIC_CA_VERSION"
   ln -sf "$FABRIC_CACHE"/bin/* "$FABRIC_CA_CACHE"/bin/* "$CACHE_DIR/bin-$FABRIC_VERSION-$FABRIC_CA_VERSION/"

@@ -97,3 +97,42 @@ def test_write_that_cannot_be_queued_is_not_acknowledged(
     assert (
         error["code"] == "LEDGER_UNAVAILABLE" and "NOT recorded and NOT queued" in error["message"]
     )
+
+
+def test_same_scan_id_with_another_request_while_queued_is_a_conflict(stack: ApiStack) -> None:
+    sscc = stack.created()
+    stack.peer.stop()
+    body = checkpoint_body("departing")
+    assert stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=body).status_code == 202
+    other = {**body, "notes": "a different scan reusing the id"}
+    conflict = stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=other)
+    assert conflict.status_code == 409
+    assert conflict.json()["error"]["code"] == "SCAN_ID_CONFLICT"
+    stack.peer.start()
+    assert stack.state.retrier.run_once() == 1
+    [checkpoint] = stack.peer.checkpoints(sscc)
+    assert checkpoint["notes"] == body.get("notes", "")  # the first request, not the second
+
+
+def test_a_head_refused_without_a_chaincode_code_does_not_block_the_queue(
+    stack: ApiStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sscc = stack.created()
+    stack.peer.stop()
+    first, second = checkpoint_body("departing"), checkpoint_body("departing")
+    for body in (first, second):
+        assert stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=body).status_code == 202
+    stack.peer.start()
+    from tracker.ledger.errors import CommitError
+
+    submit = stack.state.retrier._submit  # the real submitter, wrapped for the first entry
+
+    def policy_failure_first(entry: pending.JournalEntry) -> dict[str, object]:
+        if entry.client_scan_id == first["client_scan_id"]:
+            raise CommitError("0" * 64, "ENDORSEMENT_POLICY_FAILURE", 7)
+        return submit(entry)
+
+    monkeypatch.setattr(stack.state.retrier, "_submit", policy_failure_first)
+    assert stack.state.retrier.run_once() == 2
+    assert stack.get("scanner", f"/scans/{first['client_scan_id']}").json()["state"] == "rejected"
+    assert stack.get("scanner", f"/scans/{second['client_scan_id']}").json()["state"] == "committed"

@@ -103,3 +103,14 @@ def test_healthz_reports_database_halt_and_queues(stack: Stack) -> None:
     assert body["sending"] == {"halted": False}
     assert body["queues"]["outbox_pending"] == 0 and body["queues"]["inbox_pending"] == 0
     assert PHONE_NUMBER_ID not in json.dumps(body)
+
+
+def test_oversize_webhook_body_is_refused_before_it_is_read(stack: Stack) -> None:
+    body = b'{"object":"whatsapp_business_account","entry":[]}' + b" " * (2 * 1024 * 1024)
+    response = stack.http.post(
+        f"{stack.tracker_url}/webhook/whatsapp",
+        content=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": "sha256=00"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_entity_too_large"

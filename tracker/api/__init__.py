@@ -1,6 +1,6 @@
 """The staff API under `/api/v1`: bearer tokens, marshmallow schemas, OpenAPI 3.1.
 
-Mount it with `register(app, ApiSettings.from_env(os.environ))`.
+`create_app(config, api=ApiSettings.from_config(config))` mounts it.
 """
 
 from __future__ import annotations
@@ -29,6 +29,18 @@ def register(
     if sessions is None:
         sessions = app.extensions["tracker"].sessions
     assert sessions is not None
+    pool, facade, actors, retrier = _ledger_side(settings, sessions)
+    state = ApiState(settings, sessions, facade, actors, retrier, pool)
+    app.extensions[EXTENSION] = state
+    app.register_blueprint(api)
+    if settings.retry_thread:
+        retrier.start()
+    return state
+
+
+def _ledger_side(
+    settings: ApiSettings, sessions: sessionmaker[Session]
+) -> tuple[GatewayPool, LedgerFacade, ActorCache, pending.PendingScanRetrier]:
     pool = GatewayPool(
         endpoint=settings.peer_endpoint,
         tls_root_cert_path=settings.tls_ca_file,
@@ -42,12 +54,14 @@ def register(
     retrier = pending.PendingScanRetrier(
         sessions, retry_submitter(sessions, facade, actors), settings.retry_seconds
     )
-    state = ApiState(settings, sessions, facade, actors, retrier, pool)
-    app.extensions[EXTENSION] = state
-    app.register_blueprint(api)
-    if settings.retry_thread:
-        retrier.start()
-    return state
+    return pool, facade, actors, retrier
 
 
-__all__ = ["ApiSettings", "ApiState", "register"]
+def build_retrier(
+    settings: ApiSettings, sessions: sessionmaker[Session]
+) -> pending.PendingScanRetrier:
+    """The queued-scan retry loop on its own, for `tracker worker` (one process per database)."""
+    return _ledger_side(settings, sessions)[3]
+
+
+__all__ = ["ApiSettings", "ApiState", "build_retrier", "register"]

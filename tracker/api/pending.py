@@ -20,13 +20,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.ledger.errors import ChaincodeError, LedgerError
+from tracker.ledger.errors import (
+    ChaincodeError,
+    CommitStatusError,
+    LedgerError,
+    LedgerUnavailable,
+    SubmitError,
+)
 from tracker.ledger.facade_values import PreparedWrite, WriteKind
 from tracker.store.columns import utcnow
 from tracker.store.db import transaction
 from tracker.store.staff import ScanJournalRow
 
 log = logging.getLogger(__name__)
+
+# Errors after which the same submission may still succeed: keep the entry and its place.
+TRANSIENT = (LedgerUnavailable, SubmitError, CommitStatusError)
 PENDING, COMMITTED, REJECTED = "pending", "committed", "rejected"
 
 
@@ -86,6 +95,9 @@ def enqueue(
         pass  # queued already by an earlier send of the same scan: one row is enough
     found = find(sessions, msp_id, prepared.client_scan_id)
     assert found is not None
+    if found.prepared.argument != prepared.argument or found.prepared.kind != prepared.kind:
+        # The chaincode would refuse this as SCAN_ID_CONFLICT: never swallow a different scan.
+        raise ScanIdConflict(prepared.client_scan_id)
     return found
 
 
@@ -133,6 +145,10 @@ def _settle(
             row.tx_id, row.block_number = answer.get("tx_id"), answer.get("block_number")
 
 
+class ScanIdConflict(ValueError):
+    """A queued scan already holds this client scan id with a different request."""
+
+
 class Unsubmittable(Exception):
     """A queued write can never be submitted (e.g. its staff member is gone)."""
 
@@ -173,10 +189,17 @@ class PendingScanRetrier:
                     refusal = {"error": {"code": code, "message": str(error).splitlines()[0]}}
                     _settle(self._sessions, entry.id, REJECTED, refusal, code)
                     log.warning("queued scan %s rejected: %s", entry.client_scan_id, code)
-                except LedgerError as error:
+                except TRANSIENT as error:
                     # Still unreachable (or unclear): keep order, try again next round.
                     _settle(self._sessions, entry.id, PENDING, None, str(error).splitlines()[0])
                     break
+                except LedgerError as error:
+                    # Refused for good without a chaincode code (e.g. endorsement policy
+                    # failure, MVCC conflicts after every retry): settle it so the queue moves.
+                    reason = str(error).splitlines()[0]
+                    refusal = {"error": {"code": "LEDGER_REJECTED", "message": reason}}
+                    _settle(self._sessions, entry.id, REJECTED, refusal, reason)
+                    log.warning("queued scan %s rejected: %s", entry.client_scan_id, reason)
                 else:
                     _settle(self._sessions, entry.id, COMMITTED, answer, "")
                 settled += 1

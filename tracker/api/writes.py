@@ -23,7 +23,7 @@ from tracker.api.schemas import (
 )
 from tracker.api.state import answer, api_state, signed_in
 from tracker.api.uploads import check_photo, logger_media_type, parse_logger_file
-from tracker.ledger.errors import CommitStatusError, LedgerError, LedgerUnavailable, SubmitError
+from tracker.ledger.errors import LedgerError
 from tracker.ledger.facade import prepare
 from tracker.ledger.facade_values import (
     CheckpointRequest,
@@ -39,7 +39,7 @@ from tracker.store.evidence import put_evidence
 
 # Outcomes after which the write may or may not be on the ledger: resubmitting with the same
 # scan id is safe (the chaincode answers a repeat from its record), so they are queued.
-_RETRIABLE = (LedgerUnavailable, SubmitError, CommitStatusError)
+_RETRIABLE = pending.TRANSIENT
 NOT_ACKNOWLEDGED = "the scan was NOT recorded and NOT queued; send it again later"
 
 
@@ -77,6 +77,9 @@ def submit(prepared: PreparedWrite, created: int = 201) -> ResponseReturnValue:
             queued = pending.enqueue(
                 state.sessions, member.msp_id, member.id, prepared, str(error).splitlines()[0]
             )
+        except pending.ScanIdConflict:
+            message = "this client scan id is already queued with a different request"
+            raise ApiProblem(409, "SCAN_ID_CONFLICT", message) from None
         except Exception as failure:  # a write we cannot queue must not be acknowledged
             message = f"ledger unreachable; {NOT_ACKNOWLEDGED}"
             raise ApiProblem(503, "LEDGER_UNAVAILABLE", message) from failure

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.api.settings import ApiSettings
 from tracker.config import Config, ConfigError
 from tracker.store.engine import open_database
 
@@ -33,18 +32,6 @@ def load_config(*, require_whatsapp: bool, require_ledger: bool = False) -> Conf
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     return config
-
-
-def api_settings() -> ApiSettings | None:
-    """The staff API's settings when a peer is configured (TRACKER_PEER_ENDPOINT), else None."""
-    if not os.environ.get("TRACKER_PEER_ENDPOINT"):
-        logging.getLogger(__name__).warning("TRACKER_PEER_ENDPOINT not set: /api/v1 is off")
-        return None
-    try:
-        return ApiSettings.from_env(os.environ)
-    except ConfigError as exc:
-        err(str(exc))
-        raise SystemExit(EXIT_CONFIG) from None
 
 
 def database(config: Config) -> tuple[Engine, sessionmaker[Session]]:

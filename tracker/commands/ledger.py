@@ -32,6 +32,8 @@ def register(subparsers: Any) -> None:
 def open_gateway(config: Config) -> Gateway:
     """A Gateway connection to the configured peer as the tracker's own identity."""
     ledger = config.require_ledger()
+    # load_config(require_ledger=True) has checked both are set.
+    assert ledger.msp_id is not None and ledger.msp_dir is not None
     identity, signer = load_enrolment(ledger.msp_id, ledger.msp_dir)
     return connect(
         endpoint=ledger.peer_endpoint,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 from types import FrameType
 from typing import Any
 
-from tracker.commands.common import api_settings, database, load_config, out
+from tracker.api.settings import ApiSettings
+from tracker.commands.common import database, load_config, out
 from tracker.store import migrate
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
@@ -34,23 +38,37 @@ def _serve(args: argparse.Namespace) -> int:
     config = load_config(require_whatsapp=True)  # fail before forking workers
     from tracker.commands.gunicorn_app import TrackerGunicorn
 
-    api = api_settings()
+    api = ApiSettings.from_config(config)
+    if api is None:
+        log.warning("TRACKER_PEER_ENDPOINT not set: /api/v1 is off")
     TrackerGunicorn(config, {"bind": args.bind, "workers": args.workers}, api).run()
     return 0
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from tracker.api import build_retrier
     from tracker.chat.worker import Worker
 
     config = load_config(require_whatsapp=True)
-    worker = Worker(config, database(config)[1])
+    sessions = database(config)[1]
+    worker = Worker(config, sessions)
+    api = ApiSettings.from_config(config)
+    # Scans the API queued while the peer was unreachable are submitted from here, by one
+    # process, so several web workers never race on the same queue.
+    retrier = build_retrier(api, sessions) if api is not None else None
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         worker.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    worker.run()
+    if retrier is not None:
+        retrier.start()
+    try:
+        worker.run()
+    finally:
+        if retrier is not None:
+            retrier.stop()
     return 0
 
 

@@ -9,7 +9,6 @@ could run where this was built); `add --msp-dir` imports an identity already enr
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +43,7 @@ def register(subparsers: Any) -> None:
 
 
 def _wallet() -> staff.Wallet:
-    state_dir = Path(os.environ.get("TRACKER_STATE_DIR", ".state/tracker"))
-    return staff.Wallet(Path(os.environ.get("TRACKER_WALLET_DIR", str(state_dir / "wallet"))))
+    return staff.Wallet(load_config(require_whatsapp=False).wallet_dir)
 
 
 def _add(args: argparse.Namespace) -> int:

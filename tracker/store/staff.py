@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import shutil
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ from tracker.store.columns import UtcDateTime, utcnow
 from tracker.store.db import Base
 
 TOKEN_BYTES = 32
+
+
+# Names that become wallet folders: nothing that could climb out of the wallet.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._@-]{0,127}")
 
 
 class StaffError(ValueError):
@@ -118,12 +123,14 @@ class Wallet:
 
     def import_identity(self, msp_id: str, enrolment_dir: Path) -> Path:
         """Copy a Fabric CA enrolment (cert + key) into the wallet; return its folder."""
+        if not _SAFE_NAME.fullmatch(msp_id):
+            raise StaffError(f"MSP id {msp_id!r} may hold only letters, digits, '.', '-', '_'")
         try:
             identity, _signer = load_enrolment(msp_id, enrolment_dir)
         except (IdentityError, OSError) as error:
             raise StaffError(f"cannot import {enrolment_dir}: {error}") from error
         enrollment_id = signatory(identity.cert_pem).enrollment_id
-        if not enrollment_id or "/" in enrollment_id or enrollment_id.startswith("."):
+        if not _SAFE_NAME.fullmatch(enrollment_id):
             raise StaffError(f"certificate CN {enrollment_id!r} cannot name a wallet folder")
         target = self.root / msp_id / enrollment_id
         if target.exists():

@@ -212,3 +212,19 @@ def test_subscription_handshake(
     mode: str | None, token: str, challenge: str | None, expected: tuple[str, int]
 ) -> None:
     assert verify_subscription(mode, token, challenge, "verify-me") == expected
+
+
+def test_one_malformed_item_does_not_refuse_the_good_ones_when_skipping() -> None:
+    raw = (
+        b'{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages",'
+        b' "value": {"metadata": {"phone_number_id": "1"}, "messages": ['
+        b'{"type": "text"},'
+        b'{"from": "33639985678", "id": "wamid.OK", "timestamp": "1710252300", "type": "text",'
+        b' "text": {"body": "HELP"}}]}}]}]}'
+    )
+    with pytest.raises(MalformedPayload):
+        parse_updates(raw)  # strict by default
+    skipped: list[str] = []
+    updates = parse_updates(raw, skipped=skipped)
+    assert [u.message_id for u in updates] == ["wamid.OK"]  # type: ignore[union-attr]
+    assert len(skipped) == 1 and skipped[0].startswith("message:")

@@ -60,14 +60,22 @@ def updates() -> ResponseReturnValue:
     if not verify_signature(raw, request.headers.get(SIGNATURE_HEADER), cloud.app_secret.read()):
         log.warning("webhook with a bad or missing signature refused")
         raise ApiError(401, "bad_signature", "X-Hub-Signature-256 does not match the body")
+    skipped: list[str] = []
     try:
-        parsed = parse_updates(raw)
+        parsed = parse_updates(raw, skipped=skipped)
     except MalformedPayload as exc:
         raise ApiError(400, "malformed_payload", str(exc)) from None
+    for problem in skipped:
+        log.warning("webhook item skipped: %s", problem)
     with transaction(state().sessions) as session:
         result = ingest(session, parsed, cloud.phone_number_id)
     if result.messages:
         ring(parse_address(state().config.wake_address))  # committed: the worker may start
     return jsonify(
-        {"messages": result.messages, "statuses": result.statuses, "ignored": result.ignored}
+        {
+            "messages": result.messages,
+            "statuses": result.statuses,
+            "ignored": result.ignored,
+            "skipped": len(skipped),
+        }
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, cast, get_args
 
 from tracker.whatsapp.updates import (
@@ -62,8 +64,13 @@ def verify_signature(raw_body: bytes, header: str | None, app_secret: str) -> bo
     return hmac.compare_digest(sign(raw_body, app_secret).encode(), header.strip().encode())
 
 
-def parse_updates(raw_body: bytes) -> list[Update]:
-    """Parse every entry and change of a webhook POST into typed updates."""
+def parse_updates(raw_body: bytes, *, skipped: list[str] | None = None) -> list[Update]:
+    """Parse every entry and change of a webhook POST into typed updates.
+
+    A malformed envelope always raises. With `skipped` given, a malformed message or status
+    is described there and left out, so one bad item does not refuse the good ones beside it
+    (Meta would redeliver the whole POST, good items included, until it gives up).
+    """
     try:
         envelope = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -76,11 +83,11 @@ def parse_updates(raw_body: bytes) -> list[Update]:
         for change in _list(_obj(entry, "entry"), "changes"):
             change = _obj(change, "change")
             if change.get("field") == "messages":
-                updates.extend(_parse_value(_obj(change.get("value"), "value")))
+                updates.extend(_parse_value(_obj(change.get("value"), "value"), skipped))
     return updates
 
 
-def _parse_value(value: dict[str, Any]) -> list[Update]:
+def _parse_value(value: dict[str, Any], skipped: list[str] | None) -> list[Update]:
     phone_id = _str(_obj(value.get("metadata"), "metadata"), "phone_number_id")
     names = {
         _str(c, "wa_id"): _obj(c.get("profile", {}), "profile").get("name")
@@ -88,12 +95,32 @@ def _parse_value(value: dict[str, Any]) -> list[Update]:
     }
     updates: list[Update] = []
     for message in _list(value, "messages", required=False):
-        updates.append(_parse_message(_obj(message, "message"), phone_id, names))
+        _keep(updates, skipped, "message", partial(_message_item, message, phone_id, names))
     for status in _list(value, "statuses", required=False):
-        updates.append(_parse_status(_obj(status, "status"), phone_id))
+        _keep(updates, skipped, "status", partial(_status_item, status, phone_id))
     if "errors" in value:
         updates.append(ErrorNotice(phone_id, _parse_errors(value)))
     return updates
+
+
+def _message_item(raw: object, phone_id: str, names: dict[str, Any]) -> Update:
+    return _parse_message(_obj(raw, "message"), phone_id, names)
+
+
+def _status_item(raw: object, phone_id: str) -> Update:
+    return _parse_status(_obj(raw, "status"), phone_id)
+
+
+def _keep(
+    updates: list[Update], skipped: list[str] | None, kind: str, parse: Callable[[], Update]
+) -> None:
+    """Parse one item into `updates`; a malformed one raises, or is noted in `skipped`."""
+    try:
+        updates.append(parse())
+    except MalformedPayload as exc:
+        if skipped is None:
+            raise
+        skipped.append(f"{kind}: {exc}")
 
 
 def _parse_message(msg: dict[str, Any], phone_id: str, names: dict[str, Any]) -> InboundMessage:

@@ -37,6 +37,8 @@ def people(pki: SimPki) -> dict[str, Enrolment]:
         "scanner": pki.enrol(CARRIER, "scanner1", "scanner"),
         "receiver": pki.enrol(RETAILER, "receiver1", "receiver"),
         "auditor": pki.enrol("AuditorMSP", "auditor1", "auditor"),
+        # A receiver of a retailer that is no party of the test shipments.
+        "outsider": pki.enrol("OtherRetailMSP", "receiver9", "receiver"),
     }
 
 

@@ -149,6 +149,11 @@ def test_delivery_photo_hash_goes_on_the_ledger(stack: ApiStack) -> None:
     assert checkpoint["evidence"][0] == sha256(photo)
     fetched = stack.get("receiver", f"/evidence/{sha256(photo)}")
     assert fetched.content == photo and fetched.headers["content-type"] == "image/png"
+    assert stack.get("auditor", f"/evidence/{sha256(photo)}").content == photo
+    # Evidence is read as its shipment is: another retailer's staff may not see the photo.
+    refused = stack.get("outsider", f"/evidence/{sha256(photo)}")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "FORBIDDEN"
 
 
 def test_exception_report(stack: ApiStack) -> None:

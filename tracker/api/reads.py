@@ -149,16 +149,33 @@ def scan_state(client_scan_id: str) -> ResponseReturnValue:
 @api.get("/evidence/<sha256>")
 def evidence(sha256: str) -> ResponseReturnValue:
     """Off-chain evidence (logger file, batch, photo) by its SHA-256, checked on the way out."""
-    signed_in()
+    member, state = signed_in(), api_state()
     if not SHA256_PATTERN.fullmatch(sha256):
         raise ApiProblem(422, "INVALID_ARGUMENT", "sha256: lowercase hex SHA-256", field="sha256")
-    with api_state().sessions() as session:
+    with state.sessions() as session:
         content = get_evidence(session, sha256)
         blob = session.get(EvidenceBlob, sha256)
         media_type = blob.media_type if blob is not None else "application/octet-stream"
+        sscc = blob.sscc if blob is not None else None
     if content is None:
         raise ApiProblem(404, "EVIDENCE_NOT_FOUND", f"no evidence {sha256} is held here")
+    _may_read(member, sscc)
     return Response(content, mimetype=media_type, headers={"X-Content-SHA256": sha256})
+
+
+def _may_read(member: StaffMember, sscc: str | None) -> None:
+    """Evidence is read as its shipment is: the chaincode decides (parties, auditors, admins)."""
+    if sscc is None:  # not linked to a shipment: auditors and admins only
+        if member.role not in ("auditor", "admin"):
+            raise ApiProblem(403, "FORBIDDEN", "this evidence is not linked to a shipment")
+        return
+    state = api_state()
+    try:
+        state.facade.get_shipment(state.actors.actor(member), sscc)
+    except LedgerUnavailable as error:
+        raise _unavailable(error) from error
+    except LedgerError as error:
+        raise from_ledger(error) from error
 
 
 @api.get("/openapi.json")

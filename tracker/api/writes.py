@@ -120,12 +120,12 @@ def _file(name: str) -> FileStorage:
     return upload
 
 
-def _store(*items: tuple[bytes, str]) -> None:
+def _store(sscc: str, *items: tuple[bytes, str]) -> None:
     # Stored (and committed) before the ledger write, so every hash the ledger will hold
     # points at bytes this tracker already keeps.
     with transaction(api_state().sessions) as session:
         for content, media_type in items:
-            put_evidence(session, content, media_type)
+            put_evidence(session, content, media_type, sscc=sscc)
 
 
 @api.post("/shipments")
@@ -195,7 +195,7 @@ def record_temperatures(sscc: str) -> ResponseReturnValue:
     )
     prepared = prepare(batch)
     # The ledger records SHA-256 of the argument string; keep exactly those bytes too.
-    _store((raw, raw_media), (prepared.argument.encode("utf-8"), "application/json"))
+    _store(prepared.sscc, (raw, raw_media), (prepared.argument.encode("utf-8"), "application/json"))
     return submit(prepared)
 
 
@@ -216,7 +216,7 @@ def confirm_delivery(sscc: str) -> ResponseReturnValue:
         read_point=_read_point(form),
         notes=form.get("notes", ""),
     )
-    _store((photo, media))
+    _store(sscc, (photo, media))
     return submit(prepare(delivery))
 
 

@@ -21,19 +21,24 @@ class EvidenceBlob(Base):
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     media_type: Mapped[str] = mapped_column(String(100))
+    # The shipment the bytes were uploaded for: reads are authorised as reads of it.
+    sscc: Mapped[str | None] = mapped_column(String(18), index=True)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-def put_evidence(session: Session, content: bytes, media_type: str) -> str:
-    """Stores the bytes (once) and returns their hex SHA-256."""
+def put_evidence(
+    session: Session, content: bytes, media_type: str, *, sscc: str | None = None
+) -> str:
+    """Stores the bytes (once), linked to the shipment they were uploaded for; returns the hash."""
     digest = hashlib.sha256(content).hexdigest()
-    if session.get(EvidenceBlob, digest) is None:
-        session.add(
-            EvidenceBlob(
-                sha256=digest, media_type=media_type, content=content, stored_at=datetime.now(UTC)
-            )
-        )
+    blob = session.get(EvidenceBlob, digest)
+    if blob is None:
+        now = datetime.now(UTC)
+        blob = EvidenceBlob(sha256=digest, media_type=media_type, content=content, stored_at=now)
+        session.add(blob)
+    if blob.sscc is None:
+        blob.sscc = sscc
     return digest
 
 

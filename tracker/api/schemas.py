@@ -178,7 +178,8 @@ class CommittedSchema(Schema):
     """A write committed on the ledger."""
 
     tx_id = fields.String(required=True)
-    block_number = fields.Integer(required=True)
+    # null only when a repeated scan's original block is not known here yet
+    block_number = fields.Integer(required=True, allow_none=True)
     client_scan_id = fields.String(required=True)
     shipment = LedgerDocument(required=True)
     checkpoint = LedgerDocument(allow_none=True, required=True)

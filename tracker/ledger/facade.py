@@ -213,9 +213,7 @@ class LedgerFacade:
         if recorded_by == outcome.tx_id:
             return Committed(outcome.tx_id, outcome.block_number, shipment, checkpoint, False)
         # The chaincode answered from its scan-id record: report the original transaction.
-        block = self._block_of(recorded_by)
-        number = outcome.block_number if block is None else block
-        return Committed(recorded_by, number, shipment, checkpoint, True)
+        return Committed(recorded_by, self._block_of(recorded_by), shipment, checkpoint, True)
 
     @staticmethod
     def _submit(contract: Contract, prepared: PreparedWrite) -> _Outcome:

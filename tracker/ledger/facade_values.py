@@ -282,7 +282,9 @@ class Committed:
     """A committed write: the transaction that recorded it, its block and the new state."""
 
     tx_id: str
-    block_number: int
+    # None only for a replayed scan whose original block this tracker has not seen yet:
+    # pairing the original tx id with the replay's block would state a false fact.
+    block_number: int | None
     shipment: ShipmentView
     checkpoint: CheckpointView | None
     replayed: bool = False  # True when a repeated scan id returned the original record

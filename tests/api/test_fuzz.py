@@ -11,13 +11,16 @@ import schemathesis
 from api_stack import ApiStack
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 
 
 @pytest.fixture
 def api_schema(stack: ApiStack) -> Any:
     """The API's own OpenAPI document, as the running app serves it."""
     document = stack.http.get(f"{stack.url}/api/v1/openapi.json").json()
-    return schemathesis.openapi.from_dict(document)
+    # Both schema-valid and deliberately invalid input (wrong types, missing fields, junk).
+    config = SchemathesisConfig.from_dict({"generation": {"mode": "all"}})
+    return schemathesis.openapi.from_dict(document, config=config)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from tracker_ledger import Ledger, sscc_with_check_digit
 from tracker_stack import Stack
 
+from chaincode.model import Place
+
 SSCC = sscc_with_check_digit("37612345000000077")
 
 
@@ -27,3 +29,17 @@ def test_unknown_and_malformed_codes(stack: Stack) -> None:
     wrong = stack.http.get(f"{stack.tracker_url}/shipments/{SSCC[:-1]}{(int(SSCC[-1]) + 1) % 10}")
     assert wrong.status_code == 422
     assert "check digit" in wrong.json()["error"]["message"]
+
+
+HOSTILE = '<script>alert(1)</script> & "Farm" \'; DROP TABLE shipments; --'
+
+
+def test_hostile_text_from_the_ledger_is_escaped_and_harmless(stack: Stack, ledger: Ledger) -> None:
+    sscc = sscc_with_check_digit("37612345000000091")
+    ledger.create(sscc, origin=Place("0614141000012", HOSTILE))
+    page = stack.http.get(f"{stack.tracker_url}/shipments/{sscc}")
+    assert page.status_code == 200
+    assert "<script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Farm&#34;" in page.text
+    # The SQL-looking text was stored as data: the table is still there and still answers.
+    assert stack.http.get(f"{stack.tracker_url}/shipments/{SSCC}").status_code == 404

@@ -68,7 +68,7 @@ class Ledger:
         )
         self._append([config_envelope()])
 
-    def create(self, sscc: str) -> str:
+    def create(self, sscc: str, *, origin: Place = ORIGIN) -> str:
         """CreateShipment by the producer; returns the tx id."""
         tx_id = self._tx_id()
         shipment = Shipment(
@@ -76,7 +76,7 @@ class Ledger:
             product=Product("09506000134352", "LOT-7", "Vaccine"),
             quantity=10.0,
             unit="case",
-            origin=ORIGIN,
+            origin=origin,
             destination=Place("5412345000037", "Pharmacie Centrale"),
             parties=Parties(PRODUCER, CARRIER, RETAILER),
             cold_chain=ColdChainProfile(2.0, 8.0, 30.0, 8.0),

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.store.db import make_engine
+from tracker.store.engine import create_schema, open_database
 
 POSTGRES_ENV = "TRACKER_TEST_POSTGRES_URL"
 
@@ -38,3 +40,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Every tracker table on an empty test database, opened as the tracker opens it."""
+    engine, factory = open_database(database_url)
+    create_schema(engine)
+    yield factory
+    engine.dispose()

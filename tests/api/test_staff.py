@@ -12,15 +12,6 @@ from sqlalchemy import select
 
 from tracker.store import staff
 from tracker.store.db import transaction
-from tracker.store.engine import create_schema, open_database
-
-
-@pytest.fixture
-def sessions(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine, factory = open_database(f"sqlite:///{tmp_path / 'staff.db'}")
-    create_schema(engine)
-    yield factory
-    engine.dispose()
 
 
 def mode(path: Path) -> int:

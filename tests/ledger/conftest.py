@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from concurrent import futures
 from pathlib import Path
 
-import grpc
 import pytest
-from fabric_protos.gateway import gateway_pb2_grpc
-from fabric_protos.peer import events_pb2_grpc
 
 # Helper modules live next to this file; importlib import mode does not put them on sys.path.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ledger_fakes import FakeDeliver, FakeGateway, FakePeer  # noqa: E402
+from ledger_fakes import FakeDeliver, FakeGateway, FakePeer, serving  # noqa: E402
 from ledger_pki import MSP_ID, PEER_HOST, LedgerPki, make_pki  # noqa: E402
 from ledger_wire import Endorser  # noqa: E402
 
@@ -56,17 +52,10 @@ def endorser(pki: LedgerPki) -> Endorser:
 @pytest.fixture
 def fake_peer(pki: LedgerPki, endorser: Endorser) -> Iterator[FakePeer]:
     """Start an in-process FAKE gateway peer with TLS; stop it afterwards."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     fake_gateway, fake_deliver = FakeGateway(endorser), FakeDeliver()
-    gateway_pb2_grpc.add_GatewayServicer_to_server(fake_gateway, server)
-    events_pb2_grpc.add_DeliverServicer_to_server(fake_deliver, server)
-    credentials = grpc.ssl_server_credentials([(pki.tls_server.key_pem, pki.tls_server.cert_pem)])
-    port = server.add_secure_port("127.0.0.1:0", credentials)
-    server.start()
-    try:
-        yield FakePeer(fake_gateway, fake_deliver, f"127.0.0.1:{port}")
-    finally:
-        server.stop(grace=None).wait()
+    tls = pki.tls_server
+    with serving(tls.key_pem, tls.cert_pem, gateway=fake_gateway, deliver=fake_deliver) as at:
+        yield FakePeer(fake_gateway, fake_deliver, at)
 
 
 @pytest.fixture

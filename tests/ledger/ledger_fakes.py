@@ -12,6 +12,8 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent import futures
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -262,3 +264,27 @@ class FakePeer:
     gateway: FakeGateway
     deliver: FakeDeliver
     endpoint: str
+
+
+@contextmanager
+def serving(
+    tls_key_pem: bytes,
+    tls_cert_pem: bytes,
+    *,
+    gateway: FakeGateway | None = None,
+    deliver: FakeDeliver | None = None,
+) -> Iterator[str]:
+    """Serve the given FAKE services over TLS on a free 127.0.0.1 port; yields host:port."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    if gateway is not None:
+        gateway_pb2_grpc.add_GatewayServicer_to_server(gateway, server)
+    if deliver is not None:
+        events_pb2_grpc.add_DeliverServicer_to_server(deliver, server)
+    port = server.add_secure_port(
+        "127.0.0.1:0", grpc.ssl_server_credentials([(tls_key_pem, tls_cert_pem)])
+    )
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop(grace=None).wait()

@@ -93,3 +93,14 @@ def make_pki(root: Path) -> LedgerPki:
     tls_root_path = root / "tls-ca.pem"
     tls_root_path.write_bytes(ca.cert_pem)
     return LedgerPki(ca, client, peer, tls_server, msp_dir, tls_root_path)
+
+
+def tracker_peer_env(endpoint: str, pki: LedgerPki) -> dict[str, str]:
+    """The `tracker` command's peer settings for a fake peer served with this PKI."""
+    return {
+        "TRACKER_PEER_ENDPOINT": endpoint,
+        "TRACKER_PEER_TLS_CA_FILE": str(pki.tls_root_path),
+        "TRACKER_PEER_HOST_OVERRIDE": PEER_HOST,
+        "TRACKER_MSP_ID": MSP_ID,
+        "TRACKER_MSP_DIR": str(pki.msp_dir),
+    }

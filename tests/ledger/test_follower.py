@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,14 +21,6 @@ from tracker.store.readmodel import BlockRow, CheckpointRow, ShipmentRow, Transa
 
 CONFIG = FollowerConfig(channel="supplychain", chaincode="provenance")
 SSCCS = [f"{n:017d}" + "0" for n in range(1, 6)]
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    Base.metadata.create_all(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from concurrent import futures
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,8 @@ import grpc
 import pytest
 from cc_certs import caller
 from cc_samples import CARRIER, PRODUCER, make_sscc, scan, shipment_request
-from fabric_protos.peer import events_pb2_grpc
-from ledger_fakes import FakeDeliver
-from ledger_pki import MSP_ID, PEER_HOST, LedgerPki, make_pki
+from ledger_fakes import FakeDeliver, serving
+from ledger_pki import LedgerPki, make_pki, tracker_peer_env
 from sim_ledger import CHAINCODE, CHANNEL, SimLedger
 from sqlalchemy import func, select
 
@@ -60,28 +58,14 @@ def deliver(tmp_path: Path, sim: SimLedger) -> Iterator[tuple[str, LedgerPki, in
     pki = make_pki(tmp_path / "deliver-pki")
     service = PacedDeliver()
     service.blocks = list(sim.blocks)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    events_pb2_grpc.add_DeliverServicer_to_server(service, server)
-    credentials = grpc.ssl_server_credentials([(pki.tls_server.key_pem, pki.tls_server.cert_pem)])
-    port = server.add_secure_port("127.0.0.1:0", credentials)
-    server.start()
-    yield f"127.0.0.1:{port}", pki, len(sim.blocks)
-    server.stop(grace=None).wait()
+    with serving(pki.tls_server.key_pem, pki.tls_server.cert_pem, deliver=service) as endpoint:
+        yield endpoint, pki, len(sim.blocks)
 
 
 def follow(
     url: str, endpoint: str, pki: LedgerPki, log: Path, *args: str
 ) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TRACKER_DATABASE_URL": url,
-        "TRACKER_PEER_ENDPOINT": endpoint,
-        "TRACKER_PEER_TLS_CA_FILE": str(pki.tls_root_path),
-        "TRACKER_PEER_HOST_OVERRIDE": PEER_HOST,
-        "TRACKER_MSP_ID": MSP_ID,
-        "TRACKER_MSP_DIR": str(pki.msp_dir),
-        "TRACKER_WORKER_WAKE_ADDRESS": "",
-    }
+    env = {**os.environ, "TRACKER_DATABASE_URL": url, **tracker_peer_env(endpoint, pki)}
     command = [sys.executable, "-m", "tracker.cli", "follow", *args]
     with log.open("ab") as sink:  # the child keeps its own descriptor
         return subprocess.Popen(command, env=env, stdout=sink, stderr=sink)

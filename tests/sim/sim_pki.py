@@ -14,34 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from ledger_pki import KeyPair
 
 ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
 PEER_HOST = "peer0.sim.example.com"
 
 
-@dataclass(frozen=True)
-class Issued:
-    """A key and the certificate a CA issued for it."""
-
-    key: ec.EllipticCurvePrivateKey
-    cert: x509.Certificate
-
-    @property
-    def cert_pem(self) -> bytes:
-        """PEM of the certificate."""
-        return self.cert.public_bytes(serialization.Encoding.PEM)
-
-    @property
-    def key_pem(self) -> bytes:
-        """Unencrypted PKCS#8 PEM of the key, as fabric-ca-client writes it."""
-        return self.key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+# The same key + certificate pair the ledger tests use.
+Issued = KeyPair
 
 
 def _issue(

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,7 +14,6 @@ from tracker.chat.sender import Sender, SenderSettings
 from tracker.config import SendTuning, Templates
 from tracker.store.contacts import add_contact
 from tracker.store.db import transaction
-from tracker.store.engine import create_schema, open_database
 from tracker.store.queues import (
     OutboxRow,
     callback_data_for,
@@ -78,14 +74,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine, factory = open_database(f"sqlite:///{tmp_path / 'tracker.db'}")
-    create_schema(engine)
-    yield factory
-    engine.dispose()
 
 
 def setup_rows(sessions: sessionmaker[Session], clock: Clock, *, inside: bool) -> list[int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,6 @@ from verify_chain import FOLLOW, Journey, build_journey  # noqa: E402
 from verify_pki import Consortium, make_consortium  # noqa: E402
 
 from tracker.ledger.follower import Follower  # noqa: E402
-from tracker.store import schema  # noqa: E402
-from tracker.store.db import make_engine, session_factory  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -33,15 +30,6 @@ def consortium() -> Consortium:
 def journey(consortium: Consortium) -> Journey:
     """Block 0 (config), then two shipments' journeys with one MVCC-invalid transaction."""
     return build_journey(consortium)
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    """An empty read model on the test database (SQLite, and PostgreSQL when configured)."""
-    engine = make_engine(database_url)
-    schema.metadata.create_all(engine)  # every table: reports read the evidence table too
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -12,14 +12,11 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from concurrent import futures
 from pathlib import Path
 
-import grpc
 import pytest
-from fabric_protos.peer import events_pb2_grpc
-from ledger_fakes import FakeDeliver
-from ledger_pki import MSP_ID, PEER_HOST, LedgerPki, make_pki
+from ledger_fakes import FakeDeliver, serving
+from ledger_pki import LedgerPki, make_pki, tracker_peer_env
 from verify_chain import FOLLOW, Journey
 
 from tracker.ledger.follower import Follower
@@ -33,13 +30,8 @@ def peer(journey: Journey, tmp_path: Path) -> Iterator[tuple[str, LedgerPki]]:
     pki = make_pki(tmp_path / "pki")
     deliver = FakeDeliver()
     deliver.blocks = list(journey.blocks)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    events_pb2_grpc.add_DeliverServicer_to_server(deliver, server)
-    credentials = grpc.ssl_server_credentials([(pki.tls_server.key_pem, pki.tls_server.cert_pem)])
-    port = server.add_secure_port("127.0.0.1:0", credentials)
-    server.start()
-    yield f"127.0.0.1:{port}", pki
-    server.stop(grace=None).wait()
+    with serving(pki.tls_server.key_pem, pki.tls_server.cert_pem, deliver=deliver) as endpoint:
+        yield endpoint, pki
 
 
 def run_verify(
@@ -49,11 +41,7 @@ def run_verify(
     env = {
         **os.environ,
         "TRACKER_DATABASE_URL": f"sqlite:///{db}",
-        "TRACKER_PEER_ENDPOINT": endpoint,
-        "TRACKER_PEER_TLS_CA_FILE": str(pki.tls_root_path),
-        "TRACKER_PEER_HOST_OVERRIDE": PEER_HOST,
-        "TRACKER_MSP_ID": MSP_ID,
-        "TRACKER_MSP_DIR": str(pki.msp_dir),
+        **tracker_peer_env(endpoint, pki),
     }
     command = [sys.executable, "-m", "tracker.cli", "verify", *args]
     return subprocess.run(

@@ -26,7 +26,7 @@ class ApiSettings:
     max_upload_bytes: int = 10 * 1024 * 1024
     retry_seconds: float = 5.0
     retry_thread: bool = True
-    timeouts: Timeouts = Timeouts(evaluate=5.0, endorse=15.0, submit=5.0, commit_status=30.0)
+    timeouts: Timeouts = Timeouts(commit_status=30.0)
 
     @classmethod
     def from_config(cls, config: Config) -> ApiSettings | None:
@@ -44,7 +44,5 @@ class ApiSettings:
             max_upload_bytes=tuning.max_upload_bytes,
             retry_seconds=tuning.retry_seconds,
             retry_thread=tuning.retry_thread,
-            timeouts=Timeouts(
-                evaluate=5.0, endorse=15.0, submit=5.0, commit_status=tuning.commit_timeout_s
-            ),
+            timeouts=Timeouts(commit_status=tuning.commit_timeout_s),
         )

@@ -42,10 +42,6 @@ def register(subparsers: Any) -> None:
     token.set_defaults(handler=_token)
 
 
-def _wallet() -> staff.Wallet:
-    return staff.Wallet(load_config(require_whatsapp=False).wallet_dir)
-
-
 def _add(args: argparse.Namespace) -> int:
     if args.msp_dir is None:
         try:
@@ -63,7 +59,7 @@ def _add(args: argparse.Namespace) -> int:
         with transaction(database(config)[1]) as session:
             member, token = staff.add_staff(
                 session,
-                _wallet(),
+                staff.Wallet(config.wallet_dir),
                 msp_id=args.org,
                 display_name=args.name,
                 enrolment_dir=args.msp_dir,

@@ -33,7 +33,6 @@ def ledger_ref(session: Session, tx_id: str) -> m.LedgerRef:
     tx = session.get(TransactionRow, tx_id)
     if tx is None:
         raise LookupError(f"transaction {tx_id} is not in the read model")
-    stamp = tx.timestamp if tx.timestamp.tzinfo else tx.timestamp.replace(tzinfo=UTC)
     return m.LedgerRef(
         tx_id=tx.tx_id,
         block_number=tx.block_number,
@@ -41,7 +40,7 @@ def ledger_ref(session: Session, tx_id: str) -> m.LedgerRef:
         role=tx.creator_role,
         enrollment_id=tx.creator_id,
         validation_code=tx.validation_code,
-        commit_time=stamp,
+        commit_time=tx.timestamp,
     )
 
 

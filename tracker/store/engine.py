@@ -8,12 +8,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.store import contacts, queues, readmodel, schema
-from tracker.store.db import Base, make_engine, session_factory
-
-# Importing the model modules registers their tables on Base.metadata (`schema` lists the
-# others' tables; contacts and queues should join its TABLE_MODULES for Alembic).
-_MODELS = (contacts, queues, readmodel, schema)
+from tracker.store.db import make_engine, session_factory
+from tracker.store.schema import metadata
 
 
 def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
@@ -41,5 +37,5 @@ def _begin_immediate(conn: Connection) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every missing table (read model, contacts, queues)."""
-    Base.metadata.create_all(engine)
+    """Create every missing table (tests and throwaway databases; production: Alembic)."""
+    metadata.create_all(engine)

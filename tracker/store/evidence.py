@@ -6,11 +6,12 @@ The ledger holds only the hash; whoever holds the bytes can prove them by hashin
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import DateTime, LargeBinary, String
+from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from tracker.store.columns import UtcDateTime, utcnow
 from tracker.store.db import Base
 
 
@@ -24,7 +25,7 @@ class EvidenceBlob(Base):
     # The shipment the bytes were uploaded for: reads are authorised as reads of it.
     sscc: Mapped[str | None] = mapped_column(String(18), index=True)
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 def put_evidence(
@@ -34,7 +35,7 @@ def put_evidence(
     digest = hashlib.sha256(content).hexdigest()
     blob = session.get(EvidenceBlob, digest)
     if blob is None:
-        now = datetime.now(UTC)
+        now = utcnow()
         blob = EvidenceBlob(sha256=digest, media_type=media_type, content=content, stored_at=now)
         session.add(blob)
     if blob.sscc is None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tracker.store.columns import UtcDateTime
 from tracker.store.db import Base
 
 
@@ -38,7 +39,7 @@ class TransactionRow(Base):
     creator_id: Mapped[str] = mapped_column(String(128))
     creator_role: Mapped[str] = mapped_column(String(32))
     validation_code: Mapped[str] = mapped_column(String(48))
-    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timestamp: Mapped[datetime] = mapped_column(UtcDateTime())
     chaincode: Mapped[str | None] = mapped_column(String(64))
     event_name: Mapped[str | None] = mapped_column(String(64))
 
@@ -61,7 +62,7 @@ class ShipmentRow(Base):
     document: Mapped[str] = mapped_column(Text)
     last_tx_id: Mapped[str] = mapped_column(String(64))
     last_block: Mapped[int] = mapped_column(Integer)
-    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    committed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CheckpointRow(Base):
@@ -80,7 +81,7 @@ class CheckpointRow(Base):
     document: Mapped[str] = mapped_column(Text)
     tx_id: Mapped[str] = mapped_column(String(64), index=True)
     block_number: Mapped[int] = mapped_column(Integer)
-    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    committed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FollowerState(Base):

@@ -21,7 +21,6 @@ from tracker.verify.sources import (
     SHIPMENT_COLUMNS,
     ReadModel,
     ValueRow,
-    utc,
 )
 
 ABSENT = "(absent)"
@@ -165,11 +164,10 @@ def _tx_expected(tx: TxFacts) -> dict[str, Any]:
 
 
 def _fields(where: str, expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Mismatch]:
-    normal = {k: utc(v) if isinstance(v, datetime) else v for k, v in actual.items()}
     return [
-        Mismatch(where, name, show(value), show(normal.get(name, _MISSING)))
+        Mismatch(where, name, show(value), show(actual.get(name, _MISSING)))
         for name, value in expected.items()
-        if normal.get(name, _MISSING) != value
+        if actual.get(name, _MISSING) != value
     ]
 
 

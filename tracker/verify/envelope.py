@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from google.protobuf.message import DecodeError
 
 from tracker.ledger._protos import common_pb2, identities_pb2, transaction_pb2
+from tracker.ledger.identity import Identity
 
 
 class EnvelopeError(ValueError):
@@ -49,21 +50,13 @@ class RawEnvelope:
     endorsements: tuple[RawEndorsement, ...]
 
 
-@dataclass(frozen=True)
-class SerializedIdentity:
-    """An MSP id and the PEM certificate it vouches for."""
-
-    msp_id: str
-    cert_pem: bytes
-
-
-def parse_identity(serialized: bytes) -> SerializedIdentity:
+def parse_identity(serialized: bytes) -> Identity:
     """Decode an msp.SerializedIdentity."""
     try:
         identity = identities_pb2.SerializedIdentity.FromString(serialized)
     except DecodeError as error:
         raise EnvelopeError(f"identity is not a SerializedIdentity: {error}") from None
-    return SerializedIdentity(str(identity.mspid), bytes(identity.id_bytes))
+    return Identity(str(identity.mspid), bytes(identity.id_bytes))
 
 
 def _endorsements(data: bytes) -> tuple[RawEndorsement, ...]:

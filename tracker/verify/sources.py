@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +68,6 @@ class ReadModel:
         return max(self.blocks, default=-1)
 
 
-def utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone columns; they were written as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _columns(row: Any, names: Any) -> dict[str, Any]:
     return {name: getattr(row, name) for name in names}
 
@@ -83,7 +78,7 @@ def _read(session: Session) -> ReadModel:
             r.document,
             r.last_tx_id,
             r.last_block,
-            utc(r.committed_at),
+            r.committed_at,
             _columns(r, SHIPMENT_COLUMNS),
         )
         for r in session.scalars(select(ShipmentRow))
@@ -93,7 +88,7 @@ def _read(session: Session) -> ReadModel:
             r.document,
             r.tx_id,
             r.block_number,
-            utc(r.committed_at),
+            r.committed_at,
             _columns(r, CHECKPOINT_COLUMNS),
         )
         for r in session.scalars(select(CheckpointRow))

@@ -61,6 +61,7 @@ def create_app(config: Config, *, api: ApiSettings | None = None) -> Flask:
     from tracker.scan import register as register_scan
     from tracker.views.health import health
     from tracker.views.shipments import shipments
+    from tracker.views.twilio_webhook import twilio_webhook
     from tracker.views.webhook import webhook
 
     app = Flask("tracker")
@@ -71,6 +72,7 @@ def create_app(config: Config, *, api: ApiSettings | None = None) -> Flask:
     app.extensions[EXTENSION] = TrackerState(config, engine, sessions)
     app.register_blueprint(health)
     app.register_blueprint(webhook)
+    app.register_blueprint(twilio_webhook)
     app.register_blueprint(shipments)
     register_scan(app)
     if api is not None:

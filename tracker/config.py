@@ -39,6 +39,8 @@ and `SecretFile`'s repr never shows the content.
 | `TWILIO_AUTH_TOKEN_FILE` | required (twilio) | file holding the auth token |
 | `TWILIO_FROM_NUMBER` | required (twilio) | sender, E.164 |
 | `TWILIO_API_BASE_URL` | `https://api.twilio.com` | Twilio API base |
+| `TWILIO_WEBHOOK_URL` | `<TRACKER_PUBLIC_URL>/webhook/twilio` | public URL of `/webhook/twilio` |
+|  |  | exactly as set in Twilio's console (signatures cover it); also StatusCallback |
 | `TWILIO_CONTENT_STATUS` | required (twilio) | ContentSid (HX...) of the status template |
 | `TWILIO_CONTENT_COLD_CHAIN` | required (twilio) | ContentSid of the cold-chain template |
 | `TRACKER_PEER_ENDPOINT` | required (ledger) | `host:port` of a peer's Gateway and Deliver |
@@ -51,13 +53,26 @@ and `SecretFile`'s repr never shows the content.
 | `TRACKER_API_RETRY_SECONDS` | `5.0` | pause between rounds of the queued-scan retry loop |
 | `TRACKER_API_RETRY_THREAD` | `0` | `1`: also retry queued scans in the web process |
 | `TRACKER_API_COMMIT_TIMEOUT_SECONDS` | `30.0` | longest wait for a write's commit status |
+| `TRACKER_CA_ORGS` | none | MSP ids whose Fabric CA `tracker staff` uses (`CarrierMSP,...`) |
+| `TRACKER_CA_<ORG>_URL` | required per org | `https://host:port` of that org's fabric-ca-server; |
+|  |  | `<ORG>` is the MSP id upper-cased, anything but A-Z 0-9 as `_` |
+| `TRACKER_CA_<ORG>_NAME` | the server's default CA | CA name on that server (`caname`) |
+| `TRACKER_CA_<ORG>_TLS_CA_FILE` | required per org | PEM root of the CA's TLS certificate |
+| `TRACKER_CA_<ORG>_REGISTRAR_MSP_DIR` | required per org | a registrar's enrolment folder: |
+|  |  | `hf.Registrar.Roles` with `client`, `hf.Revoker=true` |
+| `TRACKER_CA_<ORG>_AFFILIATION` | the registrar's | affiliation given to staff registered there |
+| `TRACKER_CA_TIMEOUT_SECONDS` | `10.0` | seconds per Fabric CA request |
 
 The ledger settings are read when a command needs them (`require_ledger`) and whenever
 `TRACKER_PEER_ENDPOINT` is set, which also switches the staff API on in `tracker serve`.
+The Fabric CA settings are read whenever `TRACKER_CA_ORGS` is set: one set of variables per
+organisation, because a consortium's orgs each run their own CA (one tracker may serve several
+orgs' staff); listing the orgs lets a misspelt `TRACKER_CA_<ORG>_URL` be reported, not ignored.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +152,7 @@ class TwilioSettings:
     auth_token: SecretFile
     from_number: str
     base_url: str
+    webhook_url: str = ""  # the public URL Twilio calls: it signs requests over it
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +188,19 @@ class ApiTuning:
 
 
 @dataclass(frozen=True, slots=True)
+class CaSettings:
+    """One organisation's Fabric CA: where it is, how it is trusted, who registers there."""
+
+    msp_id: str
+    url: str
+    ca_name: str  # "": the server's default CA
+    tls_ca_file: Path
+    registrar_msp_dir: Path
+    affiliation: str  # "": the registrar's own
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the tracker reads from its environment, validated once."""
 
@@ -190,6 +219,7 @@ class Config:
     ledger: LedgerSettings | None = None
     wallet_dir: Path = Path(".state/tracker/wallet")
     api: ApiTuning = field(default_factory=ApiTuning)
+    cas: tuple[CaSettings, ...] = ()
 
     @classmethod
     def from_env(
@@ -222,6 +252,7 @@ class Config:
             else None,
             wallet_dir=Path(env.text("TRACKER_WALLET_DIR", str(state_dir / "wallet"))),
             api=_api(env),
+            cas=_cas(env),
         )
         whatsapp = config.whatsapp
         if whatsapp is not None and config.sending.in_doubt_grace_s <= whatsapp.http_timeout_s:
@@ -242,6 +273,10 @@ class Config:
         if self.ledger is None:
             raise ConfigError(["ledger settings were not loaded (require_ledger=False)"])
         return self.ledger
+
+    def ca_for(self, msp_id: str) -> CaSettings | None:
+        """The Fabric CA settings of an organisation, or None when it has none."""
+        return next((ca for ca in self.cas if ca.msp_id == msp_id), None)
 
     def require_whatsapp(self) -> WhatsAppSettings:
         """The WhatsApp settings, for code paths that cannot run without them."""
@@ -270,6 +305,41 @@ def _api(env: _Reader) -> ApiTuning:
         retry_seconds=env.positive("TRACKER_API_RETRY_SECONDS", 5.0),
         retry_thread=env.choice("TRACKER_API_RETRY_THREAD", ("0", "1"), "0") == "1",
         commit_timeout_s=env.positive("TRACKER_API_COMMIT_TIMEOUT_SECONDS", 30.0),
+    )
+
+
+def ca_env_key(msp_id: str) -> str:
+    """`<ORG>` of the TRACKER_CA_<ORG>_* variables: the MSP id upper-cased, other chars `_`."""
+    return re.sub(r"[^A-Z0-9]", "_", msp_id.upper())
+
+
+def _cas(env: _Reader) -> tuple[CaSettings, ...]:
+    orgs = [org.strip() for org in env.text("TRACKER_CA_ORGS", "").split(",") if org.strip()]
+    keys = {ca_env_key(org) for org in orgs}
+    if len(keys) != len(orgs):
+        env.problems.append("TRACKER_CA_ORGS names an organisation twice")
+    for name in sorted(env._env):
+        key = name.removeprefix("TRACKER_CA_").removesuffix("_URL")
+        if name.startswith("TRACKER_CA_") and name.endswith("_URL") and key not in keys:
+            env.problems.append(f"{name} is set but no org of TRACKER_CA_ORGS has key {key}")
+    timeout = env.positive("TRACKER_CA_TIMEOUT_SECONDS", 10.0)
+    return tuple(_ca(env, org, timeout) for org in orgs)
+
+
+def _ca(env: _Reader, msp_id: str, timeout_s: float) -> CaSettings:
+    prefix = f"TRACKER_CA_{ca_env_key(msp_id)}_"
+    url = env.url(prefix + "URL")
+    if url.startswith("http://"):
+        # The enrolment secret and the registrar's tokens travel in these requests.
+        env.problems.append(f"{prefix}URL must be https (with {prefix}TLS_CA_FILE)")
+    return CaSettings(
+        msp_id=msp_id,
+        url=url.rstrip("/"),
+        ca_name=env.text(prefix + "NAME", ""),
+        tls_ca_file=env.file(prefix + "TLS_CA_FILE"),
+        registrar_msp_dir=env.folder(prefix + "REGISTRAR_MSP_DIR"),
+        affiliation=env.text(prefix + "AFFILIATION", ""),
+        timeout_s=timeout_s,
     )
 
 
@@ -309,6 +379,7 @@ def _whatsapp(env: _Reader) -> WhatsAppSettings:
             auth_token=env.secret("TWILIO_AUTH_TOKEN_FILE"),
             from_number=env.text("TWILIO_FROM_NUMBER"),
             base_url=env.url("TWILIO_API_BASE_URL", default="https://api.twilio.com"),
+            webhook_url=env.url("TWILIO_WEBHOOK_URL", default=_twilio_webhook_default(env)),
         )
         templates = Templates(
             status=env.text("TWILIO_CONTENT_STATUS"),
@@ -321,6 +392,12 @@ def _whatsapp(env: _Reader) -> WhatsAppSettings:
         templates=templates,
         http_timeout_s=env.number("WHATSAPP_HTTP_TIMEOUT", 10.0),
     )
+
+
+def _twilio_webhook_default(env: _Reader) -> str | None:
+    # Behind a proxy the public URL is the one Twilio signs, never the local address.
+    public = env.text("TRACKER_PUBLIC_URL", "").rstrip("/")
+    return f"{public}/webhook/twilio" if public else None
 
 
 class _Reader:

@@ -14,10 +14,12 @@ import httpx
 from cc_samples import make_sscc
 from sim_peer import SimulatedPeer
 from sim_pki import PEER_HOST, Enrolment, SimPki
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.api import ApiSettings, ApiState
 from tracker.api.state import EXTENSION as API_EXTENSION
+from tracker.app import EXTENSION as TRACKER_EXTENSION
 from tracker.app import create_app
 from tracker.config import Config
 from tracker.ledger.follower import Follower, FollowerConfig
@@ -89,6 +91,7 @@ class ApiStack:
     running: RunningServer
     tokens: dict[str, str] = field(default_factory=dict)
     staff_ids: dict[str, int] = field(default_factory=dict)
+    engines: tuple[Engine, ...] = ()
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
 
     def call(self, who: str | None, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -139,6 +142,8 @@ class ApiStack:
         self.http.close()
         self.running.stop()
         self.state.close()
+        for engine in self.engines:  # pooled PostgreSQL connections, closed, not collected
+            engine.dispose()
 
 
 def start_stack(
@@ -146,11 +151,15 @@ def start_stack(
     pki: SimPki,
     peer: SimulatedPeer,
     people: dict[str, Enrolment],
+    *,
+    database_url: str | None = None,
     **overrides: Any,
 ) -> ApiStack:
-    """Database, wallet, staff with tokens, app with /api/v1 and /scan, served on HTTP."""
+    """Database (a SQLite file unless given), wallet, staff with tokens, app with /api/v1 and
+    /scan, served on HTTP."""
     root.mkdir(parents=True)
-    engine, sessions = open_database(f"sqlite:///{root / 'tracker.db'}")
+    database_url = database_url or f"sqlite:///{root / 'tracker.db'}"
+    engine, sessions = open_database(database_url)
     create_schema(engine)
     settings = ApiSettings(
         peer_endpoint=peer.endpoint,
@@ -163,9 +172,7 @@ def start_stack(
     )
     settings = dataclasses.replace(settings, **overrides)
     # The production app factory, as `tracker serve` builds it (API mounted, scan page on).
-    config = Config.from_env(
-        {"TRACKER_DATABASE_URL": f"sqlite:///{root / 'tracker.db'}"}, require_whatsapp=False
-    )
+    config = Config.from_env({"TRACKER_DATABASE_URL": database_url}, require_whatsapp=False)
     app = create_app(config, api=settings)
     state = app.extensions[API_EXTENSION]
     tokens, ids = {}, {}
@@ -180,4 +187,5 @@ def start_stack(
             )
             tokens[nick], ids[nick] = token, member.id
     running = serve_in_thread(app)
-    return ApiStack(running.url, peer, pki, state, sessions, running, tokens, ids)
+    engines = (engine, app.extensions[TRACKER_EXTENSION].engine)
+    return ApiStack(running.url, peer, pki, state, sessions, running, tokens, ids, engines)

@@ -4,30 +4,15 @@ and blocks (FAKE peer running the real chaincode; real Gateway client over TLS).
 from __future__ import annotations
 
 import json
-import struct
-import zlib
 
 from api_stack import HUB, ApiStack, checkpoint_body, create_body, new_sscc, scan_id, sha256
 
+from demo.scenario import tiny_png as png
 from tracker.ledger.blocks import decode_block
 
 CSV = (
     b"time,celsius\n2030-03-01T08:00:00Z,4.0\n2030-03-01T09:00:00Z,5.5\n2030-03-01T10:00:00Z,9.0\n"
 )
-
-
-def png() -> bytes:
-    """A real 1x1 PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 def assert_in_block(stack: ApiStack, tx_id: str, number: int) -> None:

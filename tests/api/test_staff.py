@@ -1,17 +1,25 @@
-"""Wallet (file modes, import checks), API tokens (hashed, revocable) and the CA stub."""
+"""Wallet (file modes, import and CA enrolments), API tokens (hashed, revocable, expiring),
+the owed CA revocation, and migration 0004 on existing staff."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import stat
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sim_pki import Enrolment, SimPki
 from sqlalchemy import select
 
-from tracker.store import staff
-from tracker.store.db import transaction
+from tracker import ca
+from tracker.store import migrate, staff
+from tracker.store.columns import UtcDateTime, utcnow
+from tracker.store.db import make_engine, transaction
+from tracker.store.engine import open_database
 
 
 def mode(path: Path) -> int:
@@ -78,6 +86,125 @@ def test_tokens_are_stored_hashed_and_revocation_is_immediate(
         assert staff.authenticate(session, token) is None
 
 
-def test_ca_enrolment_is_a_clear_not_implemented_step() -> None:
-    with pytest.raises(staff.CaEnrolmentNotAvailable, match="Fabric CA"):
-        staff.enrol_at_ca("scanner2", "secret")
+def test_tokens_expire_and_a_fresh_one_replaces_the_old(
+    tmp_path: Path,
+    sessions,
+    people: dict[str, Enrolment],  # type: ignore[no-untyped-def]
+) -> None:
+    wallet = staff.Wallet(tmp_path / "wallet")
+    with transaction(sessions) as session:
+        member, token = staff.add_staff(
+            session,
+            wallet,
+            msp_id="CarrierMSP",
+            display_name="Sam",
+            enrolment_dir=people["scanner"].msp_dir,
+            token_days=7,
+        )
+    later = utcnow() + timedelta(days=7, seconds=1)
+    with sessions() as session:
+        row = session.get(staff.StaffRow, member.id)
+        assert row is not None
+        assert timedelta(days=7) - (row.token_expires_at - utcnow()) < timedelta(minutes=1)
+        assert staff.check_token(session, token) == member
+        assert staff.check_token(session, token, now=later) is staff.TokenProblem.EXPIRED
+        assert staff.check_token(session, "nope") is staff.TokenProblem.UNKNOWN
+    with transaction(sessions) as session:
+        fresh = staff.issue_token(session, member.id, token_days=30)
+    with sessions() as session:
+        assert staff.check_token(session, fresh, now=later) == member
+        assert staff.check_token(session, token) is staff.TokenProblem.UNKNOWN
+    with transaction(sessions) as session, pytest.raises(staff.StaffError, match="1 to 3650"):
+        staff.issue_token(session, member.id, token_days=0)
+
+
+def test_a_ca_revocation_stays_owed_until_confirmed(
+    tmp_path: Path,
+    sessions,
+    people: dict[str, Enrolment],  # type: ignore[no-untyped-def]
+) -> None:
+    wallet = staff.Wallet(tmp_path / "wallet")
+    with transaction(sessions) as session:
+        member, token = staff.add_staff(
+            session,
+            wallet,
+            msp_id="CarrierMSP",
+            display_name="Sam",
+            enrolment_dir=people["scanner"].msp_dir,
+        )
+    with transaction(sessions) as session:
+        assert staff.revoke(session, member.id, at_ca=True).ca_revocation == "pending"
+    with sessions() as session:
+        assert staff.check_token(session, token) is staff.TokenProblem.REVOKED
+    with transaction(sessions) as session:
+        staff.ca_revoked(session, member.id)
+        assert staff.revoke(session, member.id, at_ca=True).ca_revocation == "done"
+    with transaction(sessions) as session, pytest.raises(staff.StaffError, match="add them again"):
+        staff.issue_token(session, member.id)
+
+
+def test_a_ca_enrolment_is_stored_with_the_service_user_only_modes(
+    tmp_path: Path, pki: SimPki
+) -> None:
+    issued = pki.enrol("RetailerMSP", "receiver-0a0b0c0d", "receiver").issued
+    enrolment = ca.Enrolment(
+        "receiver-0a0b0c0d", issued.cert_pem, pki.ca("RetailerMSP").cert_pem, issued.key_pem
+    )
+    wallet = staff.Wallet(tmp_path / "wallet")
+    folder = wallet.store_enrolment("RetailerMSP", enrolment)
+    [key] = (folder / "keystore").glob("*_sk")
+    assert mode(key) == 0o600 and key.read_bytes() == issued.key_pem
+    for sub in ("", "signcerts", "keystore", "cacerts"):
+        assert mode(folder / sub) == 0o700
+    assert (folder / "cacerts" / "ca.pem").read_bytes() == pki.ca("RetailerMSP").cert_pem
+    actor = wallet.actor("RetailerMSP", folder)
+    assert actor.signer.matches(actor.identity)
+    with pytest.raises(staff.StaffError, match="already holds"):
+        wallet.store_enrolment("RetailerMSP", enrolment)
+    with pytest.raises(staff.StaffError, match="cannot name a wallet folder"):
+        wallet.store_enrolment("RetailerMSP", replace(enrolment, enrollment_id="../x"))
+
+
+def test_migration_0004_gives_existing_tokens_the_default_lifetime(database_url: str) -> None:
+    migrate.upgrade(database_url, "0003")
+    token = "a-token-issued-before-expiry-existed"
+    old = sa.table(
+        "staff",
+        *(sa.column(name) for name in ("msp_id", "display_name", "role", "enrollment_id")),
+        sa.column("wallet_path"),
+        sa.column("token_hash"),
+        sa.column("created_at", UtcDateTime()),
+        sa.column("revoked_at", UtcDateTime()),
+    )
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        for name, hashed, revoked in (("a", token, None), ("b", "other", utcnow())):
+            connection.execute(
+                old.insert().values(
+                    msp_id="CarrierMSP",
+                    display_name=name.upper(),
+                    role="scanner",
+                    enrollment_id=name,
+                    wallet_path=f"/wallet/{name}",
+                    token_hash=hashlib.sha256(hashed.encode()).hexdigest(),
+                    created_at=utcnow(),
+                    revoked_at=revoked,
+                )
+            )
+    engine.dispose()
+    migrate.upgrade(database_url)
+    engine, sessions = open_database(database_url)
+    with sessions() as session:
+        rows = session.scalars(select(staff.StaffRow).order_by(staff.StaffRow.id)).all()
+        expected = utcnow() + timedelta(days=90)
+        assert [abs(row.token_expires_at - expected) < timedelta(minutes=5) for row in rows] == [
+            True,
+            True,
+        ]
+        assert [row.ca_revocation for row in rows] == [None, None]
+        member = staff.check_token(session, token)
+        assert isinstance(member, staff.StaffMember) and member.enrollment_id == "a"
+        late = utcnow() + timedelta(days=91)
+        assert staff.check_token(session, token, now=late) is staff.TokenProblem.EXPIRED
+        assert staff.check_token(session, "other") is staff.TokenProblem.REVOKED
+    engine.dispose()

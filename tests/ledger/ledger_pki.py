@@ -36,6 +36,11 @@ class KeyPair:
             serialization.NoEncryption(),
         )
 
+    @property
+    def ski(self) -> bytes:
+        """Subject key identifier of the key."""
+        return x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()).digest
+
 
 def _name(common_name: str) -> x509.Name:
     return x509.Name(

@@ -26,6 +26,8 @@ from fabric_protos.peer import (
 )
 from google.protobuf import any_pb2
 
+from tracker.ledger.identity import normalize_low_s
+
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 PEER_ADDRESS = "peer0.org1.example.com:7051"
 
@@ -108,7 +110,10 @@ class Endorser:
 
     def endorse(self, response_payload: bytes) -> Any:
         """An Endorsement: signature over proposal_response_payload || endorser."""
-        signature = self.key.sign(response_payload + self.serialized, ec.ECDSA(hashes.SHA256()))
+        # Low-S, as every Fabric peer's BCCSP signs (verifiers refuse high-S).
+        signature = normalize_low_s(
+            self.key.sign(response_payload + self.serialized, ec.ECDSA(hashes.SHA256()))
+        )
         return proposal_response_pb2.Endorsement(endorser=self.serialized, signature=signature)
 
 

@@ -9,8 +9,11 @@ in-memory world state of tests/chaincode, with the proposal's creator as caller 
 proposal timestamp as transaction time. Endorse only simulates; Submit validates (a read-set
 version check standing in for MVCC) and commits in order, cutting one block per transaction
 with the client's own signed envelope, which Deliver then serves (waiting for new blocks
-like a peer does). Not simulated: ordering service, endorsement policies, several peers,
-private data, channel configuration (block 0 is an empty CONFIG envelope), block signatures.
+like a peer does). Block 0 is a channel configuration naming the members' CAs as MSP roots
+and an ordering org, and every later block carries one orderer signature as a Raft orderer
+writes it, so `tracker verify` can check the chain end to end. Not simulated: an ordering
+service (no consensus, one block per transaction), endorsement policies, several peers,
+private data, channel membership checks at the gateway, configuration updates.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 TESTS = Path(__file__).resolve().parents[1]
-for _folder in ("chaincode", "ledger", "pipeline"):
+for _folder in ("chaincode", "ledger", "pipeline", "verify"):
     if str(TESTS / _folder) not in sys.path:
         sys.path.insert(0, str(TESTS / _folder))
 
@@ -38,7 +41,6 @@ from fabric_protos.common import common_pb2  # noqa: E402
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc  # noqa: E402
 from fabric_protos.msp import identities_pb2  # noqa: E402
 from fabric_protos.peer import events_pb2, events_pb2_grpc, transaction_pb2  # noqa: E402
-from ledger_chain import config_envelope  # noqa: E402
 from ledger_fakes import CheckedProposal, FakeDeliver, FakeGateway  # noqa: E402
 from ledger_wire import (  # noqa: E402
     ChaincodeRefusal,
@@ -48,7 +50,9 @@ from ledger_wire import (  # noqa: E402
     verify_like_peer,
 )
 from sim_ledger import SimLedger  # noqa: E402
-from sim_pki import SimPki  # noqa: E402
+from sim_pki import ORDERER_MSP, SimPki  # noqa: E402
+from verify_pki import Member, Org  # noqa: E402
+from verify_wire import config_envelope, sign_block  # noqa: E402
 
 from chaincode.contract import ProvenanceChaincode  # noqa: E402
 from tracker.ledger.blocks import block_header_hash  # noqa: E402
@@ -134,13 +138,17 @@ class PeerLedger(SimLedger):
 
     world: SimWorld = field(default_factory=SimWorld)
     changed: threading.Condition = field(default_factory=threading.Condition)
+    genesis: bytes = b""  # block 0's CONFIG envelope
+    orderer: Member | None = None  # signs each later block, as a Raft orderer's blockwriter
 
     def __post_init__(self) -> None:
-        self._append([config_envelope()])
+        self._append([self.genesis])
 
     def _append(self, envelopes: list[bytes]) -> None:
         with self.changed:
             super()._append(envelopes)
+            if self.orderer is not None and len(self.blocks) > 1:
+                sign_block(self.blocks[-1], self.orderer)
             self.changed.notify_all()
 
     def cut(self, envelope: bytes, code: int) -> int:
@@ -148,7 +156,8 @@ class PeerLedger(SimLedger):
         with self.changed:
             previous = block_header_hash(self.blocks[-1].header) if self.blocks else b""
             number = len(self.blocks)
-            self.blocks.append(make_block(number, previous, [envelope], bytes([code])))
+            block = make_block(number, previous, [envelope], bytes([code]))
+            self.blocks.append(sign_block(block, self.orderer) if self.orderer else block)
             self.changed.notify_all()
         return number
 
@@ -261,12 +270,26 @@ def _longer(blocks: list[Any], number: int) -> bool:
     return len(blocks) > number
 
 
+CHANNEL_MEMBERS = ("ProducerMSP", "CarrierMSP", "RetailerMSP", "AuditorMSP")
+
+
+def channel_genesis(pki: SimPki, members: tuple[str, ...]) -> bytes:
+    """Block 0's channel configuration: each member's CA as its MSP root, with node OUs,
+    and the ordering org; what `tracker verify` takes its trust roots from."""
+    orgs = tuple(Org(msp, f"{msp.lower()}.sim", pki.ca(msp)) for msp in (*members, ORDERER_MSP))
+    return config_envelope(orgs)
+
+
 class SimulatedPeer:
     """A running SimulatedPeer on 127.0.0.1 with TLS; stop() and start() keep its ledger."""
 
-    def __init__(self, pki: SimPki) -> None:
+    def __init__(self, pki: SimPki, members: tuple[str, ...] = CHANNEL_MEMBERS) -> None:
         self.pki = pki
-        self.ledger = PeerLedger(Endorser("CarrierMSP", pki.peer.cert_pem, pki.peer.key))
+        self.ledger = PeerLedger(
+            Endorser("CarrierMSP", pki.peer.cert_pem, pki.peer.key),
+            genesis=channel_genesis(pki, members),
+            orderer=Member(ORDERER_MSP, pki.orderer),
+        )
         self.gateway = SimulatedGateway(self.ledger.endorser, self.ledger)
         self.deliver = SimulatedDeliver(self.ledger)
         self.port = 0

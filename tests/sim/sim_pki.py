@@ -3,7 +3,9 @@
 Enrolment certificates carry Fabric CA's attribute extension (OID 1.2.3.4.5.6.7.8.1, JSON
 `{"attrs": {"role": ...}}`) and are written in the folder layout `fabric-ca-client enroll`
 produces (`signcerts/cert.pem`, `keystore/<ski>_sk`, `cacerts/ca.pem`), so the tracker's
-wallet imports them as it would a real enrolment. FAKE CA: nothing here talks to Fabric CA.
+wallet imports them as it would a real enrolment. Subjects carry Fabric's node OU (client,
+peer, orderer) as `cryptogen` and Fabric CA with NodeOUs write them. An OrdererMSP CA issues
+the orderer identity that signs blocks. FAKE CA: nothing here talks to Fabric CA.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from ledger_pki import KeyPair
 
 ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
 PEER_HOST = "peer0.sim.example.com"
+ORDERER_HOST = "orderer0.sim.example.com"
+ORDERER_MSP = "OrdererMSP"
 
 
 # The same key + certificate pair the ledger tests use.
@@ -58,13 +62,12 @@ def _issue(
     return Issued(key, builder.sign(issuer.key if issuer else key, hashes.SHA256()))
 
 
-def _name(common_name: str, org: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
+def _name(common_name: str, org: str, unit: str | None = None) -> x509.Name:
+    """Subject O=org[, OU=node OU], CN=name; the OU is Fabric's node classification."""
+    parts = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
+    if unit is not None:
+        parts.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit))
+    return x509.Name([*parts, x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,13 @@ class SimPki:
     tls_ca: Issued = field(init=False)
     tls_server: Issued = field(init=False)
     peer: Issued = field(init=False)
+    orderer: Issued = field(init=False)  # signs every block after block 0
 
     def __post_init__(self) -> None:
         self.tls_ca = _issue(_name("tlsca.sim.example.com", "sim"), None, is_ca=True)
         self.tls_server = _issue(_name(PEER_HOST, "sim"), self.tls_ca, dns=PEER_HOST)
-        self.peer = _issue(_name(PEER_HOST, "sim"), self.ca("CarrierMSP"))
+        self.peer = _issue(_name(PEER_HOST, "sim", "peer"), self.ca("CarrierMSP"))
+        self.orderer = _issue(_name(ORDERER_HOST, "orderer", "orderer"), self.ca(ORDERER_MSP))
         self.root.mkdir(parents=True, exist_ok=True)
         self.tls_root_path.write_bytes(self.tls_ca.cert_pem)
 
@@ -111,7 +116,7 @@ class SimPki:
         """Issue an enrolment certificate and write it in fabric-ca-client's MSP layout."""
         ca = self.ca(msp_id)
         org = msp_id.removesuffix("MSP").lower()
-        issued = _issue(_name(enrollment_id, org), ca, role=role)
+        issued = _issue(_name(enrollment_id, org, "client"), ca, role=role)
         msp_dir = self.root / msp_id / enrollment_id / "msp"
         for folder in ("signcerts", "keystore", "cacerts"):
             (msp_dir / folder).mkdir(parents=True, exist_ok=True)

@@ -50,3 +50,39 @@ def test_secrets_are_read_from_files_and_never_shown(tmp_path: Path) -> None:
 def test_database_only_commands_need_no_whatsapp_settings() -> None:
     config = Config.from_env({}, require_whatsapp=False)
     assert config.whatsapp is None and config.public_answers == "short"
+
+
+def twilio_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    (tmp_path / "twilio_token").write_text("tok\n")
+    return {
+        "TRACKER_PUBLIC_URL": "https://tracker.example.org/",
+        "WHATSAPP_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN_FILE": str(tmp_path / "twilio_token"),
+        "TWILIO_FROM_NUMBER": "+12025550186",
+        "TWILIO_CONTENT_STATUS": "HX1",
+        "TWILIO_CONTENT_COLD_CHAIN": "HX2",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "url"),
+    [
+        ({}, "https://tracker.example.org/webhook/twilio"),
+        (
+            {"TWILIO_WEBHOOK_URL": "https://hooks.example.org/twilio"},
+            "https://hooks.example.org/twilio",
+        ),
+    ],
+    ids=["default", "set"],
+)
+def test_twilio_webhook_url(tmp_path: Path, extra: dict[str, str], url: str) -> None:
+    twilio = Config.from_env(twilio_env(tmp_path, **extra)).require_whatsapp().twilio
+    assert twilio is not None and twilio.webhook_url == url
+
+
+def test_twilio_webhook_url_must_be_http(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env(twilio_env(tmp_path, TWILIO_WEBHOOK_URL="tracker.example.org/twilio"))
+    assert caught.value.problems == ["TWILIO_WEBHOOK_URL must be an http(s) URL"]

@@ -25,8 +25,13 @@ def test_untouched_chain_passes_with_counts(journey: Journey) -> None:
     assert (result.blocks, result.transactions, result.valid) == (5, 8, 7)
     assert result.invalid == (("MVCC_READ_CONFLICT", 1),)
     assert result.signatures_checked == 7 * 3  # creator + two endorsers per transaction
+    assert result.block_signatures_checked == 4  # one orderer signature on blocks 1 to 4
     assert render(result).startswith(
         "PASS 5 blocks, 8 transactions (7 VALID, 1 MVCC_READ_CONFLICT)"
+    )
+    assert render(result).splitlines()[1] == (
+        "  orderer signatures: etcdraft: every block after block 0 needs at least one valid "
+        "signature by an orderer of the channel's Orderer organisations (OrdererMSP)"
     )
     assert exit_code(result) == 0
 
@@ -84,7 +89,7 @@ def test_creator_from_a_ca_outside_the_channel_names_the_tx(journey: Journey) ->
         seconds=1_795_000_000,
         writes=[("\x00shipment\x00" + S2 + "\x00", b'{"sscc":"' + S2.encode() + b'"}')],
     )
-    blocks = replace_envelope(journey.blocks, 2, 1, forged)
+    blocks = replace_envelope(journey.blocks, 2, 1, forged, journey.orderer)
     result = verify(blocks)
     [failure] = result.failures
     assert failure.where.startswith("tx ") and "(block 2 #1)" in failure.where
@@ -96,7 +101,7 @@ def test_tampered_endorsement_signature_fails(journey: Journey) -> None:
     envelope = forge_endorsement(
         journey.blocks[2].data.data[0], journey.consortium.scanner, journey.consortium.scanner
     )
-    result = verify(replace_envelope(journey.blocks, 2, 0, envelope))
+    result = verify(replace_envelope(journey.blocks, 2, 0, envelope, journey.orderer))
     [failure] = result.failures
     assert failure.where == f"tx {journey.tx_ids[f'{S1} #1']} (block 2 #0)"
     assert failure.what == "marked VALID but endorsement 0: ProducerMSP signature does not verify"
@@ -104,7 +109,7 @@ def test_tampered_endorsement_signature_fails(journey: Journey) -> None:
 
 def test_high_s_creator_signature_fails(journey: Journey) -> None:
     envelope = high_s(journey.blocks[4].data.data[0])
-    result = verify(replace_envelope(journey.blocks, 4, 0, envelope))
+    result = verify(replace_envelope(journey.blocks, 4, 0, envelope, journey.orderer))
     [failure] = result.failures
     assert failure.where == f"tx {journey.tx_ids[f'{S1} #3']} (block 4 #0)"
     assert "high-S ECDSA signature" in failure.what
@@ -112,7 +117,7 @@ def test_high_s_creator_signature_fails(journey: Journey) -> None:
 
 def test_bad_signatures_of_an_invalid_transaction_are_not_failures(journey: Journey) -> None:
     envelope = high_s(journey.blocks[3].data.data[1])  # the MVCC loser
-    result = verify(replace_envelope(journey.blocks, 3, 1, envelope))
+    result = verify(replace_envelope(journey.blocks, 3, 1, envelope, journey.orderer))
     assert result.passed, render(result)
 
 
@@ -120,7 +125,8 @@ def test_a_valid_flag_on_the_mvcc_loser_lets_its_writes_in(journey: Journey) -> 
     blocks = copy(journey.blocks)
     blocks[3].metadata.metadata[2] = bytes([0, 0])  # the flags are not covered by any hash
     chain = walk(blocks)
-    assert not chain.failures  # only re-validation (or orderer/peer signatures) could tell
+    # Only re-validation could tell: the orderer signs the header, not the peer's flags.
+    assert not chain.failures
     assert chain.state().checkpoints[(S1, 2)].tx_id == journey.tx_ids["mvcc"]
     assert bytes(journey.blocks[3].metadata.metadata[2]) == bytes([0, MVCC])
 
@@ -135,11 +141,13 @@ def test_missing_block_and_missing_flags(journey: Journey) -> None:
 
 
 def test_chain_without_config_block_trusts_nobody(journey: Journey) -> None:
-    result = verify(relink(journey.blocks[1:]))
+    result = verify(relink(journey.blocks[1:], journey.orderer))
     assert result.failures[0] == Failure("block 1", "out of order: expected block 0")
     whats = [f.what for f in result.failures]
     assert sum("out of order" in w for w in whats) == 4  # every block is one number late
     assert sum("no CONFIG block precedes it" in w for w in whats) == 6  # every VALID tx
+    unchecked = "orderer signatures unchecked: no channel configuration before it"
+    assert whats.count(unchecked) == 4  # every block: no orderer is known
     assert verify([]).failures == (Failure("chain", "the peer delivered no block"),)
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from ledger_wire import make_block
 from verify_chain import Journey
-from verify_pki import Consortium
-from verify_wire import config_envelope
+from verify_pki import Consortium, Member
+from verify_wire import config_envelope, sign_block
 
 from tracker.ledger._protos import common_pb2
 from tracker.ledger.blocks import block_header_hash
@@ -70,19 +70,20 @@ def endorser_envelope() -> bytes:
     return bytes(common_pb2.Envelope(payload=payload.SerializeToString()).SerializeToString())
 
 
-def _append(blocks: list[Any], envelopes: list[bytes]) -> list[Any]:
+def _append(blocks: list[Any], envelopes: list[bytes], orderer: Member) -> list[Any]:
     previous = block_header_hash(blocks[-1].header)
-    return [*blocks, make_block(len(blocks), previous, envelopes, bytes(len(envelopes)))]
+    block = make_block(len(blocks), previous, envelopes, bytes(len(envelopes)))
+    return [*blocks, sign_block(block, orderer)]
 
 
 def test_a_later_config_block_removes_an_org(journey: Journey, consortium: Consortium) -> None:
     orderer = consortium.orderer.enrol("orderer0", "orderer")
     without_retailer = (consortium.producer, consortium.carrier, consortium.orderer)
-    blocks = _append(journey.blocks, [config_envelope(without_retailer, 1, orderer)])
+    blocks = _append(journey.blocks, [config_envelope(without_retailer, 1, orderer)], orderer)
     assert verify(blocks).passed
     # The same retailer transaction that was fine before is now from a non-member.
     mvcc_loser = journey.blocks[3].data.data[1]
-    result = verify(_append(blocks, [mvcc_loser]))
+    result = verify(_append(blocks, [mvcc_loser], orderer))
     [failure] = result.failures
     assert failure.where.startswith(f"tx {journey.tx_ids['mvcc']} (block 6 #0)")
     assert "MSP 'RetailerMSP' is not an X.509 member of the channel" in failure.what
@@ -91,6 +92,6 @@ def test_a_later_config_block_removes_an_org(journey: Journey, consortium: Conso
 def test_a_later_config_block_must_be_signed_by_an_orderer(
     journey: Journey, consortium: Consortium
 ) -> None:
-    unsigned = _append(journey.blocks, [config_envelope(consortium.orgs, 1)])
+    unsigned = _append(journey.blocks, [config_envelope(consortium.orgs, 1)], journey.orderer)
     [failure] = verify(unsigned).failures
     assert "config transaction signature" in failure.what and "block 5 #0" in failure.where

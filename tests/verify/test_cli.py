@@ -18,6 +18,7 @@ import pytest
 from ledger_fakes import FakeDeliver, serving
 from ledger_pki import LedgerPki, make_pki, tracker_peer_env
 from verify_chain import FOLLOW, Journey
+from verify_tamper import copy
 
 from tracker.ledger.follower import Follower
 from tracker.store import schema
@@ -25,19 +26,19 @@ from tracker.store.db import make_engine, session_factory
 
 
 @pytest.fixture
-def peer(journey: Journey, tmp_path: Path) -> Iterator[tuple[str, LedgerPki]]:
-    """A TLS Deliver endpoint serving the journey's blocks."""
+def peer(journey: Journey, tmp_path: Path) -> Iterator[tuple[str, LedgerPki, FakeDeliver]]:
+    """A TLS Deliver endpoint serving the journey's blocks (tests may alter `.blocks`)."""
     pki = make_pki(tmp_path / "pki")
     deliver = FakeDeliver()
     deliver.blocks = list(journey.blocks)
     with serving(pki.tls_server.key_pem, pki.tls_server.cert_pem, deliver=deliver) as endpoint:
-        yield endpoint, pki
+        yield endpoint, pki, deliver
 
 
 def run_verify(
-    peer: tuple[str, LedgerPki], db: Path, *args: str
+    peer: tuple[str, LedgerPki, FakeDeliver], db: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    endpoint, pki = peer
+    endpoint, pki, _ = peer
     env = {
         **os.environ,
         "TRACKER_DATABASE_URL": f"sqlite:///{db}",
@@ -61,15 +62,27 @@ def followed_database(journey: Journey, tmp_path: Path) -> Path:
 
 
 def test_untouched_read_model_passes(
-    journey: Journey, peer: tuple[str, LedgerPki], tmp_path: Path
+    journey: Journey, peer: tuple[str, LedgerPki, FakeDeliver], tmp_path: Path
 ) -> None:
     result = run_verify(peer, followed_database(journey, tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("PASS")
+    assert "orderer signatures: etcdraft: every block after block 0 needs" in result.stdout
+
+
+def test_block_without_orderer_signature_fails_naming_it(
+    journey: Journey, peer: tuple[str, LedgerPki, FakeDeliver], tmp_path: Path
+) -> None:
+    blocks = copy(journey.blocks)
+    blocks[3].metadata.metadata[0] = b""  # SIGNATURES: the orderer's signature removed
+    peer[2].blocks = blocks
+    result = run_verify(peer, followed_database(journey, tmp_path))
+    assert result.returncode == 1
+    assert "chain: block 3: carries no orderer signature" in result.stdout
 
 
 def test_tampered_checkpoint_fails_naming_it(
-    journey: Journey, peer: tuple[str, LedgerPki], tmp_path: Path
+    journey: Journey, peer: tuple[str, LedgerPki, FakeDeliver], tmp_path: Path
 ) -> None:
     db = followed_database(journey, tmp_path)
     with sqlite3.connect(db) as conn:

@@ -16,9 +16,17 @@ from verify_pki import NOT_BEFORE, Consortium, _name, issue
 from verify_tamper import P256_ORDER
 from verify_wire import sign
 
+from tracker.ledger._protos import common_pb2
+from tracker.ledger.blocks import decode_block
 from tracker.verify.channel import ChannelMembers, MspInfo, members_of_envelope
 from tracker.verify.envelope import parse_envelope
-from tracker.verify.signatures import check_certificate, check_signature, check_signed_by
+from tracker.verify.signatures import (
+    check_certificate,
+    check_creator,
+    check_endorsement,
+    check_signature,
+    check_signed_by,
+)
 
 AT = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
 
@@ -136,3 +144,22 @@ def test_signed_by_names_the_msp(journey: Journey, consortium: Consortium) -> No
         check_signed_by(peer.serialized, b"m", good, msps, AT) or ""
     )
     assert "not a SerializedIdentity" in (check_signed_by(b"\xff\xff", b"m", good, msps, AT) or "")
+
+
+def test_decoded_transactions_carry_the_signed_bytes(journey: Journey) -> None:
+    # The chain walk checks signatures on decode_block's output: no second decoding.
+    block = journey.blocks[2]
+    [tx, _] = decode_block(block).transactions
+    envelope = common_pb2.Envelope.FromString(block.data.data[0])
+    assert (tx.payload, tx.signature) == (envelope.payload, envelope.signature)
+    header = common_pb2.Payload.FromString(envelope.payload).header
+    signature_header = common_pb2.SignatureHeader.FromString(header.signature_header)
+    assert (tx.creator, tx.nonce) == (signature_header.creator, signature_header.nonce)
+    msps = members(journey)
+    assert check_creator(tx, msps) is None
+    assert [e.msp_id for e in tx.endorsements] == ["ProducerMSP", "CarrierMSP"]
+    for endorsement in tx.endorsements:
+        assert check_endorsement(endorsement, msps, tx.timestamp) is None
+    alone = parse_envelope(block.data.data[0])  # the same parts, outside any block
+    assert (alone.payload, alone.endorsements) == (tx.payload, tx.endorsements)
+    assert alone.validation_code == "NOT_VALIDATED"

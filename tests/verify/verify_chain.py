@@ -16,7 +16,7 @@ from typing import Any
 from ledger_chain import composite_key
 from ledger_wire import make_block
 from verify_pki import CARRIER, PRODUCER, RETAILER, Consortium, Member
-from verify_wire import config_envelope, endorsed_envelope, tx_id_for
+from verify_wire import config_envelope, endorsed_envelope, sign_block, tx_id_for
 
 from chaincode.model import (
     Certificate,
@@ -82,6 +82,11 @@ class Journey:
     shipments: dict[str, Shipment] = field(default_factory=dict)
     _nonce: int = 0
 
+    @property
+    def orderer(self) -> Member:
+        """The orderer node that signs the journey's blocks."""
+        return self.consortium.orderer_node
+
     def _next(self) -> tuple[bytes, datetime]:
         self._nonce += 1
         return self._nonce.to_bytes(24, "big"), START + timedelta(minutes=self._nonce)
@@ -108,10 +113,13 @@ class Journey:
         )
 
     def block(self, envelopes: list[bytes], flags: list[int] | None = None) -> None:
-        """Append a block, linked to the previous one."""
+        """Append a block, linked to the previous one; the orderer signs all but block 0."""
         previous = block_header_hash(self.blocks[-1].header) if self.blocks else b""
         codes = bytes(flags if flags is not None else [VALID] * len(envelopes))
-        self.blocks.append(make_block(len(self.blocks), previous, envelopes, codes))
+        block = make_block(len(self.blocks), previous, envelopes, codes)
+        if self.blocks:  # configtxgen writes the genesis block unsigned
+            sign_block(block, self.consortium.orderer_node)
+        self.blocks.append(block)
 
     def create(self, sscc: str) -> bytes:
         """CreateShipment by the producer's dispatcher."""

@@ -115,6 +115,7 @@ class Consortium:
     receiver: Member
     peers: dict[str, Member]
     outsider: Member  # a well-formed identity from a CA the channel does not know
+    orderer_node: Member  # the orderer that signs every block after block 0
 
     @property
     def orgs(self) -> tuple[Org, ...]:
@@ -141,4 +142,5 @@ def make_consortium() -> Consortium:
             o.msp_id: o.enrol(f"peer0.{o.domain}", "peer") for o in (producer, carrier, retailer)
         },
         outsider=rogue.enrol("dispatcher1", "client", "dispatcher"),
+        orderer_node=orderer.enrol("orderer0.orderer.example.com", "orderer"),
     )

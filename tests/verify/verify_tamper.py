@@ -26,11 +26,14 @@ def copy(blocks: list[Any]) -> list[Any]:
     return copies
 
 
-def replace_envelope(blocks: list[Any], number: int, index: int, envelope: bytes) -> list[Any]:
-    """The chain with one envelope replaced and all hashes recomputed, so only it is wrong."""
+def replace_envelope(
+    blocks: list[Any], number: int, index: int, envelope: bytes, orderer: Member
+) -> list[Any]:
+    """The chain with one envelope replaced, hashes recomputed and blocks re-signed by the
+    orderer, so only the envelope is wrong."""
     changed = copy(blocks)
     changed[number].data.data[index] = envelope
-    return relink(changed)
+    return relink(changed, orderer)
 
 
 def high_s(envelope_bytes: bytes) -> bytes:

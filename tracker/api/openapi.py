@@ -11,9 +11,12 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from tracker.api import report_queries as rq
 from tracker.api import schemas as s
+from tracker.reports.outputs import LOT_FORMATS, MEDIA_TYPES, PERIOD_FORMATS, SHIPMENT_FORMATS
 
 _TYPES: tuple[tuple[type[fields.Field[Any]], dict[str, Any]], ...] = (
+    (fields.Date, {"type": "string", "format": "date"}),
     (fields.AwareDateTime, {"type": "string", "format": "date-time"}),
     (fields.Integer, {"type": "integer"}),
     (fields.Float, {"type": "number"}),
@@ -70,8 +73,9 @@ def field_schema(field: fields.Field[Any]) -> dict[str, Any]:
 def schema_object(schema: type[Schema]) -> dict[str, Any]:
     """JSON Schema of a marshmallow schema (unknown fields are refused, as on load)."""
     instance = schema()
-    properties = {name: field_schema(f) for name, f in instance.fields.items()}
-    required = [name for name, f in instance.fields.items() if f.required]
+    # Named as on the wire (data_key: `from` is not a Python name).
+    properties = {f.data_key or name: field_schema(f) for name, f in instance.fields.items()}
+    required = [f.data_key or name for name, f in instance.fields.items() if f.required]
     out: dict[str, Any] = {
         "type": "object",
         "description": (schema.__doc__ or "").strip(),
@@ -102,11 +106,12 @@ _COMPONENTS = (
     s.ErrorSchema,
 )
 _ERRORS = {
-    "401": "missing, unknown or revoked token",
+    "401": "missing, unknown, revoked (UNAUTHORIZED) or expired (TOKEN_EXPIRED) token",
     "403": "FORBIDDEN: the person's organisation and role may not do this",
     "404": "SHIPMENT_NOT_FOUND (or another unknown resource)",
     "409": "INVALID_TRANSITION, SHIPMENT_EXISTS, SCAN_ID_CONFLICT, COMMIT_INVALID",
     "413": "PAYLOAD_TOO_LARGE: body above the upload limit",
+    "415": "UNSUPPORTED_MEDIA_TYPE: JSON bodies must be application/json, uploads multipart",
     "422": "INVALID_ARGUMENT / INVALID_SSCC, naming the field",
     "503": "LEDGER_UNAVAILABLE: not acknowledged (not recorded, not queued)",
 }
@@ -128,13 +133,13 @@ def _write(summary: str, body: dict[str, Any], *extra: str) -> dict[str, Any]:
     responses = {
         "201": _json("Committed", "committed: tx id, block number and resulting state"),
         "202": _json("Queued", "ledger unreachable: queued durably, submitted later"),
-        **_errors("401", "403", "404", "409", "422", "503", *extra),
+        **_errors("401", "403", "404", "409", "415", "422", "503", *extra),
     }
     return {"post": {"summary": summary, "requestBody": body, "responses": responses}}
 
 
-def _upload(file_field: str, media: str) -> dict[str, Any]:
-    form = schema_object(s.UploadFormSchema)
+def _upload(form_schema: type[Schema], file_field: str, media: str) -> dict[str, Any]:
+    form = schema_object(form_schema)
     form["properties"][file_field] = {"type": "string", "contentMediaType": media}
     form["required"] = [*form.get("required", []), file_field]
     return {"required": True, "content": {"multipart/form-data": {"schema": form}}}
@@ -194,13 +199,17 @@ def _paths() -> dict[str, Any]:
             "parameters": [_SSCC],
             **_write(
                 "Upload a logger file (CSV time,celsius or JSON readings)",
-                _upload("file", "text/csv"),
+                _upload(s.TemperatureFormSchema, "file", "text/csv"),
                 "413",
             ),
         },
         "/shipments/{sscc}/delivery": {
             "parameters": [_SSCC],
-            **_write("Confirm delivery with a photo", _upload("photo", "image/jpeg"), "413"),
+            **_write(
+                "Confirm delivery with a photo",
+                _upload(s.DeliveryFormSchema, "photo", "image/jpeg"),
+                "413",
+            ),
         },
         "/shipments/{sscc}/exceptions": {
             "parameters": [_SSCC],
@@ -226,10 +235,71 @@ def _paths() -> dict[str, Any]:
                 },
             },
         },
+        **_report_paths(),
         "/me": {"get": {"summary": "The token's staff member", "responses": {"200": ok}}},
         "/openapi.json": {
             "get": {"summary": "This document", "security": [], "responses": {"200": ok}}
         },
+    }
+
+
+def _query(schema: type[Schema]) -> list[dict[str, Any]]:
+    """Query parameters from a query schema, with their defaults."""
+    described = schema_object(schema)
+    fields_by_name = {f.data_key or n: f for n, f in schema().fields.items()}
+    found = []
+    for name, sub in described["properties"].items():
+        default = fields_by_name[name].load_default
+        if isinstance(default, str):
+            sub = {**sub, "default": default}
+        required = name in described.get("required", ())
+        found.append({"name": name, "in": "query", "required": required, "schema": sub})
+    return found
+
+
+def _report(
+    summary: str, query: type[Schema], formats: tuple[str, ...], missing: str | None
+) -> dict[str, Any]:
+    """A report download: the file in one of the formats, or an error."""
+    media = [MEDIA_TYPES[f].split(";")[0] for f in formats]
+    content = {m: {"schema": {"type": "object" if "json" in m else "string"}} for m in media}
+    errors = {
+        "401": _ERRORS["401"],
+        "403": "AUDITOR_ROLE_REQUIRED: reports are for the auditor role only",
+        "404": f"{missing}: not in the read model (yet)" if missing else None,
+        "422": "INVALID_ARGUMENT / INVALID_SSCC, naming the field",
+    }
+    described = f"the report file ({', '.join(formats)}); Content-Disposition names it"
+    responses = {
+        "200": {"description": described, "content": content},
+        **{code: _json("Error", text) for code, text in errors.items() if text},
+    }
+    return {"get": {"summary": summary, "parameters": _query(query), "responses": responses}}
+
+
+def _report_paths() -> dict[str, Any]:
+    shipment = _report(
+        "Provenance report of a shipment (auditor role)",
+        rq.ShipmentReportQuerySchema,
+        SHIPMENT_FORMATS,
+        "SHIPMENT_NOT_FOUND",
+    )
+    lot = _report(
+        "Recall trace of a lot (auditor role)",
+        rq.LotReportQuerySchema,
+        LOT_FORMATS,
+        "LOT_NOT_FOUND",
+    )
+    period = _report(
+        "FSMA 204 sortable spreadsheet of the events from `from` to `to` (excluded; auditor role)",
+        rq.PeriodReportQuerySchema,
+        PERIOD_FORMATS,
+        None,
+    )
+    return {
+        "/shipments/{sscc}/report": {"parameters": [_SSCC], **shipment},
+        "/reports/lot": lot,
+        "/reports/fsma": period,
     }
 
 

@@ -9,6 +9,7 @@ from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import or_, select
 
+from tracker.api import bodies
 from tracker.api.blueprint import api
 from tracker.api.errors import SHA256_PATTERN, ApiProblem, from_ledger
 from tracker.api.openapi import openapi_document
@@ -103,7 +104,7 @@ def _from_read_model(party: str | None, query: dict[str, Any]) -> dict[str, Any]
 def list_shipments() -> ResponseReturnValue:
     """A page of shipments: from the read model when it is followed, else the ledger."""
     member, state = signed_in(), api_state()
-    query = ListQuerySchema().load(request.args.to_dict())
+    query = ListQuerySchema().load(bodies.single_texts(request.args))
     party = _scope(member, query.get("party"))
     if party is None and not query.get("status"):
         raise ApiProblem(
@@ -128,10 +129,11 @@ def list_shipments() -> ResponseReturnValue:
     return jsonify({"shipments": shipments, "bookmark": page.bookmark, "source": "ledger"})
 
 
-@api.get("/scans/<client_scan_id>")
+@api.get("/scans/<path:client_scan_id>")  # path: a scan id may hold a slash
 def scan_state(client_scan_id: str) -> ResponseReturnValue:
     """What became of a scan this tracker acknowledged (pending, committed, rejected)."""
     member = signed_in()
+    bodies.path_text("client_scan_id", client_scan_id)  # PostgreSQL refuses NUL in a query
     entry = find(api_state().sessions, member.msp_id, client_scan_id)
     if entry is None:
         message = f"no scan {client_scan_id} from {member.msp_id} here"

@@ -6,6 +6,7 @@ generated from these same schemas (`openapi.py`), so the two cannot drift apart.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
@@ -26,6 +27,23 @@ CHECKPOINT_STEPS = (
     "inspecting",
     "holding",
 )
+# The CBV dispositions the chaincode takes (chaincode/rules.py; it checks them again).
+DISPOSITIONS = (
+    "in_transit",
+    "in_progress",
+    "active",
+    "conformant",
+    "non_conformant",
+    "damaged",
+    "expired",
+    "stolen",
+    "unknown",
+    "returned",
+    "sellable_not_accessible",
+    "sellable_accessible",
+    "completeness_verified",
+    "mismatch_quantity",
+)
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="must be a lowercase hex SHA-256")
 STATUSES = ("created", "in_transit", "at_hub", "out_for_delivery", "delivered", "exception")
 STATUSES_ALL = (*STATUSES, "returned")
@@ -43,6 +61,17 @@ def _gs1(check: Any) -> Any:
 
 def _text(max_len: int = 200, **kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """An ISO-8601 time with a UTC offset that also exists in UTC (the ledger's form)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)  # 9999-12-31T23:00:00-05:00 has no UTC form
+        except OverflowError:
+            raise ValidationError("is out of range once converted to UTC") from None
 
 
 class PlaceSchema(Schema):
@@ -118,7 +147,7 @@ class CreateShipmentSchema(Schema):
     destination = fields.Nested(PlaceSchema, required=True)
     parties = fields.Nested(PartiesSchema, required=True)
     cold_chain = fields.Nested(ColdChainSchema, required=True)
-    promised_delivery = fields.AwareDateTime(required=True)
+    promised_delivery = UtcDateTime(required=True)
     certificates = fields.List(fields.Nested(CertificateSchema), validate=validate.Length(max=20))
 
 
@@ -126,8 +155,8 @@ class ScanFieldsSchema(Schema):
     """Fields every scan shares."""
 
     client_scan_id = _text(100, required=True)
-    event_time = fields.AwareDateTime()
-    disposition = _text(64)
+    event_time = UtcDateTime()
+    disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))
     evidence = fields.List(fields.String(validate=SHA256), validate=validate.Length(max=20))
     notes = _text(1000)
 
@@ -151,11 +180,29 @@ class UploadFormSchema(Schema):
     """Form fields sent beside an uploaded file (multipart/form-data)."""
 
     client_scan_id = _text(100, required=True)
-    event_time = fields.AwareDateTime()
+    event_time = UtcDateTime()
     notes = _text(1000)
     device_id = _text(100)
     read_point_gln = fields.String(validate=_gs1(gs1.validate_gln))
     read_point_name = _text()
+
+
+class TemperatureFormSchema(UploadFormSchema):
+    """Fields beside a logger file; its event time is its last reading, so none is taken."""
+
+    class Meta:
+        """Fields refused (422 unknown field) rather than silently dropped."""
+
+        exclude = ("event_time",)
+
+
+class DeliveryFormSchema(UploadFormSchema):
+    """Fields beside a proof-of-delivery photo; a delivery records no logger device."""
+
+    class Meta:
+        """Fields refused (422 unknown field) rather than silently dropped."""
+
+        exclude = ("device_id",)
 
 
 class ListQuerySchema(Schema):

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 
+from tracker.api.bodies import loads, text_problem
 from tracker.api.errors import ApiProblem
 from tracker.ledger.facade_values import Reading
 
 MAX_READINGS = 10_000
+# A reading is a temperature a logger can report: above absolute zero (where the mean
+# kinetic temperature divides by zero kelvin) and at most this hot.
+ABSOLUTE_ZERO_C = -273.15
+MAX_CELSIUS = 1000.0
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Magic numbers of the photo formats phones produce; the declared type alone proves nothing.
 _PHOTO_MAGIC = {
     "image/jpeg": (b"\xff\xd8\xff",),
@@ -31,7 +37,10 @@ def _instant(text: str, where: str) -> datetime:
         raise _bad("file", f"{where}: time {text!r} is not ISO-8601") from None
     if moment.tzinfo is None:
         raise _bad("file", f"{where}: time {text!r} has no UTC offset")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise _bad("file", f"{where}: time {text!r} is out of range in UTC") from None
 
 
 def _celsius(value: object, where: str) -> float:
@@ -43,6 +52,9 @@ def _celsius(value: object, where: str) -> float:
         raise _bad("file", f"{where}: celsius {value!r} is not a number") from None
     if not math.isfinite(number):
         raise _bad("file", f"{where}: celsius must be finite")
+    if not ABSOLUTE_ZERO_C < number <= MAX_CELSIUS:
+        limits = f"above {ABSOLUTE_ZERO_C} (absolute zero) and at most {MAX_CELSIUS:g}"
+        raise _bad("file", f"{where}: celsius {number:g} is not a temperature: give one {limits}")
     return number
 
 
@@ -63,10 +75,7 @@ def _from_csv(text: str) -> list[Reading]:
 
 
 def _from_json(text: str) -> tuple[list[Reading], str]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise _bad("file", f"not valid JSON ({error})") from None
+    data = loads(text, "file")
     if not isinstance(data, dict) or not isinstance(data.get("readings"), list):
         raise _bad("file", 'JSON must be an object {"readings": [{"time", "celsius"}, ...]}')
     unknown = set(data) - {"readings", "device_id"}
@@ -81,7 +90,9 @@ def _from_json(text: str) -> tuple[list[Reading], str]:
             raise _bad("file", f"{where}: time must be a string")
         readings.append(Reading(_instant(item["time"], where), _celsius(item["celsius"], where)))
     device = data.get("device_id", "")
-    return readings, device if isinstance(device, str) else ""
+    if not isinstance(device, str):
+        raise _bad("file", "device_id must be a string")
+    return readings, device
 
 
 def parse_logger_file(content: bytes) -> tuple[tuple[Reading, ...], str]:
@@ -90,6 +101,10 @@ def parse_logger_file(content: bytes) -> tuple[tuple[Reading, ...], str]:
         text = content.decode("utf-8-sig")  # loggers' Windows tools often add a BOM
     except UnicodeDecodeError:
         raise _bad("file", "must be UTF-8 text (CSV or JSON)") from None
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        problem = text_problem(line)
+        if problem is not None:
+            raise _bad("file", f"line {number}: {problem}")
     if text.lstrip().startswith("{"):
         readings, device = _from_json(text)
     else:

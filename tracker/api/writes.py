@@ -12,14 +12,15 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
 import gs1
-from tracker.api import pending
+from tracker.api import bodies, pending
 from tracker.api.blueprint import api
 from tracker.api.errors import CHAINCODE_STATUS, ApiProblem, from_ledger
 from tracker.api.schemas import (
     CheckpointSchema,
     CreateShipmentSchema,
+    DeliveryFormSchema,
     ExceptionSchema,
-    UploadFormSchema,
+    TemperatureFormSchema,
 )
 from tracker.api.state import answer, api_state, signed_in
 from tracker.api.uploads import check_photo, logger_media_type, parse_logger_file
@@ -52,10 +53,11 @@ def sscc_of(text: str) -> str:
 
 
 def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiProblem(422, "INVALID_ARGUMENT", "body: send a JSON object", field="body")
-    return body
+    return bodies.json_object(request.get_data(), request.mimetype)
+
+
+def _form() -> dict[str, str]:
+    return bodies.form_fields(request.mimetype, request.form)
 
 
 def put_digest(content: bytes) -> str:
@@ -114,10 +116,12 @@ def _read_point(form: dict[str, Any]) -> ReadPoint | None:
 
 
 def _file(name: str) -> FileStorage:
-    upload = request.files.get(name)
-    if upload is None:
+    uploads = request.files.getlist(name)
+    if not uploads:
         raise ApiProblem(422, "INVALID_ARGUMENT", f"{name}: missing file part", field=name)
-    return upload
+    if len(uploads) > 1:
+        raise bodies.invalid(name, f"sent {len(uploads)} files; send one")
+    return uploads[0]
 
 
 def _store(sscc: str, *items: tuple[bytes, str]) -> None:
@@ -180,7 +184,7 @@ def record_temperatures(sscc: str) -> ResponseReturnValue:
     """A logger file (CSV `time,celsius` or JSON readings), kept off-chain by hash."""
     signed_in()
     sscc = sscc_of(sscc)
-    form = UploadFormSchema().load(request.form.to_dict())
+    form = TemperatureFormSchema().load(_form())
     raw = _file("file").read()
     readings, device = parse_logger_file(raw)
     raw_media = logger_media_type(raw)
@@ -204,7 +208,7 @@ def confirm_delivery(sscc: str) -> ResponseReturnValue:
     """Proof of delivery with a photo (retailer receiver)."""
     signed_in()
     sscc = sscc_of(sscc)
-    form = UploadFormSchema().load(request.form.to_dict())
+    form = DeliveryFormSchema().load(_form())
     upload = _file("photo")
     photo = upload.read()
     media = check_photo(photo, upload.mimetype)

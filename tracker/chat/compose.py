@@ -4,7 +4,8 @@ Text or template is decided here, when sending, because the 24-hour customer-ser
 window moves with every inbound message: inside it a notification goes as free-form text,
 outside it as the approved template in the contact's language. A reply can only go inside
 the window (it always is, right after the message it answers, unless the queue was stuck
-for a day), otherwise it is undeliverable.
+for a day), otherwise it is undeliverable. A report reply (`reply.report`) becomes a document
+whose data `reports` reads from the read model; the PDF is rendered when sending.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from typing import Literal
 
 from tracker.chat import texts
 from tracker.chat.provenance import view_from_json
+from tracker.chat.report_document import (
+    REPORT_KIND,
+    ReportDocument,
+    ReportLoader,
+    report_filename,
+    send_report,
+)
 from tracker.config import Templates
 from tracker.store.queues import OutboxRow
 from tracker.whatsapp.messages import Lang, TemplateMessage
@@ -31,16 +39,19 @@ class Undeliverable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One provider call: free-form text (with optional buttons) or a template."""
+    """One provider call: free-form text (with optional buttons), a template or a document."""
 
     to: str
-    kind: Literal["text", "template"]
+    kind: Literal["text", "template", "document"]
     text: str = ""
     buttons: tuple[ReplyButton, ...] = ()
     template: TemplateMessage | None = None
+    document: ReportDocument | None = None
 
     def send(self, provider: WhatsAppProvider, callback_data: str) -> SentMessage:
         """Make the call."""
+        if self.document is not None:
+            return send_report(provider, self.to, self.document, callback_data)
         if self.template is not None:
             t = self.template
             return provider.send_template(
@@ -71,14 +82,17 @@ def compose(
     window_open: bool,
     templates: Templates,
     public_url: str,
+    reports: ReportLoader | None = None,
 ) -> Outgoing:
     """The call to make for `row`; raises `Undeliverable` when none is allowed."""
     body = row.payload()
+    if row.kind in ("reply", REPORT_KIND) and not window_open:
+        raise Undeliverable("reply outside the 24-hour window")
     if row.kind == "reply":
-        if not window_open:
-            raise Undeliverable("reply outside the 24-hour window")
         buttons = tuple(ReplyButton(str(i), str(t)) for i, t in body.get("buttons", []))
         return Outgoing(to, "text", text=str(body["text"]), buttons=buttons)
+    if row.kind == REPORT_KIND:
+        return _report(to, str(body["sscc"]), lang, reports)
     view = view_from_json(body["view"], public_url)
     free_form = window_open and not row.force_template
     if row.kind == "notify.cold_chain":
@@ -91,3 +105,11 @@ def compose(
             return Outgoing(to, "text", text=texts.status_text(view, lang))
         return Outgoing(to, "template", template=texts.status_template(view, lang, templates))
     raise Undeliverable(f"unknown outbox kind {row.kind!r}")
+
+
+def _report(to: str, sscc: str, lang: Lang, reports: ReportLoader | None) -> Outgoing:
+    report = reports(sscc) if reports is not None else None
+    if report is None:  # a stranger's row, an unrelated org, or a read model rebuilt since
+        raise Undeliverable(f"no report of {sscc} for this recipient")
+    document = ReportDocument(report, report_filename(sscc), texts.report_caption(sscc, lang))
+    return Outgoing(to, "document", document=document)

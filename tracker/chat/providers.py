@@ -30,7 +30,7 @@ def build_provider(config: Config) -> ClosableProvider:
             auth_token=twilio.auth_token.read(),
             from_number=twilio.from_number,
             base_url=twilio.base_url,
-            status_callback_url=f"{config.public_url}/webhook/twilio",
+            status_callback_url=twilio.webhook_url,  # the URL its signatures cover
             timeout=settings.http_timeout_s,
         )
     )

@@ -5,7 +5,9 @@ Each message is handled in ONE transaction: the reply row (deduplicated by
 together, so a crash redoes a message at most once and never answers it twice.
 What a sender may learn: a contact of one of the shipment's organisations gets the full
 provenance; anyone else gets the public answer (status and verified origin) when
-TRACKER_PUBLIC_ANSWERS=short, and nothing when it is `none`.
+TRACKER_PUBLIC_ANSWERS=short, and nothing when it is `none`. A Report button from a contact
+of a party queues the report PDF (`reply.report`, built when sending) instead of the text,
+when the provider can upload documents; everyone else gets what a tracking query gets.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat import texts
 from tracker.chat.provenance import provenance_view, shipment_parties
+from tracker.chat.report_document import REPORT_KIND
 from tracker.store.columns import utcnow
 from tracker.store.contacts import Contact, SubscriptionRow, get_contact, subscribe, unsubscribe
 from tracker.store.db import transaction
@@ -50,18 +53,22 @@ class ChatPolicy:
     public_answers: Literal["short", "none"]
     default_language: Lang
     public_url: str
+    report_documents: bool = True  # False when the provider cannot upload a PDF (Twilio)
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A text to send back, with optional reply buttons."""
+    """A text to send back, with optional reply buttons, or the report of `report_sscc`."""
 
     text: str
     buttons: tuple[ReplyButton, ...] = ()
+    report_sscc: str | None = None
 
 
-def process_inbox(sessions: sessionmaker[Session], policy: ChatPolicy, limit: int = 50) -> int:
-    """Handle up to `limit` pending inbox messages; returns how many were handled."""
+def process_inbox(
+    sessions: sessionmaker[Session], policy: ChatPolicy, limit: int = 50
+) -> list[str]:
+    """Handle up to `limit` pending inbox messages; returns the provider ids of those handled."""
     with sessions() as session:
         ids = session.scalars(
             select(InboxMessageRow.id)
@@ -69,12 +76,14 @@ def process_inbox(sessions: sessionmaker[Session], policy: ChatPolicy, limit: in
             .order_by(InboxMessageRow.id)
             .limit(limit)
         ).all()
+    handled: list[str] = []
     for message_id in ids:
         with transaction(sessions) as session:
             row = session.get(InboxMessageRow, message_id, with_for_update=True)
             if row is not None and row.state == "pending":  # erased or done meanwhile
                 _handle(session, row, policy)
-    return len(ids)
+                handled.append(row.wa_message_id)
+    return handled
 
 
 def _handle(session: Session, row: InboxMessageRow, policy: ChatPolicy) -> None:
@@ -85,11 +94,17 @@ def _handle(session: Session, row: InboxMessageRow, policy: ChatPolicy) -> None:
     else:
         reply = answer_stranger(session, command, policy)
     if reply is not None and (contact is not None or row.sender):
+        body: dict[str, object]
+        if reply.report_sscc is not None:
+            kind, body = REPORT_KIND, {"sscc": reply.report_sscc}
+        else:
+            kind = "reply"
+            body = {"text": reply.text, "buttons": [[b.id, b.title] for b in reply.buttons]}
         enqueue(
             session,
-            dedupe_key=f"reply:{row.wa_message_id}",
-            kind="reply",
-            body={"text": reply.text, "buttons": [[b.id, b.title] for b in reply.buttons]},
+            dedupe_key=f"reply:{row.wa_message_id}",  # one answer per message, whatever it is
+            kind=kind,
+            body=body,
             contact_id=contact.id if contact else None,
             recipient=None if contact else row.sender,
             window_from=row.sent_at,
@@ -118,9 +133,18 @@ def answer_contact(
     if isinstance(command, Stop):
         unsubscribe(session, contact.id, command.sscc)
         return Reply(messages.unsubscribed(command.sscc, lang))
+    if isinstance(command, ReportRequest) and policy.report_documents:
+        if _is_party(session, contact, command.sscc):
+            return Reply("", report_sscc=command.sscc)
     if isinstance(command, TrackingQuery | ReportRequest):
         return _provenance(session, contact, command.sscc, policy)
     return Reply(messages.help_text(lang))  # Help, Unknown and unsupported messages
+
+
+def _is_party(session: Session, contact: Contact, sscc: str) -> bool:
+    # The provenance text's rule: only contacts of the shipment's organisations.
+    parties = shipment_parties(session, sscc)
+    return parties is not None and contact.org_msp_id in parties
 
 
 def _subscribe(session: Session, contact: Contact, sscc: str) -> Reply:

@@ -33,12 +33,14 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.compose import Outgoing, Undeliverable, compose, in_window
+from tracker.chat.report_document import ReportLoader, load_report
 from tracker.config import SendTuning, Templates
 from tracker.store.columns import utcnow
 from tracker.store.contacts import get_contact
@@ -87,6 +89,7 @@ class SenderSettings:
     templates: Templates
     public_url: str
     batch: int = 50
+    channel: str = "supplychain"  # named in reports sent as documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,7 @@ class Sender:
     def _compose(self, session: Session, row: OutboxRow, now: datetime) -> Outgoing:
         lang: Lang = "en"
         to, window_start = row.recipient, row.window_from
+        reports: ReportLoader | None = None  # reports go to contacts of a party only
         if row.contact_id is not None:
             contact = get_contact(session, row.contact_id)
             if contact is None:
@@ -186,6 +190,8 @@ class Sender:
             to, lang = contact.phone, contact.language
             last = last_inbound_at(session, contact.id)
             window_start = max(filter(None, (window_start, last)), default=None)
+            org, channel = contact.org_msp_id, self._settings.channel
+            reports = partial(load_report, session, org_msp_id=org, channel=channel)
         if not to:
             raise Undeliverable("no recipient")
         return compose(
@@ -195,6 +201,7 @@ class Sender:
             window_open=in_window(window_start, now),
             templates=self._settings.templates,
             public_url=self._settings.public_url,
+            reports=reports,
         )
 
     def _send(self, claimed: Claimed) -> bool:

@@ -102,3 +102,10 @@ def provenance_buttons(sscc: str, lang: Lang, *, subscribed: bool) -> tuple[Repl
     else:
         follow = ReplyButton(f"SUBSCRIBE:{sscc}", "S'abonner" if lang == "fr" else "Subscribe")
     return follow, ReplyButton(f"REPORT:{sscc}", "Rapport" if lang == "fr" else "Report")
+
+
+def report_caption(sscc: str, lang: Lang) -> str:
+    """Caption of the provenance report PDF sent as a document."""
+    if lang == "fr":
+        return f"📄 Rapport de provenance de l'expédition {sscc}, lu sur le registre."
+    return f"📄 Provenance report of shipment {sscc}, read from the ledger."

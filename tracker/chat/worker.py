@@ -2,7 +2,8 @@
 
 Safe to SIGKILL at any moment: every step commits on its own (see `replies` and
 `sender`), so a restart picks up where the database says. SIGTERM/SIGINT stop it between
-two sends (`tracker worker` wires the signals to `stop`).
+two sends (`tracker worker` wires the signals to `stop`). Inbound messages handled in a round
+are marked read after that round's sends (`receipts`), so a receipt never delays a reply.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.doorbell import Doorbell, parse_address, ring
 from tracker.chat.providers import build_provider
+from tracker.chat.receipts import mark_read
 from tracker.chat.replies import ChatPolicy, process_inbox
 from tracker.chat.sender import ProviderFactory, Sender, SenderSettings
 from tracker.config import Config
@@ -35,10 +37,17 @@ class Worker:
         settings = config.require_whatsapp()
         self._config = config
         self._sessions = sessions
-        self._policy = ChatPolicy(config.public_answers, config.default_language, config.public_url)
+        self._policy = ChatPolicy(
+            config.public_answers,
+            config.default_language,
+            config.public_url,
+            report_documents=settings.provider == "cloud",  # Twilio has no media upload
+        )
         self._sender = Sender(
             sessions,
-            SenderSettings(config.sending, settings.templates, config.public_url),
+            SenderSettings(
+                config.sending, settings.templates, config.public_url, channel=config.channel
+            ),
             provider_factory or (lambda: build_provider(config)),
         )
         self.stop_event = threading.Event()
@@ -51,9 +60,11 @@ class Worker:
         ring(self._wake)  # cut the idle wait short
 
     def run_once(self) -> int:
-        """Handle pending inbox messages, then send due rows; returns how much was done."""
-        done = process_inbox(self._sessions, self._policy)
-        return done + self._sender.run_once(self.stop_event.is_set)
+        """Handle inbox messages, send due rows, mark the messages read; returns work done."""
+        handled = process_inbox(self._sessions, self._policy)
+        sent = self._sender.run_once(self.stop_event.is_set)
+        mark_read(self._sender.provider, handled)
+        return len(handled) + sent
 
     def run(self) -> None:
         """Loop until `stop`; sleeps `poll_s` only when a round found nothing to do."""

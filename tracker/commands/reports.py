@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tracker.commands.common import database, err, load_config
-from tracker.reports import csv_report, epcis, fsma, json_report, pdf_report, recall
-from tracker.reports.facts import ShipmentReport, build_report
-from tracker.reports.json_report import canonical_json
-from tracker.reports.source import (
-    ShipmentNotInReadModel,
-    histories_between,
-    lot_histories,
-    report_source,
-    shipment_history,
-)
+from tracker.reports import outputs
+from tracker.reports.source import ShipmentNotInReadModel
 
 EXIT_NOT_FOUND = 66  # EX_NOINPUT
 
@@ -30,19 +21,19 @@ def register(subparsers: Any) -> None:
     sub = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
     shipment = sub.add_parser("shipment", help="provenance report of one shipment")
     shipment.add_argument("sscc")
-    shipment.add_argument("--format", choices=("pdf", "csv", "json", "epcis"), default="pdf")
+    shipment.add_argument("--format", choices=outputs.SHIPMENT_FORMATS, default="pdf")
     shipment.add_argument("--out", type=Path, help="file to write (default: standard output)")
     shipment.set_defaults(handler=_shipment)
     lot = sub.add_parser("lot", help="recall trace of one lot")
     lot.add_argument("--gtin", required=True)
     lot.add_argument("--lot", required=True)
-    lot.add_argument("--format", choices=("csv", "json", "pdf", "epcis"), default="csv")
+    lot.add_argument("--format", choices=outputs.LOT_FORMATS, default="csv")
     lot.add_argument("--out", type=Path)
     lot.set_defaults(handler=_lot)
     period = sub.add_parser("fsma", help="FSMA 204 sortable spreadsheet of a period")
     period.add_argument("--from", dest="start", type=_date, required=True, help="YYYY-MM-DD")
     period.add_argument("--to", dest="end", type=_date, required=True, help="YYYY-MM-DD (excl.)")
-    period.add_argument("--format", choices=("csv", "xlsx", "epcis"), default="csv")
+    period.add_argument("--format", choices=outputs.PERIOD_FORMATS, default="csv")
     period.add_argument("--out", type=Path)
     period.set_defaults(handler=_fsma)
 
@@ -54,12 +45,11 @@ def _date(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _write(data: str | bytes, out: Path | None) -> int:
-    raw = data.encode() if isinstance(data, str) else data
+def _write(made: outputs.ReportFile, out: Path | None) -> int:
     if out is None:
-        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.write(made.content)
     else:
-        out.write_bytes(raw)
+        out.write_bytes(made.content)
     return 0
 
 
@@ -67,49 +57,30 @@ def _shipment(args: argparse.Namespace) -> int:
     config = load_config(require_whatsapp=False)
     with database(config)[1]() as session:
         try:
-            history = shipment_history(session, args.sscc)
+            made = outputs.shipment_file(
+                session, config.channel, args.sscc, args.format, datetime.now(UTC)
+            )
         except ShipmentNotInReadModel:
             err(f"no shipment {args.sscc} in the read model (is `tracker follow` running?)")
             return EXIT_NOT_FOUND
-        source = report_source(session, config.channel)
-    if args.format == "epcis":
-        return _write(canonical_json(epcis.shipment_document(history, datetime.now(UTC))), args.out)
-    report = build_report(history.shipment, history.checkpoints, history.readings, source)
-    renderers: dict[str, Callable[[ShipmentReport], str | bytes]] = {
-        "pdf": pdf_report.render_pdf,
-        "csv": csv_report.render_csv,
-        "json": json_report.render_json,
-    }
-    return _write(renderers[args.format](report), args.out)
+    return _write(made, args.out)
 
 
 def _lot(args: argparse.Namespace) -> int:
     config = load_config(require_whatsapp=False)
     with database(config)[1]() as session:
-        histories = lot_histories(session, args.gtin, args.lot)
-        source = report_source(session, config.channel)
-    if not histories:
-        err(f"no shipment of GTIN {args.gtin} lot {args.lot} in the read model")
-        return EXIT_NOT_FOUND
-    if args.format == "epcis":
-        document = epcis.lot_document(histories, args.gtin, args.lot, datetime.now(UTC))
-        return _write(canonical_json(document), args.out)
-    trace = recall.recall_trace(histories, args.gtin, args.lot, source)
-    renderers: dict[str, Callable[[recall.RecallTrace], str | bytes]] = {
-        "csv": recall.render_recall_csv,
-        "json": recall.render_recall_json,
-        "pdf": recall.render_recall_pdf,
-    }
-    return _write(renderers[args.format](trace), args.out)
+        try:
+            made = outputs.lot_file(
+                session, config.channel, args.gtin, args.lot, args.format, datetime.now(UTC)
+            )
+        except outputs.LotNotInReadModel as error:
+            err(str(error))
+            return EXIT_NOT_FOUND
+    return _write(made, args.out)
 
 
 def _fsma(args: argparse.Namespace) -> int:
     config = load_config(require_whatsapp=False)
     with database(config)[1]() as session:
-        histories = histories_between(session, args.start, args.end)
-    if args.format == "epcis":
-        document = epcis.period_document(histories, args.start, args.end, datetime.now(UTC))
-        return _write(canonical_json(document), args.out)
-    if args.format == "xlsx":
-        return _write(fsma.render_fsma_xlsx(histories), args.out)
-    return _write(fsma.render_fsma_csv(histories), args.out)
+        made = outputs.period_file(session, args.start, args.end, args.format, datetime.now(UTC))
+    return _write(made, args.out)

@@ -57,6 +57,13 @@ class Endorsement:
 
     msp_id: str
     signature: bytes
+    endorser: bytes = b""  # the serialized msp.SerializedIdentity, as signed
+    response_payload: bytes = b""  # the action's proposal_response_payload
+
+    @property
+    def signed_bytes(self) -> bytes:
+        """Fabric's endorsement message: proposal_response_payload || endorser."""
+        return self.response_payload + self.endorser
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,12 @@ class DecodedTransaction:
     writes: tuple[Write, ...]
     event: ChaincodeEvent | None
     endorsements: tuple[Endorsement, ...]
+    # The signed parts as they travel, for re-checking signatures without decoding again.
+    payload: bytes = b""  # Envelope.payload: what the creator signed
+    signature: bytes = b""  # Envelope.signature
+    payload_data: bytes = b""  # Payload.data: the Transaction, or a CONFIG's ConfigEnvelope
+    creator: bytes = b""  # SignatureHeader.creator: the serialized identity
+    nonce: bytes = b""  # SignatureHeader.nonce; tx_id is SHA-256(nonce || creator)
 
     @property
     def is_valid(self) -> bool:
@@ -161,9 +174,13 @@ def _kv_writes(results: bytes) -> list[Write]:
 
 def _endorsements(action: Proto) -> list[Endorsement]:
     found = []
+    # Every endorser of an action signs the same response payload, byte for byte.
+    response = bytes(action.proposal_response_payload)
     for endorsement in action.endorsements:
-        endorser = identities_pb2.SerializedIdentity.FromString(endorsement.endorser)
-        found.append(Endorsement(endorser.mspid, bytes(endorsement.signature)))
+        serialized = bytes(endorsement.endorser)
+        endorser = identities_pb2.SerializedIdentity.FromString(serialized)
+        signature = bytes(endorsement.signature)
+        found.append(Endorsement(endorser.mspid, signature, serialized, response))
     return found
 
 
@@ -205,7 +222,8 @@ def decode_transaction(
     envelope_bytes: bytes, *, index: int, block_number: int, validation_code: int
 ) -> DecodedTransaction:
     """Decode one block envelope (header, creator, rw-set writes, event, endorsements)."""
-    payload = common_pb2.Payload.FromString(common_pb2.Envelope.FromString(envelope_bytes).payload)
+    envelope = common_pb2.Envelope.FromString(envelope_bytes)
+    payload = common_pb2.Payload.FromString(envelope.payload)
     channel_header = common_pb2.ChannelHeader.FromString(payload.header.channel_header)
     signature_header = common_pb2.SignatureHeader.FromString(payload.header.signature_header)
     creator = identities_pb2.SerializedIdentity.FromString(signature_header.creator)
@@ -225,6 +243,11 @@ def decode_transaction(
         writes=tuple(actions.writes),
         event=actions.event,
         endorsements=tuple(actions.endorsements),
+        payload=bytes(envelope.payload),
+        signature=bytes(envelope.signature),
+        payload_data=bytes(payload.data),
+        creator=bytes(signature_header.creator),
+        nonce=bytes(signature_header.nonce),
     )
 
 

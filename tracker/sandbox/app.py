@@ -5,7 +5,9 @@ Graph routes (Meta's contract):
     POST /{version}/{phone_number_id}/media      multipart upload -> {"id": media_id}
 Admin routes (sandbox only):
     GET  /_sandbox/messages?to=PHONE    messages the business sent (to one number)
-    GET  /_sandbox/conversation?phone=  both directions, for the chat page
+    GET  /_sandbox/conversation?phone=  both directions, for the chat page (inbound messages
+                                        carry `read_count`, the business's mark-as-read calls)
+    GET  /_sandbox/media/MEDIA_ID       the bytes of an uploaded file, with its type and name
     POST /_sandbox/inbound              {"from", "text"|"button"|"message", "context_id"?,
                                          "timestamp"?, "name"?}: a contact's phone writes
     GET|POST /_sandbox/faults           {"error_5xx_share", "rate_limit_share", "latency_ms"}
@@ -73,8 +75,18 @@ def _admin_routes(app: Flask, sandbox: Sandbox) -> None:
     def conversation() -> Response:
         phone = wa_id(request.args.get("phone", ""))
         items = [outbound_view(r) for r in sandbox.state.outbound_to(phone)]
-        items += [inbound_view(r) for r in sandbox.state.inbound_from(phone)]
+        reads = sandbox.state.read_count
+        items += [inbound_view(r, reads(r.message_id)) for r in sandbox.state.inbound_from(phone)]
         return jsonify(sorted(items, key=lambda m: m["seq"]))
+
+    @app.get("/_sandbox/media/<media_id>")
+    def uploaded_media(media_id: str) -> tuple[Response, int]:
+        stored = sandbox.state.media(media_id)
+        if stored is None:
+            return jsonify({"error": f"no media {media_id}"}), 404
+        response = Response(stored.content, mimetype=stored.mime_type)
+        response.headers["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
+        return response, 200
 
     @app.post("/_sandbox/inbound")
     def inbound() -> tuple[Response, int]:

@@ -39,6 +39,14 @@ function bubble(m) {{
   const div = document.createElement("div");
   div.className = "msg " + m.direction;
   div.textContent = m.text;
+  if (m.media_url) {{
+    const link = document.createElement("a");
+    link.href = m.media_url.replace("/_sandbox/", "");  // relative, like the other calls
+    link.textContent = "open";
+    link.target = "_blank";
+    div.appendChild(document.createTextNode(" "));
+    div.appendChild(link);
+  }}
   for (const b of m.buttons) {{
     const btn = document.createElement("button");
     btn.textContent = b.title;

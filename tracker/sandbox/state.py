@@ -67,7 +67,7 @@ class SandboxState:
     _inbound: list[Inbound] = field(default_factory=list)
     _last_inbound: dict[str, datetime] = field(default_factory=dict)
     _media: dict[str, StoredMedia] = field(default_factory=dict)
-    _read: set[str] = field(default_factory=set)
+    _read: dict[str, int] = field(default_factory=dict)  # inbound id -> mark-as-read calls
     _rng: random.Random = field(init=False)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -129,18 +129,27 @@ class SandboxState:
         with self._lock:
             return media_id in self._media
 
+    def media(self, media_id: str) -> StoredMedia | None:
+        """An uploaded file, bytes included, or None."""
+        with self._lock:
+            return self._media.get(media_id)
+
     def mark_read(self, message_id: str) -> bool:
-        """Mark an inbound message read; False when no such inbound message exists."""
+        """Record a mark-as-read call; False when no such inbound message exists."""
         with self._lock:
             if not any(m.message_id == message_id for m in self._inbound):
                 return False
-            self._read.add(message_id)
+            self._read[message_id] = self._read.get(message_id, 0) + 1
             return True
 
     def is_read(self, message_id: str) -> bool:
         """Whether the business marked an inbound message read."""
+        return self.read_count(message_id) > 0
+
+    def read_count(self, message_id: str) -> int:
+        """How many times the business marked an inbound message read."""
         with self._lock:
-            return message_id in self._read
+            return self._read.get(message_id, 0)
 
     def outbound_to(self, wa_id: str | None) -> list[Outbound]:
         """Messages sent to one number, or all of them, oldest first."""

@@ -10,6 +10,7 @@ from tracker.sandbox.state import Inbound, Outbound
 def outbound_view(record: Outbound) -> dict[str, Any]:
     """A sent message as the admin API lists it, with a readable text and its buttons."""
     text, buttons = _render(record)
+    media_id = record.content.get("id") if record.type in ("document", "image") else None
     return {
         "id": record.message_id,
         "direction": "out",
@@ -21,11 +22,12 @@ def outbound_view(record: Outbound) -> dict[str, Any]:
         "seq": record.seq,
         "text": text,
         "buttons": buttons,
+        "media_url": f"/_sandbox/media/{media_id}" if isinstance(media_id, str) else None,
     }
 
 
-def inbound_view(record: Inbound) -> dict[str, Any]:
-    """A contact's message as the chat page shows it."""
+def inbound_view(record: Inbound, read_count: int = 0) -> dict[str, Any]:
+    """A contact's message as the chat page shows it, with its mark-as-read calls."""
     message = record.message
     kind = str(message.get("type"))
     text = {
@@ -42,6 +44,7 @@ def inbound_view(record: Inbound) -> dict[str, Any]:
         "seq": record.seq,
         "text": str(text),
         "buttons": [],
+        "read_count": read_count,
     }
 
 

@@ -2,12 +2,14 @@
 
 Wallet: one folder per identity under the wallet dir (`<msp>/<enrolment id>/`, mode 0700,
 key file 0600) in the layout a Fabric CA enrolment produces (`signcerts/cert.pem`,
-`keystore/<name>_sk`), imported from such an enrolment with `import_identity`. Registering
-and enrolling at a Fabric CA is a separate step that is NOT implemented (`enrol_at_ca`).
+`keystore/<ski>_sk`), either written from an enrolment made at the org's CA by `tracker.ca`
+(`store_enrolment`) or copied from one made with `fabric-ca-client` (`import_identity`).
 
 Tokens: `secrets.token_urlsafe(32)` (256 bits), shown once, stored only as SHA-256. A slow
 password hash is unnecessary here: it protects guessable secrets, and a 256-bit random token
 cannot be brute-forced from its hash. Lookup is by hash, then a constant-time comparison.
+Every token expires (`DEFAULT_TOKEN_DAYS` unless told otherwise); a new one replaces the old.
+`ca_revocation` is None, "pending" (the token is dead, the CA has not confirmed yet) or "done".
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ import re
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from cryptography import x509
 from sqlalchemy import Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -30,7 +35,12 @@ from tracker.ledger.identity import IdentityError, load_enrolment, signatory
 from tracker.store.columns import UtcDateTime, utcnow
 from tracker.store.db import Base
 
+if TYPE_CHECKING:  # the store needs only the values, not the CA client
+    from tracker.ca.enrolment import Enrolment
+
 TOKEN_BYTES = 32
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 3650
 
 
 # Names that become wallet folders: nothing that could climb out of the wallet.
@@ -41,8 +51,12 @@ class StaffError(ValueError):
     """A staff or wallet operation was refused; the message says why."""
 
 
-class CaEnrolmentNotAvailable(RuntimeError):
-    """Fabric CA registration/enrolment is not implemented in this build."""
+class TokenProblem(Enum):
+    """Why a presented token was refused."""
+
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
 
 
 class StaffRow(Base):
@@ -58,8 +72,10 @@ class StaffRow(Base):
     enrollment_id: Mapped[str] = mapped_column(String(128))
     wallet_path: Mapped[str] = mapped_column(String(500))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    ca_revocation: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class ScanJournalRow(Base):
@@ -97,6 +113,7 @@ class StaffMember:
     enrollment_id: str
     wallet_path: Path
     revoked: bool
+    ca_revocation: str | None = None
 
     @classmethod
     def of(cls, row: StaffRow) -> StaffMember:
@@ -109,6 +126,7 @@ class StaffMember:
             row.enrollment_id,
             Path(row.wallet_path),
             row.revoked_at is not None,
+            row.ca_revocation,
         )
 
 
@@ -121,32 +139,55 @@ class Wallet:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(root, 0o700)
 
+    def folder(self, msp_id: str, enrollment_id: str) -> Path:
+        """Where a new identity goes, once both names are known safe and the place free."""
+        _check_msp_id(msp_id)
+        if not _SAFE_NAME.fullmatch(enrollment_id):
+            raise StaffError(f"enrolment id {enrollment_id!r} cannot name a wallet folder")
+        target = self.root / msp_id / enrollment_id
+        if target.exists():
+            raise StaffError(f"wallet already holds {msp_id}/{enrollment_id}")
+        return target
+
     def import_identity(self, msp_id: str, enrolment_dir: Path) -> Path:
         """Copy a Fabric CA enrolment (cert + key) into the wallet; return its folder."""
-        if not _SAFE_NAME.fullmatch(msp_id):
-            raise StaffError(f"MSP id {msp_id!r} may hold only letters, digits, '.', '-', '_'")
+        _check_msp_id(msp_id)
         try:
             identity, _signer = load_enrolment(msp_id, enrolment_dir)
         except (IdentityError, OSError) as error:
             raise StaffError(f"cannot import {enrolment_dir}: {error}") from error
-        enrollment_id = signatory(identity.cert_pem).enrollment_id
-        if not _SAFE_NAME.fullmatch(enrollment_id):
-            raise StaffError(f"certificate CN {enrollment_id!r} cannot name a wallet folder")
-        target = self.root / msp_id / enrollment_id
-        if target.exists():
-            raise StaffError(f"wallet already holds {msp_id}/{enrollment_id}")
-        (self.root / msp_id).mkdir(mode=0o700, exist_ok=True)
+        target = self.folder(msp_id, signatory(identity.cert_pem).enrollment_id)
         key = next((enrolment_dir / "keystore").glob("*_sk"))
-        for folder in (target, target / "signcerts", target / "keystore"):
+        cacerts = b"".join(path.read_bytes() for path in (enrolment_dir / "cacerts").glob("*.pem"))
+        self._write(target, identity.cert_pem, key.name, key.read_bytes(), cacerts or None)
+        return target
+
+    def store_enrolment(self, msp_id: str, enrolment: Enrolment) -> Path:
+        """Write an enrolment made at the CA (cert, key, CA chain); return its folder."""
+        target = self.folder(msp_id, enrolment.enrollment_id)
+        public_key = x509.load_pem_x509_certificate(enrolment.cert_pem).public_key()
+        ski = x509.SubjectKeyIdentifier.from_public_key(public_key).digest.hex()
+        self._write(
+            target, enrolment.cert_pem, f"{ski}_sk", enrolment.key_pem, enrolment.ca_chain_pem
+        )
+        return target
+
+    def _write(
+        self, target: Path, cert_pem: bytes, key_name: str, key_pem: bytes, cacerts: bytes | None
+    ) -> None:
+        (self.root / target.parent.name).mkdir(mode=0o700, exist_ok=True)
+        for folder in (target, target / "signcerts", target / "keystore", target / "cacerts"):
             folder.mkdir(mode=0o700)
             os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
-        shutil.copyfile(enrolment_dir / "signcerts" / "cert.pem", target / "signcerts/cert.pem")
-        key_copy = target / "keystore" / key.name
+        (target / "signcerts" / "cert.pem").write_bytes(cert_pem)
+        if cacerts is not None:
+            (target / "cacerts" / "ca.pem").write_bytes(cacerts)
         # Created 0600 from the start, so the key is never readable by others even briefly.
-        descriptor = os.open(key_copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = os.open(
+            target / "keystore" / key_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
+        )
         with os.fdopen(descriptor, "wb") as out:
-            out.write(key.read_bytes())
-        return target
+            out.write(key_pem)
 
     def actor(self, msp_id: str, folder: Path) -> Actor:
         """The identity and signer stored in a wallet folder."""
@@ -154,13 +195,9 @@ class Wallet:
         return Actor(identity, signer)
 
 
-def enrol_at_ca(enrollment_id: str, secret: str) -> Path:
-    """Register and enrol an identity at the organisation's Fabric CA: NOT implemented."""
-    raise CaEnrolmentNotAvailable(
-        "Fabric CA enrolment is not implemented: no Fabric CA can run where this was built "
-        "(its binaries were unavailable), so a client for it could not be tested. Enrol with "
-        "`fabric-ca-client enroll` and import the result with Wallet.import_identity."
-    )
+def _check_msp_id(msp_id: str) -> None:
+    if not _SAFE_NAME.fullmatch(msp_id):
+        raise StaffError(f"MSP id {msp_id!r} may hold only letters, digits, '.', '-', '_'")
 
 
 def _hash(token: str) -> str:
@@ -168,12 +205,54 @@ def _hash(token: str) -> str:
 
 
 def add_staff(
-    session: Session, wallet: Wallet, *, msp_id: str, display_name: str, enrolment_dir: Path
+    session: Session,
+    wallet: Wallet,
+    *,
+    msp_id: str,
+    display_name: str,
+    enrolment_dir: Path,
+    token_days: int = DEFAULT_TOKEN_DAYS,
 ) -> tuple[StaffMember, str]:
     """Import the person's enrolment and issue their first token (returned once)."""
+    _token_lifetime(token_days)
     folder = wallet.import_identity(msp_id, enrolment_dir)
+    return _new_member(session, msp_id, display_name, folder, token_days)
+
+
+def ensure_new(session: Session, wallet: Wallet, msp_id: str, enrollment_id: str) -> None:
+    """Refuse, before anything is registered at the CA, an identity the tracker already has."""
+    wallet.folder(msp_id, enrollment_id)
+    query = select(StaffRow.id).where(
+        StaffRow.msp_id == msp_id, StaffRow.enrollment_id == enrollment_id
+    )
+    if session.scalars(query).first() is not None:
+        raise StaffError(f"{msp_id}/{enrollment_id} is already a staff member")
+
+
+def add_enrolled(
+    session: Session,
+    wallet: Wallet,
+    *,
+    msp_id: str,
+    display_name: str,
+    enrolment: Enrolment,
+    token_days: int = DEFAULT_TOKEN_DAYS,
+) -> tuple[StaffMember, str]:
+    """Store an enrolment made at the CA in the wallet and issue the first token."""
+    _token_lifetime(token_days)
+    folder = wallet.store_enrolment(msp_id, enrolment)
+    try:
+        return _new_member(session, msp_id, display_name, folder, token_days)
+    except Exception:
+        shutil.rmtree(folder)  # no staff row: no identity left lying in the wallet
+        raise
+
+
+def _new_member(
+    session: Session, msp_id: str, display_name: str, folder: Path, token_days: int
+) -> tuple[StaffMember, str]:
     who = signatory((folder / "signcerts" / "cert.pem").read_bytes())
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token, now = secrets.token_urlsafe(TOKEN_BYTES), utcnow()
     row = StaffRow(
         msp_id=msp_id,
         display_name=display_name,
@@ -181,43 +260,88 @@ def add_staff(
         enrollment_id=who.enrollment_id,
         wallet_path=str(folder),
         token_hash=_hash(token),
-        created_at=utcnow(),
+        token_expires_at=now + _token_lifetime(token_days),
+        created_at=now,
     )
     session.add(row)
     session.flush()
     return StaffMember.of(row), token
 
 
-def issue_token(session: Session, staff_id: int) -> str:
-    """A new token for a member (the old one stops working); returned once, stored hashed."""
+def _token_lifetime(days: int) -> timedelta:
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise StaffError(f"a token lives 1 to {MAX_TOKEN_DAYS} days, not {days}")
+    return timedelta(days=days)
+
+
+def _row(session: Session, staff_id: int) -> StaffRow:
     row = session.get(StaffRow, staff_id)
     if row is None:
         raise StaffError(f"no staff member {staff_id}")
+    return row
+
+
+def issue_token(session: Session, staff_id: int, *, token_days: int = DEFAULT_TOKEN_DAYS) -> str:
+    """A new token for a member (the old one stops working); returned once, stored hashed."""
+    row = _row(session, staff_id)
+    if row.ca_revocation is not None:
+        raise StaffError(
+            f"staff {staff_id}'s identity was revoked at the Fabric CA: add them again instead"
+        )
     token = secrets.token_urlsafe(TOKEN_BYTES)
     row.token_hash, row.revoked_at = _hash(token), None
+    row.token_expires_at = utcnow() + _token_lifetime(token_days)
     return token
 
 
-def revoke(session: Session, staff_id: int) -> None:
-    """Revoke a member's token; effective for the next request (no caching anywhere)."""
-    row = session.get(StaffRow, staff_id)
-    if row is None:
-        raise StaffError(f"no staff member {staff_id}")
-    row.revoked_at = utcnow()
+def revoke(session: Session, staff_id: int, *, at_ca: bool = False) -> StaffMember:
+    """Stop a member's token at once (no caching anywhere); with `at_ca`, also note that the
+    identity's revocation at the Fabric CA is owed until `ca_revoked` records it."""
+    row = _row(session, staff_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    if at_ca and row.ca_revocation is None:
+        row.ca_revocation = "pending"
+    return StaffMember.of(row)
+
+
+def ca_revoked(session: Session, staff_id: int) -> None:
+    """Record that the Fabric CA confirmed the identity's revocation."""
+    _row(session, staff_id).ca_revocation = "done"
+
+
+def check_token(
+    session: Session, token: str, *, now: datetime | None = None
+) -> StaffMember | TokenProblem:
+    """The member holding this token, or why it is refused (unknown, revoked, expired)."""
+    digest = _hash(token)
+    row = session.scalars(select(StaffRow).where(StaffRow.token_hash == digest)).one_or_none()
+    if row is None or row.token_hash is None or not hmac.compare_digest(row.token_hash, digest):
+        return TokenProblem.UNKNOWN
+    if row.revoked_at is not None:
+        return TokenProblem.REVOKED
+    if row.token_expires_at <= (now or utcnow()):
+        return TokenProblem.EXPIRED
+    return StaffMember.of(row)
 
 
 def authenticate(session: Session, token: str) -> StaffMember | None:
-    """The member holding this token, or None for an unknown or revoked token."""
-    digest = _hash(token)
-    row = session.scalars(select(StaffRow).where(StaffRow.token_hash == digest)).one_or_none()
-    if row is None or row.token_hash is None:
-        return None
-    if not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
-        return None
-    return StaffMember.of(row)
+    """The member holding this token, or None for an unknown, revoked or expired token."""
+    found = check_token(session, token)
+    return found if isinstance(found, StaffMember) else None
 
 
 def get_member(session: Session, staff_id: int) -> StaffMember | None:
     """A member by id, revoked or not."""
     row = session.get(StaffRow, staff_id)
     return None if row is None else StaffMember.of(row)
+
+
+def find_members(session: Session, msp_id: str, name: str) -> list[StaffMember]:
+    """Members of an org whose enrolment id, else display name, is `name`."""
+    for column in (StaffRow.enrollment_id, StaffRow.display_name):
+        query = select(StaffRow).where(StaffRow.msp_id == msp_id, column == name)
+        rows = session.scalars(query.order_by(StaffRow.id)).all()
+        if rows:
+            return [StaffMember.of(row) for row in rows]
+    return []

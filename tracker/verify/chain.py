@@ -1,8 +1,9 @@
 """Walks a channel's blocks from block 0: hash links, signatures, flags, and the world state.
 
 The walk trusts nothing but block 0's configuration (the channel's trust anchor): every
-later block must link to the one before, hash to its own data, and every VALID transaction
-must be signed by a channel member and endorsed by members. The provenance chaincode's
+later block must link to the one before, hash to its own data, carry the signatures of the
+ordering service the configuration in force names (block_signatures.py), and every VALID
+transaction must be signed by a channel member and endorsed by members. The provenance chaincode's
 `shipment` and `checkpoint` values are rebuilt from the writes of VALID transactions only.
 """
 
@@ -22,8 +23,8 @@ from tracker.ledger.blocks import (
     block_header_hash,
     decode_block,
 )
+from tracker.verify.block_signatures import check_block_signatures
 from tracker.verify.channel import ChannelConfigError, ChannelMembers, members_of_envelope
-from tracker.verify.envelope import EnvelopeError, RawEnvelope, parse_envelope
 from tracker.verify.signatures import check_creator, check_endorsement
 
 SHIPMENT, CHECKPOINT = "shipment", "checkpoint"  # object types of chaincode/state.py's keys
@@ -110,6 +111,9 @@ class ChainWalk:
         self.invalid: Counter[str] = Counter()
         self.valid = 0
         self.signatures_checked = 0
+        self.block_signatures_checked = 0
+        self.orderer_rules: list[str] = []  # each rule block signatures were held to, in order
+        self._newest: datetime | None = None
         self.snapshots: dict[int, WorldState] = {}
         self._snapshot_after = snapshot_after
         self._shipments: dict[str, LedgerEntry] = {}
@@ -143,8 +147,10 @@ class ChainWalk:
         except BlockDecodeError as error:
             self._fail(where, f"cannot be decoded, its writes are not applied: {error}")
             decoded = ()
+        # Before the block's own transactions: a config block is signed under the old config.
+        self._check_orderer(raw, number, decoded)
         for tx in decoded:
-            self._transaction(number, tx, bytes(raw.data.data[tx.index]))
+            self._transaction(number, tx)
         self.blocks.append(
             BlockFacts(
                 number=number,
@@ -164,6 +170,26 @@ class ChainWalk:
         if bytes(raw.header.data_hash) != block_data_hash(raw.data):
             self._fail(where, "data_hash is not the hash of the block's transactions")
 
+    def _check_orderer(
+        self, raw: Any, number: int, decoded: tuple[DecodedTransaction, ...]
+    ) -> None:
+        # A block is cut after every transaction it holds or that came before: that dates it.
+        stamps = [tx.timestamp for tx in decoded]
+        self._newest = max([*stamps, self._newest] if self._newest else stamps, default=None)
+        if number == 0:
+            return  # the genesis block is written unsigned by configtxgen: pin it instead
+        where = f"block {number}"
+        if self.channel is None:
+            self._fail(where, "orderer signatures unchecked: no channel configuration before it")
+            return
+        checked = check_block_signatures(raw, self.members, self._newest)
+        self.block_signatures_checked += checked.checked
+        rule = self.members.ordering.rule()
+        if rule not in self.orderer_rules:
+            self.orderer_rules.append(rule)
+        for problem in checked.problems:
+            self._fail(where, problem)
+
     def _check_flags(self, raw: Any, where: str) -> None:
         metadata = raw.metadata.metadata
         index = common_pb2.TRANSACTIONS_FILTER
@@ -173,7 +199,7 @@ class ChainWalk:
                 where, f"{len(flags)} validation flags for {len(raw.data.data)} transactions"
             )
 
-    def _transaction(self, number: int, tx: DecodedTransaction, envelope: bytes) -> None:
+    def _transaction(self, number: int, tx: DecodedTransaction) -> None:
         where = tx_label(tx.tx_id, number, tx.index)
         if tx.is_valid:
             self.valid += 1
@@ -191,17 +217,12 @@ class ChainWalk:
                 tx.timestamp,
             ),
         )
-        try:
-            raw = parse_envelope(envelope)
-        except EnvelopeError as error:
-            self._fail(where, f"envelope cannot be decoded: {error}")
-            return
         if tx.header_type == common_pb2.CONFIG:
             if tx.is_valid:
-                self._config(number, raw, where)
+                self._config(number, tx, where)
             return
         problems = (
-            self._endorser_tx(raw) if tx.header_type == common_pb2.ENDORSER_TRANSACTION else []
+            self._endorser_tx(tx) if tx.header_type == common_pb2.ENDORSER_TRANSACTION else []
         )
         if not tx.is_valid:
             return  # the committer rejected it; its writes never took effect
@@ -212,35 +233,35 @@ class ChainWalk:
         self._valid_ids.add(tx.tx_id)
         self._apply(number, tx, where)
 
-    def _config(self, number: int, raw: RawEnvelope, where: str) -> None:
+    def _config(self, number: int, tx: DecodedTransaction, where: str) -> None:
         if number > 0:
             # A config block after the genesis block is signed by an orderer of the old config.
             self.signatures_checked += 1
-            problem = check_creator(raw, self.members)
+            problem = check_creator(tx, self.members)
             if problem is not None:
                 self._fail(where, f"config transaction signature: {problem}")
         try:
-            self.members = members_of_envelope(raw)
+            self.members = members_of_envelope(tx)
         except ChannelConfigError as error:
             self._fail(where, f"channel configuration unreadable: {error}")
-        self.channel = self.channel or raw.channel_id
+        self.channel = self.channel or tx.channel_id
 
-    def _endorser_tx(self, raw: RawEnvelope) -> list[str]:
+    def _endorser_tx(self, tx: DecodedTransaction) -> list[str]:
         if self.channel is None:
             return ["no CONFIG block precedes it, so no member is trusted"]
         problems: list[str] = []
-        if raw.channel_id != self.channel:
-            problems.append(f"it is for channel {raw.channel_id!r}, not {self.channel!r}")
-        if hashlib.sha256(raw.nonce + raw.creator).hexdigest() != raw.tx_id:
+        if tx.channel_id != self.channel:
+            problems.append(f"it is for channel {tx.channel_id!r}, not {self.channel!r}")
+        if hashlib.sha256(tx.nonce + tx.creator).hexdigest() != tx.tx_id:
             problems.append("its tx id is not SHA-256(nonce || creator)")
-        self.signatures_checked += 1 + len(raw.endorsements)
-        creator = check_creator(raw, self.members)
+        self.signatures_checked += 1 + len(tx.endorsements)
+        creator = check_creator(tx, self.members)
         if creator is not None:
             problems.append(f"creator: {creator}")
-        if not raw.endorsements:
+        if not tx.endorsements:
             problems.append("it carries no endorsement")
-        for i, endorsement in enumerate(raw.endorsements):
-            problem = check_endorsement(endorsement, self.members, raw.timestamp)
+        for i, endorsement in enumerate(tx.endorsements):
+            problem = check_endorsement(endorsement, self.members, tx.timestamp)
             if problem is not None:
                 problems.append(f"endorsement {i}: {problem}")
         return problems

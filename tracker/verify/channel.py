@@ -14,11 +14,18 @@ from types import MappingProxyType
 from google.protobuf.message import DecodeError
 
 from tracker.ledger._protos import Proto, common_pb2
+from tracker.ledger.blocks import DecodedTransaction
 from tracker.verify._protos import configtx_pb2, msp_config_pb2
-from tracker.verify.envelope import RawEnvelope
+from tracker.verify.ordering import (
+    NO_ORDERING,
+    ORDERER_SECTION,
+    OrderingConfigError,
+    OrderingService,
+    ordering_of,
+)
 
 FABRIC_MSP_TYPE = 0  # msp.ProviderType FABRIC; 1 is IDEMIX, which has no X.509 chain
-ORG_SECTIONS = ("Application", "Orderer")
+ORG_SECTIONS = ("Application", ORDERER_SECTION)
 MSP_VALUE = "MSP"
 
 
@@ -55,14 +62,20 @@ class MspInfo:
 
 
 class ChannelMembers(Mapping[str, MspInfo]):
-    """Read-only mapping MSP id → MspInfo, plus the config sequence it came from."""
+    """Read-only mapping MSP id → MspInfo, plus the config sequence and the ordering service."""
 
-    __slots__ = ("_by_id", "sequence")
+    __slots__ = ("_by_id", "ordering", "sequence")
 
-    def __init__(self, msps: Mapping[str, MspInfo], sequence: int) -> None:
+    def __init__(
+        self,
+        msps: Mapping[str, MspInfo],
+        sequence: int,
+        ordering: OrderingService = NO_ORDERING,
+    ) -> None:
         """Freeze a copy of the mapping."""
         self._by_id: Mapping[str, MspInfo] = MappingProxyType(dict(msps))
         self.sequence = sequence
+        self.ordering = ordering
 
     def __getitem__(self, msp_id: str) -> MspInfo:
         """The MSP of that id."""
@@ -117,6 +130,7 @@ def msp_info(section: str, org: str, value: bytes) -> MspInfo | None:
 def members_of_config(config: Proto) -> ChannelMembers:
     """Every X.509 MSP of the Application and Orderer sections of a common.Config."""
     found: dict[str, MspInfo] = {}
+    orderer_ids: set[str] = set()
     for section in ORG_SECTIONS:
         if section not in config.channel_group.groups:
             continue
@@ -127,15 +141,21 @@ def members_of_config(config: Proto) -> ChannelMembers:
             if info is not None:
                 # An org in both sections has one MSP; the first section seen names it.
                 found.setdefault(info.msp_id, info)
-    return ChannelMembers(found, int(config.sequence))
+                if section == ORDERER_SECTION:
+                    orderer_ids.add(info.msp_id)
+    try:
+        ordering = ordering_of(config, frozenset(orderer_ids))
+    except OrderingConfigError as error:
+        raise ChannelConfigError(str(error)) from None
+    return ChannelMembers(found, int(config.sequence), ordering)
 
 
-def members_of_envelope(envelope: RawEnvelope) -> ChannelMembers:
-    """The members defined by a CONFIG envelope (header type CONFIG)."""
+def members_of_envelope(envelope: DecodedTransaction) -> ChannelMembers:
+    """The members defined by a CONFIG transaction (header type CONFIG)."""
     if envelope.header_type != common_pb2.CONFIG:
         raise ChannelConfigError(f"envelope type {envelope.header_type} is not CONFIG")
     try:
-        config_envelope = configtx_pb2.ConfigEnvelope.FromString(envelope.data)
+        config_envelope = configtx_pb2.ConfigEnvelope.FromString(envelope.payload_data)
     except DecodeError as error:
         raise ChannelConfigError(f"not a ConfigEnvelope: {error}") from None
     if not config_envelope.HasField("config"):

@@ -36,6 +36,8 @@ class VerifyResult:
     failures: tuple[Failure, ...]
     read_model: tuple[Mismatch, ...] | None
     report: tuple[Mismatch, ...] | None
+    block_signatures_checked: int = 0
+    orderer_rules: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -113,6 +115,8 @@ def verify(
         failures=tuple(walk.failures),
         read_model=read_model,
         report=None if report is None else tuple(_check_report(report, walk, final)),
+        block_signatures_checked=walk.block_signatures_checked,
+        orderer_rules=tuple(walk.orderer_rules),
     )
 
 
@@ -124,6 +128,7 @@ def summary(result: VerifyResult) -> str:
     return (
         f"{result.blocks} blocks, {result.transactions} transactions "
         f"({result.valid} VALID{codes}), {result.signatures_checked} signatures checked, "
+        f"{result.block_signatures_checked} orderer block signatures checked, "
         f"{result.shipments} shipments and {result.checkpoints} checkpoints on the ledger; "
         f"compared with: {compared}"
     )
@@ -136,11 +141,15 @@ def _mismatch_lines(label: str, mismatches: tuple[Mismatch, ...] | None) -> list
     ]
 
 
+def _rules(result: VerifyResult) -> list[str]:
+    return [f"  orderer signatures: {rule}" for rule in result.orderer_rules]
+
+
 def render(result: VerifyResult) -> str:
-    """`PASS <counts>`, or `FAIL <counts>` followed by one line per failure or mismatch."""
+    """`PASS <counts>` or `FAIL <counts>`, the block signature rule, then each failure."""
     if result.passed:
-        return f"PASS {summary(result)}"
-    lines = [f"FAIL {summary(result)}"]
+        return "\n".join([f"PASS {summary(result)}", *_rules(result)])
+    lines = [f"FAIL {summary(result)}", *_rules(result)]
     lines += [f"  chain: {f.where}: {f.what}" for f in result.failures]
     lines += _mismatch_lines("read model", result.read_model)
     lines += _mismatch_lines("report", result.report)

@@ -19,8 +19,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from tracker.ledger.blocks import DecodedTransaction, Endorsement
 from tracker.verify.channel import MspInfo
-from tracker.verify.envelope import EnvelopeError, RawEndorsement, RawEnvelope, parse_identity
+from tracker.verify.envelope import EnvelopeError, parse_identity
 
 # Group orders; Fabric rejects s > n/2 so that a signature cannot be re-shaped (malleability).
 CURVE_ORDERS = {
@@ -101,15 +102,24 @@ def _revoked(chain: list[x509.Certificate], msp: MspInfo) -> str | None:
     return None
 
 
-def _node_ou(leaf: x509.Certificate, msp: MspInfo) -> str | None:
+def node_roles(cert_pem: bytes, msp: MspInfo) -> tuple[str, ...] | None:
+    """The node OU roles (client, peer, admin, orderer) of a certificate; None without node OUs."""
     if msp.node_ous is None:
         return None
     units = frozenset(
         str(a.value)
-        for a in leaf.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATIONAL_UNIT_NAME)
+        for a in load_cert(cert_pem).subject.get_attributes_for_oid(
+            x509.NameOID.ORGANIZATIONAL_UNIT_NAME
+        )
     )
-    roles = msp.node_ous.roles_of(units)
-    return None if len(roles) == 1 else f"certificate has node OU roles {list(roles)}, need one"
+    return msp.node_ous.roles_of(units)
+
+
+def _node_ou(cert_pem: bytes, msp: MspInfo) -> str | None:
+    roles = node_roles(cert_pem, msp)
+    if roles is None or len(roles) == 1:
+        return None
+    return f"certificate has node OU roles {list(roles)}, need one"
 
 
 def check_certificate(cert_pem: bytes, msp: MspInfo, at: datetime) -> str | None:
@@ -123,7 +133,7 @@ def check_certificate(cert_pem: bytes, msp: MspInfo, at: datetime) -> str | None
     chain = _chain(leaf, msp)
     if isinstance(chain, str):
         return chain
-    return _expired(chain, at) or _revoked(chain, msp) or _node_ou(leaf, msp)
+    return _expired(chain, at) or _revoked(chain, msp) or _node_ou(cert_pem, msp)
 
 
 def check_signature(cert_pem: bytes, message: bytes, signature: bytes) -> str | None:
@@ -168,15 +178,13 @@ def check_signed_by(
     return None if problem is None else f"{identity.msp_id} {problem}"
 
 
-def check_creator(envelope: RawEnvelope, members: Mapping[str, MspInfo]) -> str | None:
+def check_creator(tx: DecodedTransaction, members: Mapping[str, MspInfo]) -> str | None:
     """The creator's signature over the envelope payload, by a member valid at the tx time."""
-    return check_signed_by(
-        envelope.creator, envelope.payload, envelope.signature, members, envelope.timestamp
-    )
+    return check_signed_by(tx.creator, tx.payload, tx.signature, members, tx.timestamp)
 
 
 def check_endorsement(
-    endorsement: RawEndorsement, members: Mapping[str, MspInfo], at: datetime
+    endorsement: Endorsement, members: Mapping[str, MspInfo], at: datetime
 ) -> str | None:
     """An endorser's signature over proposal_response_payload || endorser."""
     return check_signed_by(

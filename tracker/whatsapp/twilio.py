@@ -185,15 +185,27 @@ def twilio_error(http_status: int, body: object) -> WhatsAppError:
     )
 
 
-def twilio_signature(url: str, params: Mapping[str, str], auth_token: str) -> str:
-    """Compute X-Twilio-Signature: base64(HMAC-SHA1(token, url + sorted key+value pairs))."""
-    signed = url + "".join(key + params[key] for key in sorted(params))
+def twilio_signature(url: str, params: Mapping[str, str | Sequence[str]], auth_token: str) -> str:
+    """Compute X-Twilio-Signature: base64(HMAC-SHA1(token, url + sorted key+value pairs)).
+
+    `url` is the full URL Twilio requested, query string included; POST parameters are
+    sorted by name and each name+value appended (a repeated name once per distinct value,
+    in sorted order, as Twilio's own validators do).
+    """
+    signed = url
+    for key in sorted(params):
+        value = params[key]
+        for item in [value] if isinstance(value, str) else sorted(set(value)):
+            signed += key + item
     digest = hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
 
 
 def verify_twilio_signature(
-    url: str, params: Mapping[str, str], signature: str | None, auth_token: str
+    url: str,
+    params: Mapping[str, str | Sequence[str]],
+    signature: str | None,
+    auth_token: str,
 ) -> bool:
     """Tell whether a Twilio webhook's signature matches, in constant time."""
     if not signature:

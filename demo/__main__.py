@@ -1,0 +1,131 @@
+"""`python -m demo`: start the demo stack, fill it, print where to look, run until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from demo.ledger import ROOT, DemoLedger, start_simulated_peer
+from demo.scenario import (
+    Api,
+    Demo,
+    add_people,
+    ask_in_chat,
+    record_stories,
+    tiny_png,
+    wait_for_notifications,
+)
+from demo.services import DemoError, Services, prepare, start_all
+
+EXIT_UNAVAILABLE = 69
+EXIT_FAILED = 70
+NO_FABRIC = (
+    "error: no Fabric network can run on this machine (README, Status); only the simulated\n"
+    "peer is available: scripts/demo --simulated-peer\n"
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
+    parser.add_argument("--simulated-peer", action="store_true", help="run on the fake peer")
+    parser.add_argument("--check", action="store_true", help="fill, check, stop (no waiting)")
+    parser.add_argument("--tracker-port", type=int, default=8000)
+    parser.add_argument("--sandbox-port", type=int, default=8710)
+    state = Path(os.environ.get("PROVENANCE_STATE_DIR") or ROOT / ".state") / "demo"
+    parser.add_argument("--state-dir", type=Path, default=state)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo; 0 when it ran (or checked) fine."""
+    args = _parser().parse_args(argv)
+    if not args.simulated_peer:
+        sys.stderr.write(NO_FABRIC)
+        return EXIT_UNAVAILABLE
+    shutil.rmtree(args.state_dir, ignore_errors=True)  # the simulated ledger starts empty
+    args.state_dir.mkdir(parents=True)
+    ledger = start_simulated_peer(args.state_dir / "pki")
+    services = prepare(args.state_dir, ledger, args.tracker_port, args.sandbox_port)
+    try:
+        _fill(services, ledger)
+        if not args.check:
+            _wait_for_interrupt(services)
+    except DemoError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return EXIT_FAILED
+    finally:
+        services.stop()
+        ledger.stop()
+    return 0
+
+
+def _fill(services: Services, ledger: DemoLedger) -> Demo:
+    demo = Demo()
+    services.run("db", "upgrade")
+    add_people(services, ledger, demo)
+    services.write_env_file()
+    start_all(services)
+    record_stories(Api(services.tracker_url, demo.tokens), demo, tiny_png())
+    received = wait_for_notifications(services, demo)
+    phone = next(iter(demo.contacts))
+    answer = ask_in_chat(services, phone, f"(00) {demo.ssccs['in_transit']}")
+    verdict = services.run("verify")
+    _print_where_to_look(services, ledger, demo, received, answer, verdict)
+    return demo
+
+
+def _wait_for_interrupt(services: Services) -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    while not stop.wait(1.0):
+        services.check_alive()
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "(no output)"
+
+
+def _print_where_to_look(
+    services: Services, ledger: DemoLedger, demo: Demo, received: int, answer: str, verdict: str
+) -> None:
+    t, s = services.tracker_url, services.sandbox_url
+    phone = next(iter(demo.contacts)).lstrip("+")
+    lines = [
+        "",
+        "LEDGER: SIMULATED PEER (tests/sim), NOT Hyperledger Fabric: the real chaincode behind",
+        f"  the real Gateway/Deliver gRPC services at {ledger.endpoint}; in memory, gone on exit.",
+        "",
+        f"Scan page        {t}/scan   (sign in with the scanner's token below)",
+        f"Staff API        {t}/api/v1/openapi.json",
+        f"WhatsApp chat    {s}/_sandbox/chat?phone={phone}",
+        "                 (type a tracking code below, HELP, SUBSCRIBE <code> or STOP)",
+        "",
+        "API tokens (demo only):",
+        *(f"  {role:<11}{token}" for role, token in demo.tokens.items()),
+        "",
+        "Shipments:",
+        *(f"  {story:<18}{sscc}  {t}/shipments/{sscc}" for story, sscc in demo.ssccs.items()),
+        "",
+        f"Notifications received in the sandbox so far: {received}",
+        f"Chat answer to the in-transit code:\n    {answer.replace(chr(10), chr(10) + '    ')}",
+        f"tracker verify: {_first_line(verdict)}",
+        "",
+        f"Reports and verification, after `source {services.state / 'env'}`:",
+        f"  tracker report shipment {demo.ssccs['delivered']} --format pdf --out report.pdf",
+        "  tracker report lot --gtin 04006381333931 --lot LOT-2611-A",
+        "  tracker verify",
+        f"Logs: {services.state / 'logs'}",
+        "",
+    ]
+    sys.stdout.write("\n".join(lines))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

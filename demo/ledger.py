@@ -1,0 +1,71 @@
+"""The demo's ledger: the fast tier's SimulatedPeer with its test PKI (FAKE, not Fabric).
+
+It is imported from tests/ on purpose: it is the same fake the fast tier names as such,
+not a second implementation, and nothing under tracker/ depends on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+ROOT = Path(__file__).resolve().parents[1]
+ORGS = ("ProducerMSP", "CarrierMSP", "RetailerMSP", "AuditorMSP")
+# The person the demo signs in as, per organisation: (enrolment id, role).
+PEOPLE = {
+    "ProducerMSP": ("dispatcher1", "dispatcher"),
+    "CarrierMSP": ("scanner1", "scanner"),
+    "RetailerMSP": ("receiver1", "receiver"),
+    "AuditorMSP": ("auditor1", "auditor"),
+}
+FOLLOWER = ("CarrierMSP", "tracker-follower")
+
+
+def _fast_tier_on_path() -> None:
+    for folder in ("sim", "ledger", "chaincode", "pipeline"):
+        path = str(ROOT / "tests" / folder)
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    from chaincode.shim_fixes import apply_logging_fix
+
+    # Importing the shim set the root logger to DEBUG (a library defect); put it back.
+    apply_logging_fix(logging.WARNING)
+
+
+class Stoppable(Protocol):
+    """What the demo needs of the running peer."""
+
+    def stop(self) -> None:
+        """Stop serving."""
+
+
+@dataclass(frozen=True)
+class DemoLedger:
+    """A running simulated peer and where its TLS root and enrolments are on disk."""
+
+    endpoint: str
+    host_override: str
+    tls_root: Path
+    msp_dirs: dict[str, Path]
+    follower_msp_dir: Path
+    peer: Stoppable
+
+    def stop(self) -> None:
+        """Stop serving (the in-memory ledger goes with the process)."""
+        self.peer.stop()
+
+
+def start_simulated_peer(root: Path) -> DemoLedger:
+    """A fresh PKI under `root` and a SimulatedPeer serving on a free port of 127.0.0.1."""
+    _fast_tier_on_path()
+    from sim_peer import SimulatedPeer
+    from sim_pki import PEER_HOST, SimPki
+
+    pki = SimPki(root)
+    msp_dirs = {org: pki.enrol(org, *PEOPLE[org]).msp_dir for org in ORGS}
+    follower = pki.enrol(FOLLOWER[0], FOLLOWER[1], None).msp_dir
+    peer = SimulatedPeer(pki).start()
+    return DemoLedger(peer.endpoint, PEER_HOST, pki.tls_root_path, msp_dirs, follower, peer)

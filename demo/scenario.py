@@ -1,0 +1,210 @@
+"""Demo data, made the way users make it: staff and contacts with the `tracker` command,
+shipments and scans through /api/v1 with each person's own token."""
+
+from __future__ import annotations
+
+import re
+import struct
+import time
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from demo.ledger import PEOPLE, DemoLedger
+from demo.services import DemoError, Services
+
+# Fictional numbers only: UK drama range (+44 7700 900xxx) and a French range unassigned
+# to subscribers (+33 6 39 98 xx xx).
+CONTACTS = (
+    ("RetailerMSP", "+447700900123", "en", "buyer"),
+    ("ProducerMSP", "+33639985678", "fr", "expéditions"),
+)
+HUB = {"gln": "0614141000029", "name": "Hub Lyon"}
+DC = {"gln": "4006381000017", "name": "Retail DC Berlin"}
+SHIPMENTS = {  # serial reference → what happens to it
+    "delivered": 1001,
+    "cold_chain_breach": 1002,
+    "in_transit": 1003,
+    "ready_to_scan": 1004,
+}
+WAIT_S = 60.0
+_TOKEN = re.compile(r"API token \(shown once, stored hashed\): (\S+)")
+
+
+def sscc_of(serial: int) -> str:
+    """A valid SSCC (extension 0, GS1 company prefix 0614141) with its check digit."""
+    body = f"00614141{serial:09d}"
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+@dataclass
+class Demo:
+    """What the demo made: tokens per role, contact ids and the SSCCs by story."""
+
+    tokens: dict[str, str] = field(default_factory=dict)
+    contacts: dict[str, int] = field(default_factory=dict)
+    ssccs: dict[str, str] = field(default_factory=dict)
+
+
+def add_people(services: Services, ledger: DemoLedger, demo: Demo) -> None:
+    """Demo staff (one per org) and contacts following the demo shipments."""
+    for org, (name, role) in PEOPLE.items():
+        printed = services.run(
+            "staff", "add", "--org", org, "--name", name, "--role", role,
+            "--msp-dir", str(ledger.msp_dirs[org]),
+        )  # fmt: skip
+        found = _TOKEN.search(printed)
+        if found is None:
+            raise DemoError(f"tracker staff add printed no token:\n{printed}")
+        demo.tokens[role] = found.group(1)
+    demo.ssccs = {story: sscc_of(serial) for story, serial in SHIPMENTS.items()}
+    for org, phone, lang, label in CONTACTS:
+        printed = services.run(
+            "contacts", "add", "--org", org, "--phone", phone, "--lang", lang, "--label", label
+        )
+        contact_id = int(printed.split()[1])
+        demo.contacts[phone] = contact_id
+        for story in ("delivered", "cold_chain_breach", "in_transit"):
+            services.run("subscriptions", "add", str(contact_id), demo.ssccs[story])
+
+
+class Api:
+    """/api/v1 as the demo staff."""
+
+    def __init__(self, base_url: str, tokens: dict[str, str]) -> None:
+        self.base_url, self.tokens = base_url + "/api/v1", tokens
+        self.http = httpx.Client(timeout=60)
+
+    def post(self, role: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """POST as the demo person with that role; the committed answer."""
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"}
+        response = self.http.post(self.base_url + path, headers=headers, **kwargs)
+        if response.status_code not in (200, 201):
+            raise DemoError(f"POST {path} as {role}: {response.status_code} {response.text}")
+        body: dict[str, Any] = response.json()
+        return body
+
+    def create(self, sscc: str, description: str, lot: str) -> None:
+        """The producer's dispatcher creates a chilled shipment."""
+        self.post("dispatcher", "/shipments", json=_shipment(sscc, description, lot))
+
+    def scan(self, sscc: str, step: str, when: str, place: dict[str, str] = HUB) -> None:
+        """The carrier's scanner records a checkpoint."""
+        body = {"client_scan_id": _scan_id(), "biz_step": step, "read_point": place,
+                "event_time": when}  # fmt: skip
+        self.post("scanner", f"/shipments/{sscc}/checkpoints", json=body)
+
+    def temperatures(self, sscc: str, celsius: list[float], start_hour: int) -> None:
+        """A logger file with a reading every 15 minutes from `start_hour`."""
+        lines = ["time,celsius"] + [
+            f"2026-11-20T{start_hour + i // 4:02d}:{i % 4 * 15:02d}:00Z,{c}"
+            for i, c in enumerate(celsius)
+        ]
+        self.post(
+            "scanner",
+            f"/shipments/{sscc}/temperatures",
+            data={"client_scan_id": _scan_id(), "device_id": "LOGGER-7"},
+            files={"file": ("logger.csv", "\n".join(lines).encode(), "text/csv")},
+        )
+
+    def deliver(self, sscc: str, photo: bytes) -> None:
+        """The retailer's receiver confirms delivery with a photo."""
+        self.post(
+            "receiver",
+            f"/shipments/{sscc}/delivery",
+            data={
+                "client_scan_id": _scan_id(),
+                "read_point_gln": DC["gln"],
+                "read_point_name": DC["name"],
+            },  # fmt: skip
+            files={"photo": ("pod.png", photo, "image/png")},
+        )
+
+
+def _scan_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _shipment(sscc: str, description: str, lot: str) -> dict[str, Any]:
+    return {
+        "sscc": sscc,
+        "client_scan_id": _scan_id(),
+        "product": {"gtin": "04006381333931", "lot": lot, "description": description},
+        "quantity": 120,
+        "unit": "case",
+        "origin": {"gln": "0614141000012", "name": "Farm Huelva"},
+        "destination": DC,
+        "parties": {"producer": "ProducerMSP", "carrier": "CarrierMSP", "retailer": "RetailerMSP"},
+        "cold_chain": {"min_c": 2, "max_c": 8, "allowed_minutes_outside": 30, "mkt_limit_c": 8},
+        "promised_delivery": "2026-11-22T12:00:00Z",
+    }
+
+
+def record_stories(api: Api, demo: Demo, photo: bytes) -> None:
+    """Four shipments: delivered, cold-chain breach, in transit, and one left to scan."""
+    s = demo.ssccs
+    api.create(s["delivered"], "Strawberries 250 g", "LOT-2611-A")
+    api.create(s["cold_chain_breach"], "Strawberries 250 g", "LOT-2611-A")
+    api.create(s["in_transit"], "Raspberries 125 g", "LOT-2611-B")
+    api.create(s["ready_to_scan"], "Blueberries 125 g", "LOT-2611-B")
+    for sscc in (s["delivered"], s["cold_chain_breach"], s["in_transit"]):
+        api.scan(sscc, "departing", "2026-11-20T06:00:00Z", {"gln": "0614141000012",
+                 "name": "Farm Huelva"})  # fmt: skip
+    api.temperatures(s["delivered"], [4.0, 4.5, 5.0, 4.8, 5.2, 4.9, 5.1, 4.7], 6)
+    api.temperatures(s["in_transit"], [3.5, 3.9, 4.2, 4.0], 6)
+    # Two hours at 11-12 °C: 120 minutes outside a 30-minute allowance.
+    api.temperatures(
+        s["cold_chain_breach"], [5.0, 11.0, 11.5, 12.0, 11.8, 11.2, 11.0, 11.6, 6.0], 6
+    )
+    for sscc in (s["delivered"], s["cold_chain_breach"]):
+        api.scan(sscc, "arriving", "2026-11-21T07:30:00Z")
+    api.scan(s["delivered"], "loading", "2026-11-21T09:00:00Z")
+    api.deliver(s["delivered"], photo)
+
+
+def wait_for_notifications(services: Services, demo: Demo) -> int:
+    """Wait until each contact has a message per followed shipment; the number received."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        services.check_alive()
+        counts = [
+            len(httpx.get(f"{services.sandbox_url}/_sandbox/messages", params={"to": phone}).json())
+            for phone in demo.contacts
+        ]
+        if min(counts) >= 3:
+            return sum(counts)
+        if time.monotonic() > deadline:
+            raise DemoError(f"notifications did not arrive in the sandbox: {counts} messages")
+        time.sleep(0.5)
+
+
+def ask_in_chat(services: Services, phone: str, text: str) -> str:
+    """Play the contact's phone: send `text`, return the tracker's first answer."""
+    url = f"{services.sandbox_url}/_sandbox"
+    before = len(httpx.get(f"{url}/messages", params={"to": phone}).json())
+    httpx.post(f"{url}/inbound", json={"from": phone, "text": text}).raise_for_status()
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        messages = httpx.get(f"{url}/messages", params={"to": phone}).json()
+        if len(messages) > before:
+            return str(messages[before]["text"])
+        time.sleep(0.3)
+    raise DemoError(f"no chat answer to {text!r} within {WAIT_S:.0f} s")
+
+
+def tiny_png() -> bytes:
+    """A real 1x1 PNG, standing in for a proof-of-delivery photo."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )

@@ -7,18 +7,21 @@ import json
 import logging
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import sections, whatsapp
+from bench import scan_commit, sections, whatsapp
 
 BLOCKED = (
-    "scan -> committed latency and throughput (HTTP API and ledger client), the official Node "
-    "Gateway client ratio, and the network settings need the Fabric network, whose binaries "
-    "cannot be obtained on this machine (see README, Status)"
+    "scan -> committed latency and throughput against a real Fabric network (ordering service, "
+    "endorsement policy, several peers) and the network settings (BatchTimeout, "
+    "MaxMessageCount) they would run with need the Fabric network, whose binaries cannot be "
+    "obtained on this machine (see README, Status); the scan -> committed figures above are "
+    "against the SimulatedPeer, a FAKE peer"
 )
 
 
@@ -50,18 +53,27 @@ def _run(args: argparse.Namespace, urls: dict[str, str]) -> dict[str, Any]:
     quick = args.quick
     first = next(iter(urls.values()))
     return {
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "node": _node_version(),
+        },
         "warmup": "one untimed run before timed runs (report_pdf); follower runs start cold",
         "follower_catch_up": sections.follower_catch_up(urls, 50 if quick else 400, 2),
         "report_pdf": sections.report_pdf(first, 1_000 if quick else 10_000),
         "recall_trace": sections.recall(first, 2_000 if quick else 100_000, 20),
         "whatsapp": [whatsapp.latencies(poll, 10 if quick else 50) for poll in (1.0, 0.1)],
+        "scan_to_committed": scan_commit.scan_to_committed(quick),
         "blocked": BLOCKED,
     }
 
 
 def _table(f: dict[str, Any]) -> str:
-    lines = [f"machine: {f['machine']['cores']} cores, Python {f['machine']['python']}", ""]
+    machine = f["machine"]
+    lines = [
+        f"machine: {machine['cores']} cores, Python {machine['python']}, node {machine['node']}",
+        "",
+    ]
     follow = f["follower_catch_up"]
     for name in ("sqlite", "postgresql"):
         if name in follow:
@@ -85,8 +97,63 @@ def _table(f: dict[str, Any]) -> str:
             f"p95 {note['p95_ms']} / p99 {note['p99_ms']} ms; chat -> reply p50 {chat['p50_ms']} / "
             f"p95 {chat['p95_ms']} / p99 {chat['p99_ms']} ms"
         )
+    lines.extend(_scan_table(f["scan_to_committed"]))
     lines.append(f"not measured: {f['blocked']}")
     return "\n".join(lines)
+
+
+def _node_version() -> str | None:
+    try:
+        done = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip()
+
+
+SCAN_CLIENTS = {
+    "ledger_client": "project ledger client",
+    "official_node": "official Node client",
+    "http_api": "tracker HTTP API",
+}
+
+
+def _scan_table(scan: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"scan -> committed, {scan['note']}",
+        f"  warm-up excluded: {scan['warmup']}",
+        f"  network settings {scan['network_settings']}",
+        f"  HTTP API: {scan['http_server']}",
+        f"  load average when the section started: {scan['machine']['load_average_at_start']}",
+        "  client CPU: CPU ms of the client process per transaction (not for the HTTP API)",
+        f"  {'scanners':>8}  {'client':<22}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'tx/s':>8}{'errors':>8}{'client CPU':>12}",
+    ]
+    for row in scan["rows"]:
+        for key, label in SCAN_CLIENTS.items():
+            r = row[key]
+            cpu = "-" if key == "http_api" else f"{r['caller_cpu_ms_per_tx']:.2f}"
+            lines.append(
+                f"  {row['concurrency']:>8}  {label:<22}{r['count']:>5}{r['p50_ms']:>9.1f}"
+                f"{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['throughput_tx_s']:>8.1f}"
+                f"{r['errors']:>8}{cpu:>12}"
+            )
+        for key, label in (
+            ("ratio_ledger_client_to_official", "project client / official"),
+            ("ratio_http_api_to_official", "HTTP API / official"),
+        ):
+            q = row[key]
+            lines.append(
+                f"  {'':>8}  {label}: p50 x{q['p50_ms']}, p95 x{q['p95_ms']}, "
+                f"p99 x{q['p99_ms']}, throughput x{q['throughput_tx_s']}"
+            )
+    first = scan["rows"][0]
+    lines.append(
+        "  one ECDSA P-256 signature (3 per submit): project client "
+        f"{first['ledger_client']['signature_ms']} ms (cryptography/OpenSSL), official client "
+        f"{first['official_node']['signature_ms']} ms (@noble/curves, JavaScript)"
+    )
+    return lines
 
 
 if __name__ == "__main__":

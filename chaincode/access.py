@@ -18,7 +18,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from chaincode.errors import ChaincodeError, ErrorCode, forbidden
+from chaincode.errors import ChaincodeError, ErrorCode, forbidden, not_the_party
 from chaincode.model import Parties
 
 # Fabric CA's attribute extension (fabric-ca lib/attrmgr: AttrOID).
@@ -120,9 +120,33 @@ def is_allowed(identity: Identity, action: Action, parties: Parties) -> bool:
 
 
 def authorize(identity: Identity, action: Action, parties: Parties) -> None:
-    """Raise FORBIDDEN (naming MSP and role) unless the matrix allows the action."""
+    """Raise FORBIDDEN unless the matrix allows the action, naming what is wrong."""
     if not is_allowed(identity, action, parties):
-        raise forbidden(identity.msp_id, identity.role, action.value)
+        raise _refusal(identity, action)
+
+
+def _refusal(identity: Identity, action: Action) -> ChaincodeError:
+    """FORBIDDEN naming the role when no party may act with it, else the organisation.
+
+    A dispatcher of another producer has the right role: "ProducerMSP with role dispatcher may
+    not create shipments" would wrongly say the role is the problem.
+    """
+    msp_id, role = identity.msp_id, identity.role
+    if action is Action.READ:  # any role of a party may read: the organisation is wrong
+        return not_the_party(
+            msp_id, "a party to the shipment", f"its parties, auditors and admins may {action}"
+        )
+    if action is Action.REPORT_EXCEPTION and role in _EXCEPTION_REPORTERS:
+        roles = "dispatchers, scanners and receivers"
+        return not_the_party(
+            msp_id, "a party to the shipment", f"its parties' {roles} may {action}"
+        )
+    if action in _WRITERS and role in _WRITERS[action][0]:
+        party = _WRITERS[action][1]
+        return not_the_party(
+            msp_id, f"the shipment's {party}", f"its {party}'s {role} may {action}"
+        )
+    return forbidden(msp_id, role, action.value)
 
 
 def authorize_listing(identity: Identity, party: str | None) -> None:

@@ -26,6 +26,12 @@ from chaincode.model import (
 
 MAX_PAGE_SIZE = 100
 MAX_READINGS = 10_000
+# A reading is a temperature a logger can report: above absolute zero (where the mean kinetic
+# temperature divides by zero kelvin) and at most this hot (hotter ones make it meaningless).
+# The same bounds as the tracker's upload check (tracker/api/uploads.py, which the chaincode
+# cannot import), enforced here too for clients that reach the peer without the tracker.
+ABSOLUTE_ZERO_C = -273.15
+MAX_CELSIUS = 1000.0
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,14 @@ def parse_checkpoint(raw: str) -> Observation:
     return observation
 
 
+def _celsius(value: float, field: str) -> float:
+    """A logger reading within the plausible temperature range (see MAX_CELSIUS)."""
+    if not ABSOLUTE_ZERO_C < value <= MAX_CELSIUS:
+        limits = f"above {ABSOLUTE_ZERO_C} (absolute zero) and at most {MAX_CELSIUS:g}"
+        raise invalid_argument(field, f"{value!r} is not a temperature: give one {limits}")
+    return value
+
+
 def parse_temperatures(raw: str) -> TemperatureRequest:
     """RecordTemperatures: the batch's readings must be in strictly increasing time."""
     top = Fields(parse_json_object(raw, "argument"), "")
@@ -196,7 +210,8 @@ def parse_temperatures(raw: str) -> TemperatureRequest:
     for index, value in enumerate(top.array("readings", max_items=MAX_READINGS)):
         item = top.item("readings", index, value)
         at = item.instant("time")
-        readings.append(Reading(at=parse_instant(at), celsius=item.required_number("celsius")))
+        celsius = _celsius(item.required_number("celsius"), f"readings[{index}].celsius")
+        readings.append(Reading(at=parse_instant(at), celsius=celsius))
         item.finish()
     if not readings:
         raise invalid_argument("readings", "must contain at least one reading")

@@ -110,7 +110,7 @@ async def _append(
     event_type: EventType,
     temperature: arguments.TemperatureRequest | None = None,
     forced_status: Status | None = None,
-    notes: str | None = None,
+    reason: str = "",
 ) -> str:
     """Shared body of the scan transactions: one checkpoint plus the shipment update."""
     shipment = await ledger.require_shipment(observation.sscc)
@@ -139,9 +139,10 @@ async def _append(
         status=status.value,
         temperature=summary,
         evidence=observation.evidence,
-        notes=observation.notes if notes is None else notes,
+        notes=observation.notes,
         client_scan_id=observation.client_scan_id,
         tx_id=tx_id,
+        reason=reason,
     )
     updated = replace(
         shipment,
@@ -202,10 +203,9 @@ async def confirm_delivery(ledger: Ledger, raw: str) -> str:
 async def report_exception(ledger: Ledger, raw: str) -> str:
     """ReportException: any party's operational role flags a problem."""
     observation, reason = arguments.parse_exception(raw)
-    notes = f"{reason}\n{observation.notes}" if observation.notes else reason
     return await _append(
         ledger, raw, "ReportException", Action.REPORT_EXCEPTION, observation,
-        "exception", EventType.EXCEPTION_REPORTED, forced_status=Status.EXCEPTION, notes=notes,
+        "exception", EventType.EXCEPTION_REPORTED, forced_status=Status.EXCEPTION, reason=reason,
     )  # fmt: skip
 
 

@@ -49,6 +49,11 @@ def forbidden(msp_id: str, role: str, action: str) -> ChaincodeError:
     return ChaincodeError(ErrorCode.FORBIDDEN, f"{msp_id} with role {shown_role} may not {action}")
 
 
+def not_the_party(msp_id: str, relation: str, who_may: str) -> ChaincodeError:
+    """Build the error for a caller whose role fits but whose organisation is not the party."""
+    return ChaincodeError(ErrorCode.FORBIDDEN, f"{msp_id} is not {relation}: only {who_may}")
+
+
 def invalid_transition(current: str, target: str) -> ChaincodeError:
     """Build the error for a status change the state machine does not allow."""
     return ChaincodeError(

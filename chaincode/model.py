@@ -162,6 +162,9 @@ class Checkpoint:
     notes: str
     client_scan_id: str
     tx_id: str
+    # ReportException's reason, kept apart from the notes so each survives exactly ("" for
+    # other kinds). Defaulted: checkpoints stored before it existed still decode.
+    reason: str = ""
 
 
 def to_plain(record: Any) -> Any:

@@ -8,6 +8,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from demo.ledger import ROOT, DemoLedger, start_simulated_peer
@@ -71,10 +72,12 @@ def _fill(services: Services, ledger: DemoLedger) -> Demo:
     services.write_env_file()
     start_all(services)
     record_stories(Api(services.tracker_url, demo.tokens), demo, tiny_png())
-    received = wait_for_notifications(services, demo)
+    received = wait_for_notifications(services, demo, ledger)
     phone = next(iter(demo.contacts))
     answer = ask_in_chat(services, phone, f"(00) {demo.ssccs['in_transit']}")
-    verdict = services.run("verify")
+    started = time.perf_counter()
+    verdict = _first_line(services.run("verify"))
+    verdict += f" [{time.perf_counter() - started:.1f} s for the whole command]"
     _print_where_to_look(services, ledger, demo, received, answer, verdict)
     return demo
 
@@ -114,7 +117,7 @@ def _print_where_to_look(
         "",
         f"Notifications received in the sandbox so far: {received}",
         f"Chat answer to the in-transit code:\n    {answer.replace(chr(10), chr(10) + '    ')}",
-        f"tracker verify: {_first_line(verdict)}",
+        f"tracker verify: {verdict}",
         "",
         f"Reports and verification, after `source {services.state / 'env'}`:",
         f"  tracker report shipment {demo.ssccs['delivered']} --format pdf --out report.pdf",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -52,6 +53,7 @@ class DemoLedger:
     msp_dirs: dict[str, Path]
     follower_msp_dir: Path
     peer: Stoppable
+    height: Callable[[], int]  # blocks on the ledger
 
     def stop(self) -> None:
         """Stop serving (the in-memory ledger goes with the process)."""
@@ -68,4 +70,12 @@ def start_simulated_peer(root: Path) -> DemoLedger:
     msp_dirs = {org: pki.enrol(org, *PEOPLE[org]).msp_dir for org in ORGS}
     follower = pki.enrol(FOLLOWER[0], FOLLOWER[1], None).msp_dir
     peer = SimulatedPeer(pki).start()
-    return DemoLedger(peer.endpoint, PEER_HOST, pki.tls_root_path, msp_dirs, follower, peer)
+    return DemoLedger(
+        peer.endpoint,
+        PEER_HOST,
+        pki.tls_root_path,
+        msp_dirs,
+        follower,
+        peer,
+        lambda: len(peer.ledger.blocks),
+    )

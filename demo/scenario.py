@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from demo.ledger import PEOPLE, DemoLedger
 from demo.services import DemoError, Services
+from tracker.store.engine import open_database
+from tracker.store.queues import UNSENT, depths
+from tracker.store.readmodel import FollowerState
 
 # Fictional numbers only: UK drama range (+44 7700 900xxx) and a French range unassigned
 # to subscribers (+33 6 39 98 xx xx).
@@ -22,6 +26,7 @@ CONTACTS = (
     ("RetailerMSP", "+447700900123", "en", "buyer"),
     ("ProducerMSP", "+33639985678", "fr", "expéditions"),
 )
+FARM = {"gln": "0614141000012", "name": "Farm Huelva"}
 HUB = {"gln": "0614141000029", "name": "Hub Lyon"}
 DC = {"gln": "4006381000017", "name": "Retail DC Berlin"}
 SHIPMENTS = {  # serial reference → what happens to it
@@ -54,9 +59,17 @@ def add_people(services: Services, ledger: DemoLedger, demo: Demo) -> None:
     """Demo staff (one per org) and contacts following the demo shipments."""
     for org, (name, role) in PEOPLE.items():
         printed = services.run(
-            "staff", "add", "--org", org, "--name", name, "--role", role,
-            "--msp-dir", str(ledger.msp_dirs[org]),
-        )  # fmt: skip
+            "staff",
+            "add",
+            "--org",
+            org,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--msp-dir",
+            str(ledger.msp_dirs[org]),
+        )
         found = _TOKEN.search(printed)
         if found is None:
             raise DemoError(f"tracker staff add printed no token:\n{printed}")
@@ -94,8 +107,12 @@ class Api:
 
     def scan(self, sscc: str, step: str, when: str, place: dict[str, str] = HUB) -> None:
         """The carrier's scanner records a checkpoint."""
-        body = {"client_scan_id": _scan_id(), "biz_step": step, "read_point": place,
-                "event_time": when}  # fmt: skip
+        body = {
+            "client_scan_id": _scan_id(),
+            "biz_step": step,
+            "read_point": place,
+            "event_time": when,
+        }
         self.post("scanner", f"/shipments/{sscc}/checkpoints", json=body)
 
     def temperatures(self, sscc: str, celsius: list[float], start_hour: int) -> None:
@@ -120,7 +137,8 @@ class Api:
                 "client_scan_id": _scan_id(),
                 "read_point_gln": DC["gln"],
                 "read_point_name": DC["name"],
-            },  # fmt: skip
+                "event_time": "2026-11-21T11:00:00Z",
+            },
             files={"photo": ("pod.png", photo, "image/png")},
         )
 
@@ -136,7 +154,7 @@ def _shipment(sscc: str, description: str, lot: str) -> dict[str, Any]:
         "product": {"gtin": "04006381333931", "lot": lot, "description": description},
         "quantity": 120,
         "unit": "case",
-        "origin": {"gln": "0614141000012", "name": "Farm Huelva"},
+        "origin": FARM,
         "destination": DC,
         "parties": {"producer": "ProducerMSP", "carrier": "CarrierMSP", "retailer": "RetailerMSP"},
         "cold_chain": {"min_c": 2, "max_c": 8, "allowed_minutes_outside": 30, "mkt_limit_c": 8},
@@ -152,8 +170,12 @@ def record_stories(api: Api, demo: Demo, photo: bytes) -> None:
     api.create(s["in_transit"], "Raspberries 125 g", "LOT-2611-B")
     api.create(s["ready_to_scan"], "Blueberries 125 g", "LOT-2611-B")
     for sscc in (s["delivered"], s["cold_chain_breach"], s["in_transit"]):
-        api.scan(sscc, "departing", "2026-11-20T06:00:00Z", {"gln": "0614141000012",
-                 "name": "Farm Huelva"})  # fmt: skip
+        api.scan(
+            sscc,
+            "departing",
+            "2026-11-20T06:00:00Z",
+            FARM,
+        )
     api.temperatures(s["delivered"], [4.0, 4.5, 5.0, 4.8, 5.2, 4.9, 5.1, 4.7], 6)
     api.temperatures(s["in_transit"], [3.5, 3.9, 4.2, 4.0], 6)
     # Two hours at 11-12 °C: 120 minutes outside a 30-minute allowance.
@@ -166,20 +188,33 @@ def record_stories(api: Api, demo: Demo, photo: bytes) -> None:
     api.deliver(s["delivered"], photo)
 
 
-def wait_for_notifications(services: Services, demo: Demo) -> int:
-    """Wait until each contact has a message per followed shipment; the number received."""
+def wait_for_notifications(services: Services, demo: Demo, ledger: DemoLedger) -> int:
+    """Wait until the follower has every block and the outbox nothing unsent; the number of
+    messages the contacts received. Quiet first, so a late notification is never taken for
+    the chat answer that comes next."""
     deadline = time.monotonic() + WAIT_S
-    while True:
+    while not _quiet(services, ledger.height()):
         services.check_alive()
-        counts = [
-            len(httpx.get(f"{services.sandbox_url}/_sandbox/messages", params={"to": phone}).json())
-            for phone in demo.contacts
-        ]
-        if min(counts) >= 3:
-            return sum(counts)
         if time.monotonic() > deadline:
-            raise DemoError(f"notifications did not arrive in the sandbox: {counts} messages")
+            raise DemoError("the follower or the outbox did not settle; see the logs")
         time.sleep(0.5)
+    return sum(
+        len(httpx.get(f"{services.sandbox_url}/_sandbox/messages", params={"to": phone}).json())
+        for phone in demo.contacts
+    )
+
+
+def _quiet(services: Services, height: int) -> bool:
+    """The read model holds every block and no inbox or outbox row awaits the worker."""
+    engine, sessions = open_database(services.env["TRACKER_DATABASE_URL"])
+    try:
+        with sessions() as session:
+            followed = session.scalar(select(func.max(FollowerState.next_block))) or 0
+            waiting = depths(session)
+    finally:
+        engine.dispose()
+    unsent = waiting["inbox_pending"] + sum(waiting[f"outbox_{state}"] for state in UNSENT)
+    return followed >= height and unsent == 0
 
 
 def ask_in_chat(services: Services, phone: str, text: str) -> str:

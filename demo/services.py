@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,7 @@ TEMPLATES = (
     "shipment_cold_chain_alert:fr,shipment_cold_chain_alert:en_US"
 )
 START_TIMEOUT_S = 60.0
+TRACKER_PROCESSES = ("tracker-serve", "tracker-worker", "tracker-follow")
 
 
 class DemoError(RuntimeError):
@@ -116,6 +117,19 @@ class Services:
                 log = self.state / "logs" / f"{name}.log"
                 raise DemoError(f"{name} exited with {process.returncode}; see {log}")
 
+    def kill(self, names: Collection[str]) -> None:
+        """`kill -9` the named children's whole process groups (a gunicorn master and its
+        workers alike), reap them and forget them; `start` can run them again."""
+        doomed = [(n, p) for n, p in self.running if n in names]
+        for _, process in doomed:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # each child leads its own session
+            except ProcessLookupError:
+                pass  # the whole group is gone already
+        for _, process in doomed:
+            process.wait()
+        self.running = [(n, p) for n, p in self.running if n not in names]
+
     def stop(self) -> None:
         """SIGTERM every child, newest first, then SIGKILL what is left after 10 s."""
         for _, process in reversed(self.running):
@@ -176,7 +190,12 @@ def start_all(services: Services) -> None:
         "sandbox", [python, "-m", "tracker.sandbox", "--port", str(services.sandbox_port)]
     )
     services.wait_healthy("sandbox", f"{services.sandbox_url}/_sandbox/faults")
-    tracker = [python, "-m", "tracker.cli"]
+    start_tracker(services)
+
+
+def start_tracker(services: Services) -> None:
+    """`tracker serve`, `tracker worker` and `tracker follow` (TRACKER_PROCESSES), serving."""
+    tracker = [sys.executable, "-m", "tracker.cli"]
     services.start(
         "tracker-serve", [*tracker, "serve", "--bind", f"127.0.0.1:{services.tracker_port}"]
     )

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -93,6 +93,15 @@ def _api_error(error: ApiError) -> ResponseReturnValue:
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
+    # Imported here, not at the top: importing this module has no side effects.
+    from tracker.api.blueprint import api
+    from tracker.api.errors import http_problem
+
+    prefix = api.url_prefix
+    if prefix and (request.path == prefix or request.path.startswith(prefix + "/")):
+        # A routing error under /api/v1 (no route, wrong method, or the API not mounted) reaches
+        # no blueprint's handler: answer it as the API answers its own errors (NOT_FOUND).
+        return http_problem(error)
     code = (error.name or "error").lower().replace(" ", "_")
     return error_body(error.code or 500, code, error.description or code)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 from api_stack import SMALL_LIMIT, ApiStack, checkpoint_body, new_sscc, scan_id
 
+from tracker.app import create_app
+from tracker.config import Config
 from tracker.store import staff
 from tracker.store.db import transaction
 
@@ -123,3 +126,25 @@ def test_replayed_scan_id_gives_the_first_answer_and_one_record(stack: ApiStack)
     conflicting = dict(body, biz_step="arriving")
     response = stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=conflicting)
     error_of(response, 409, "SCAN_ID_CONFLICT")
+
+
+def test_routing_errors_under_the_api_use_its_codes(stack: ApiStack) -> None:
+    # No view matches, so no blueprint handler runs: the app's handler answers in API style.
+    error_of(stack.get("scanner", "/no-such-resource"), 404, "NOT_FOUND")
+    error_of(stack.get("scanner", ""), 404, "NOT_FOUND")  # /api/v1 itself
+    wrong_method = stack.call("scanner", "DELETE", "/shipments")
+    error_of(wrong_method, 405, "METHOD_NOT_ALLOWED")
+    assert {"GET", "POST"} <= set(wrong_method.headers["Allow"].split(", "))
+    # Outside /api/v1 the app keeps its own codes.
+    elsewhere = stack.http.get(f"{stack.url}/api/v1x")
+    assert (elsewhere.status_code, elsewhere.json()["error"]["code"]) == (404, "not_found")
+
+
+def test_routing_errors_under_the_api_use_its_codes_when_it_is_not_mounted(
+    tmp_path: Path,
+) -> None:
+    env = {"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}"}
+    client = create_app(Config.from_env(env, require_whatsapp=False), api=None).test_client()
+    response = client.get("/api/v1/shipments")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "NOT_FOUND"

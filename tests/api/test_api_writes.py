@@ -84,6 +84,27 @@ def test_temperature_file_and_batch_are_kept_by_the_hashes_the_ledger_holds(
     assert [r["celsius"] for r in json.loads(batch.content)["readings"]] == [4.0, 5.5, 9.0]
 
 
+def test_evidence_is_a_download_the_browser_does_not_sniff(stack: ApiStack) -> None:
+    # The bytes are user-uploaded: never rendered inline, never sniffed into HTML or script.
+    sscc = stack.created()
+    stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=checkpoint_body("departing"))
+    response = stack.post(
+        "scanner",
+        f"/shipments/{sscc}/temperatures",
+        data={"client_scan_id": scan_id()},
+        files={"file": ("log.csv", CSV, "text/csv")},
+    )
+    assert response.status_code == 201, response.text
+    batch_hash = response.json()["checkpoint"]["temperature"]["raw_sha256"]
+    for digest, extension in ((sha256(CSV), "csv"), (batch_hash, "json")):
+        fetched = stack.get("scanner", f"/evidence/{digest}")
+        assert fetched.status_code == 200
+        assert fetched.headers["X-Content-Type-Options"] == "nosniff"
+        assert fetched.headers["Content-Disposition"] == (
+            f'attachment; filename="evidence-{digest}.{extension}"'
+        )
+
+
 def test_temperature_json_upload(stack: ApiStack) -> None:
     sscc = stack.created()
     stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=checkpoint_body("departing"))
@@ -134,6 +155,7 @@ def test_delivery_photo_hash_goes_on_the_ledger(stack: ApiStack) -> None:
     assert checkpoint["evidence"][0] == sha256(photo)
     fetched = stack.get("receiver", f"/evidence/{sha256(photo)}")
     assert fetched.content == photo and fetched.headers["content-type"] == "image/png"
+    assert fetched.headers["Content-Disposition"].endswith(f'evidence-{sha256(photo)}.png"')
     assert stack.get("auditor", f"/evidence/{sha256(photo)}").content == photo
     # Evidence is read as its shipment is: another retailer's staff may not see the photo.
     refused = stack.get("outsider", f"/evidence/{sha256(photo)}")

@@ -130,7 +130,7 @@ def test_slashes_in_an_sscc_match_no_route(
     shipped: tuple[ApiStack, str], method: str, path: str, name: str
 ) -> None:
     stack, sscc = shipped
-    error_of(_call(stack, method, path, SLASHED[name](sscc)), 404, ("not_found",))
+    error_of(_call(stack, method, path, SLASHED[name](sscc)), 404, ("NOT_FOUND",))
     assert stack.http.get(f"{stack.url}/shipments/{SLASHED[name](sscc)}").status_code == 404
 
 
@@ -343,7 +343,7 @@ def test_hostile_scan_ids_are_404_or_422(shipped: tuple[ApiStack, str], name: st
     if response.status_code == 422:
         error_of(response, 422, ("INVALID_ARGUMENT",), "client_scan_id")
     else:
-        error_of(response, 404, ("SCAN_NOT_FOUND", "not_found"))
+        error_of(response, 404, ("SCAN_NOT_FOUND", "NOT_FOUND"))
 
 
 def test_nul_never_reaches_the_database(

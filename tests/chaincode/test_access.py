@@ -106,11 +106,38 @@ def test_access_matrix(tx: str, org: str, role: str | None, own: bool) -> None:
     if _expected(tx, org, role, own):
         assert result.ok, result.message
     else:
-        action = ACTION_TEXT.get(tx, "read shipments")
-        assert (
-            result.message == f"FORBIDDEN: {msp_id} with role {role or '(none)'} may not {action}"
-        )
+        assert result.message == _refusal(tx, msp_id, role)
         assert world.state == BASELINE.state
+
+
+def _refusal(tx: str, msp_id: str, role: str | None) -> str:
+    """The role when no party may do it with that role, else the caller's organisation."""
+    action = ACTION_TEXT.get(tx, "read shipments")
+    if tx in READS:
+        who_may = "its parties, auditors and admins"
+        return f"FORBIDDEN: {msp_id} is not a party to the shipment: only {who_may} may {action}"
+    if tx == "ReportException" and role in ("dispatcher", "scanner", "receiver"):
+        who_may = "its parties' dispatchers, scanners and receivers"
+        return f"FORBIDDEN: {msp_id} is not a party to the shipment: only {who_may} may {action}"
+    parties = [party for party, allowed in WRITES[tx] if allowed == role]
+    if tx != "ReportException" and parties:
+        [party] = parties
+        return (
+            f"FORBIDDEN: {msp_id} is not the shipment's {party}: "
+            f"only its {party}'s {role} may {action}"
+        )
+    return f"FORBIDDEN: {msp_id} with role {role or '(none)'} may not {action}"
+
+
+def test_a_dispatcher_of_another_producer_is_told_its_org_is_not_the_producer() -> None:
+    world = BASELINE.copy()
+    request = shipment_request(make_sscc(98), parties=FOREIGN)  # producer: Producer2MSP
+    result = world.invoke(caller(PRODUCER, "dispatcher"), "CreateShipment", json.dumps(request))
+    assert result.message == (
+        "FORBIDDEN: ProducerMSP is not the shipment's producer: "
+        "only its producer's dispatcher may create shipments"
+    )
+    assert world.state == BASELINE.state
 
 
 def test_matrix_covers_every_transaction_role_and_ownership() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import kinetics
 from chaincode import coldchain
 from chaincode.coldchain import Reading
 from chaincode.model import ColdChainProfile, ColdChainTotals
@@ -115,3 +117,36 @@ def test_breach_is_sticky_even_if_mkt_recovers() -> None:
     totals = _totals_after(hot, cold, profile=profile)
     assert totals.mkt_c is not None and totals.mkt_c < 10
     assert totals.verdict == "breach"
+
+
+@pytest.mark.parametrize("celsius", [-273.15, -273.16, -1e20, float("nan"), float("inf")])
+def test_kinetic_weight_refuses_what_is_not_above_absolute_zero(celsius: float) -> None:
+    with pytest.raises(ValueError, match="above absolute zero"):
+        kinetics.kinetic_weight(celsius, 60.0)
+
+
+def test_mkt_of_readings_too_hot_for_the_formula_is_a_value_error() -> None:
+    # exp(-(dH/R)/T) rounds to 1 at 1e21 degC: -ln(1) = 0 used to divide by zero.
+    weight = kinetics.kinetic_weight(1e21, 60.0)
+    with pytest.raises(ValueError, match="too hot"):
+        kinetics.mkt_celsius(weight, 60.0)
+
+
+@pytest.mark.parametrize(
+    ("weight_sum", "minutes"), [(61.0, 60.0), (-1.0, 60.0), (float("inf"), 60.0), (1.0, math.nan)]
+)
+def test_mkt_refuses_sums_no_temperature_gives(weight_sum: float, minutes: float) -> None:
+    with pytest.raises(ValueError):
+        kinetics.mkt_celsius(weight_sum, minutes)
+
+
+@pytest.mark.parametrize(("weight_sum", "minutes"), [(0.0, 0.0), (5.0, 0.0), (0.0, 60.0)])
+def test_mkt_is_none_without_duration_or_when_every_weight_underflowed(
+    weight_sum: float, minutes: float
+) -> None:
+    assert kinetics.mkt_celsius(weight_sum, minutes) is None
+
+
+def test_mkt_of_one_steady_temperature_is_that_temperature() -> None:
+    for celsius in (-200.0, 5.0, 1000.0):
+        assert kinetics.mkt_celsius(kinetics.kinetic_weight(celsius, 60.0), 60.0) == celsius

@@ -161,7 +161,8 @@ def test_exception_then_return(
     }
     reported = world.invoke(receiver, "ReportException", json.dumps(body))
     assert reported.ok, reported.message
-    assert reported.json()["checkpoint"]["notes"] == "seal broken"
+    checkpoint = reported.json()["checkpoint"]
+    assert (checkpoint["reason"], checkpoint["notes"]) == ("seal broken", "")
     assert reported.json()["shipment"]["status"] == "exception"
     assert reported.event.event_name == "ExceptionReported"
     back = world.invoke(
@@ -173,6 +174,36 @@ def test_exception_then_return(
     assert (
         final.message
         == "INVALID_TRANSITION: shipment is returned, a final status: cannot move it to in_transit"
+    )
+
+
+def test_exception_reason_and_notes_are_kept_apart_exactly(
+    world: InMemoryWorldState, dispatcher: Caller, receiver: Caller
+) -> None:
+    # Both texts may hold newlines: stored as one "reason\nnotes" text they could not be
+    # told apart again.
+    create(world, dispatcher)
+    reason, notes = "seal broken\nat door 3", "photo taken\nby the driver"
+    body = {"sscc": SSCC, "reason": reason, "notes": notes, "event_time": "2025-03-01T11:00:00Z"}
+    reported = world.invoke(
+        receiver, "ReportException", json.dumps({**body, "client_scan_id": "e"})
+    )
+    assert reported.ok, reported.message
+    [stored] = world.invoke(dispatcher, "GetProvenance", SSCC).json()["checkpoints"]
+    for checkpoint in (reported.json()["checkpoint"], stored):
+        assert (checkpoint["reason"], checkpoint["notes"]) == (reason, notes)
+    event = json.loads(reported.event.payload)["data"]["checkpoint"]
+    assert (event["reason"], event["notes"]) == (reason, notes)
+
+
+def test_checkpoints_other_than_exceptions_have_an_empty_reason(
+    world: InMemoryWorldState, dispatcher: Caller, scanner: Caller
+) -> None:
+    create(world, dispatcher)
+    recorded = world.invoke(scanner, "RecordCheckpoint", scan(SSCC, "s1", "departing", notes="ok"))
+    assert (recorded.json()["checkpoint"]["reason"], recorded.json()["checkpoint"]["notes"]) == (
+        "",
+        "ok",
     )
 
 
@@ -325,3 +356,45 @@ def test_endorsement_is_deterministic(dispatcher: Caller, scanner: Caller) -> No
         )
     assert peers[0].state == peers[1].state
     assert [e.payload for e in peers[0].events] == [e.payload for e in peers[1].events]
+
+
+@pytest.mark.parametrize(
+    ("celsius", "shown"),
+    [(-273.15, "-273.15"), (-300, "-300.0"), (1000.001, "1000.001"), (1e20, "1e+20")],
+)
+def test_readings_that_are_not_temperatures_are_refused_naming_the_reading(
+    world: InMemoryWorldState, dispatcher: Caller, scanner: Caller, celsius: float, shown: str
+) -> None:
+    # A client that reaches the peer without the tracker's API: the chaincode checks itself.
+    create(world, dispatcher)
+    before = dict(world.state)
+    points = [("2025-03-01T10:00:00Z", 4.0), ("2025-03-01T11:00:00Z", celsius)]
+    result = world.invoke(scanner, "RecordTemperatures", batch_argument(SSCC, "t", points))
+    assert result.message == (
+        f"INVALID_ARGUMENT: readings[1].celsius: {shown} is not a temperature: "
+        "give one above -273.15 (absolute zero) and at most 1000"
+    )
+    assert world.state == before
+
+
+def test_readings_at_the_bounds_are_accepted(
+    world: InMemoryWorldState, dispatcher: Caller, scanner: Caller
+) -> None:
+    create(world, dispatcher)
+    points = [("2025-03-01T10:00:00Z", -273.14), ("2025-03-01T11:00:00Z", 1000)]
+    result = world.invoke(scanner, "RecordTemperatures", batch_argument(SSCC, "t", points))
+    assert result.ok, result.message
+    summary = result.json()["checkpoint"]["temperature"]
+    # The 1000 degC reading closes the batch; the -273.14 one holds an hour, its weight
+    # underflows to 0, so there is no MKT rather than an error.
+    assert (summary["min_c"], summary["max_c"], summary["mkt_c"]) == (-273.14, 1000, None)
+
+
+def test_reading_bounds_are_the_tracker_apis() -> None:
+    from chaincode import arguments
+    from tracker.api import uploads
+
+    assert (arguments.ABSOLUTE_ZERO_C, arguments.MAX_CELSIUS) == (
+        uploads.ABSOLUTE_ZERO_C,
+        uploads.MAX_CELSIUS,
+    )

@@ -55,6 +55,12 @@ def test_round_trip_keeps_nested_optional_and_tuple_fields() -> None:
     assert from_json(Checkpoint, canonical_json(CHECKPOINT).encode()) == CHECKPOINT
 
 
+def test_a_checkpoint_stored_before_reason_existed_still_decodes() -> None:
+    stored = canonical_json(CHECKPOINT).replace(',"reason":""', "")
+    assert '"reason"' not in stored
+    assert from_json(Checkpoint, stored.encode()).reason == ""
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [

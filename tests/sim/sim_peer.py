@@ -175,6 +175,9 @@ class SimulatedGateway(FakeGateway):
         self.ledger = ledger
         self.simulations: dict[str, Simulation] = {}
         self.statuses: dict[str, tuple[int, int]] = {}  # tx id -> (validation code, block)
+        # Events of endorsed, not yet submitted transactions, out of FakeGateway's list: Submit
+        # then appends one entry instead of rewriting a list as long as the chain.
+        self.unsubmitted_events: dict[str, tuple[int, Any]] = {}
         self.lock = threading.RLock()
 
     def call_chaincode(
@@ -198,7 +201,17 @@ class SimulatedGateway(FakeGateway):
             duplicate = request.transaction_id in self.statuses
         if duplicate:
             context.abort(grpc.StatusCode.ALREADY_EXISTS, "duplicate transaction found")
-        return super().Endorse(request, context)
+        response = super().Endorse(request, context)
+        tx_id = request.transaction_id
+        with self.lock:
+            simulation = self.simulations.get(tx_id)
+            if simulation is not None and simulation.event is not None:
+                # FakeGateway appended it a moment ago: it is among the last few entries.
+                for index in range(len(self.events) - 1, -1, -1):
+                    if self.events[index][1].tx_id == tx_id:
+                        self.unsubmitted_events[tx_id] = self.events.pop(index)
+                        break
+        return response
 
     def Submit(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
         """Check the envelope (FakeGateway), then validate and commit it into a new block."""
@@ -211,12 +224,11 @@ class SimulatedGateway(FakeGateway):
             number = self.ledger.cut(envelope, code)
             self.statuses[tx_id] = (code, number)
             self.prepared.pop(tx_id, None)
-            # FakeGateway guessed the event's block at endorsement; fix it now it is known.
-            self.events = [
-                (number if event.tx_id == tx_id else n, event)
-                for n, event in self.events
-                if event.tx_id != tx_id or code == VALID
-            ]
+            # FakeGateway guessed the event's block at endorsement; it is known now, and only
+            # a VALID transaction's event is served.
+            pending = self.unsubmitted_events.pop(tx_id, None)
+            if pending is not None and code == VALID:
+                self.events.append((number, pending[1]))
             self.block_number = number
         return response
 

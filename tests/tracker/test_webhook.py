@@ -87,6 +87,20 @@ def test_malformed_signed_body_is_a_400(stack: Stack) -> None:
     assert set(response.json()["error"]) == {"code", "message"}
 
 
+def test_deeply_nested_signed_body_is_a_400_and_stores_nothing(stack: Stack) -> None:
+    # Signed, so it passes the signature check; 100 000 levels exceed Python's recursion limit.
+    raw = b'{"object": "whatsapp_business_account", "entry": ' + b"[" * 100_000
+    raw += b"]" * 100_000 + b"}"
+    response = stack.http.post(
+        f"{stack.tracker_url}/webhook/whatsapp",
+        content=raw,
+        headers={SIGNATURE_HEADER: sign(raw, APP_SECRET), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "malformed_payload"
+    assert inbox_count(stack) == 0
+
+
 def test_subscription_handshake(stack: Stack) -> None:
     url = f"{stack.tracker_url}/webhook/whatsapp"
     params = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "42"}

@@ -12,11 +12,17 @@ import pytest
 
 from tracker.sandbox.testing import RunningSandbox
 from tracker.whatsapp.cloud_api import CloudApiConfig, CloudApiProvider, redact_phone
-from tracker.whatsapp.errors import FatalError, PermanentError, TransientError
+from tracker.whatsapp.errors import (
+    FatalError,
+    PermanentError,
+    TransientError,
+    error_from_response,
+)
 from tracker.whatsapp.provider import MediaRef, ReplyButton
 
 ALICE = "33639984501"
 BOB = "33639984502"
+ACCESS_TOKEN, PHONE_NUMBER_ID = "test-access-token", "106540352242922"  # conftest's sandbox
 
 
 def sent_to(sandbox: RunningSandbox, http: httpx.Client, phone: str) -> list[dict[str, Any]]:
@@ -105,6 +111,55 @@ def test_template_outside_the_window_is_sent(
             "parameters": [{"type": "payload", "payload": "REPORT:306141411234567891"}],
         },
     ]
+
+
+def test_template_parameters_are_sent_on_one_line(
+    provider: CloudApiProvider, sandbox: RunningSandbox, http: httpx.Client
+) -> None:
+    # A place name from the ledger with a line break, a tab and a run of spaces: Meta refuses
+    # such a parameter (#132018) for good, so the adapter sends it as one line.
+    place = " Hub\nLyon\tNord      quai 3\r\n"
+    provider.send_template(
+        BOB, "shipment_status_update", "fr", body_parameters=["306141411234567891", place]
+    )
+    [record] = sent_to(sandbox, http, BOB)
+    [body] = [c for c in record["template"]["components"] if c["type"] == "body"]
+    assert [p["text"] for p in body["parameters"]] == [
+        "306141411234567891",
+        "Hub Lyon Nord quai 3",
+    ]
+
+
+def _raw_template_send(sandbox: RunningSandbox, http: httpx.Client, text: str) -> httpx.Response:
+    """A template send straight to the sandbox, as a client without the adapter would."""
+    template = {
+        "name": "shipment_status_update",
+        "language": {"code": "fr"},
+        "components": [{"type": "body", "parameters": [{"type": "text", "text": text}]}],
+    }
+    body = {"messaging_product": "whatsapp", "to": BOB, "type": "template", "template": template}
+    url = f"{sandbox.url}/v21.0/{PHONE_NUMBER_ID}/messages"
+    return http.post(url, json=body, headers={"Authorization": f"Bearer {ACCESS_TOKEN}"})
+
+
+@pytest.mark.parametrize("text", ["Hub\nLyon", "Hub\r\nLyon", "Hub\tLyon", "Hub     Lyon"])
+def test_the_sandbox_refuses_what_meta_refuses_in_a_parameter_with_132018(
+    sandbox: RunningSandbox, http: httpx.Client, text: str
+) -> None:
+    response = _raw_template_send(sandbox, http, text)
+    assert response.status_code == 400
+    error = error_from_response(response.status_code, response.json())
+    assert isinstance(error, PermanentError) and error.code == 132018
+    assert error.details == (
+        "Param text cannot have new-line/tab characters or more than 4 consecutive spaces"
+    )
+    assert sent_to(sandbox, http, BOB) == []
+
+
+def test_the_sandbox_takes_up_to_four_consecutive_spaces(
+    sandbox: RunningSandbox, http: httpx.Client
+) -> None:
+    assert _raw_template_send(sandbox, http, "Hub    Lyon").status_code == 200
 
 
 @pytest.mark.parametrize(

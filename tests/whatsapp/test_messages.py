@@ -22,6 +22,7 @@ from tracker.whatsapp.messages import (
     subscribed,
     unsubscribed,
 )
+from tracker.whatsapp.provider import template_parameter
 
 VIEW = ProvenanceView(
     sscc="306141411234567891",
@@ -213,3 +214,18 @@ def test_status_change_template(
 )
 def test_short_tx(tx: str, short: str) -> None:
     assert short_tx(tx) == short
+
+
+@pytest.mark.parametrize(
+    ("raw", "sent"),
+    [
+        ("Hub Lyon", "Hub Lyon"),
+        ("Hub\nLyon", "Hub Lyon"),
+        ("Hub\r\n\tLyon", "Hub Lyon"),
+        ("Hub      Lyon", "Hub Lyon"),
+        ("  Hub Lyon \n", "Hub Lyon"),
+        ("Entrepôt\u2028Sud", "Entrepôt Sud"),
+    ],
+)
+def test_template_parameter_is_one_line_with_single_spaces(raw: str, sent: str) -> None:
+    assert template_parameter(raw) == sent

@@ -110,6 +110,15 @@ def test_template_uses_content_sid_and_variables() -> None:
     assert json.loads(form["ContentVariables"]) == {"1": "306141411234567891", "2": "livrée"}
 
 
+def test_template_variables_are_sent_on_one_line() -> None:
+    # Twilio refuses a body variable with a newline, tab or long run of spaces (21656).
+    seen: list[httpx.Request] = []
+    provider(capture(seen)).send_template(
+        "+33639985678", "HXabc", "fr", body_parameters=["Hub\nLyon\t  Nord"]
+    )
+    assert json.loads(form_of(seen[0])["ContentVariables"]) == {"1": "Hub Lyon Nord"}
+
+
 def test_buttons_fall_back_to_text_and_documents_go_by_link() -> None:
     seen: list[httpx.Request] = []
     p = provider(capture(seen))

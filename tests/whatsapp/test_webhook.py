@@ -129,6 +129,10 @@ def test_several_entries_and_changes_in_one_post() -> None:
         b'{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages",'
         b' "value": {"metadata": {"phone_number_id": "1"}, "statuses": [{"id": "w",'
         b' "status": "exploded", "timestamp": "1", "recipient_id": "3"}]}}]}]}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"object": "whatsapp_business_account", "entry": '
+        + b'{"a": ' * 100_000
+        + b"1}" * 100_001,
     ],
     ids=[
         "not-json",
@@ -138,6 +142,8 @@ def test_several_entries_and_changes_in_one_post() -> None:
         "entry-not-list",
         "message-without-sender",
         "unknown-status",
+        "nested-arrays-100000-deep",
+        "nested-objects-100000-deep",
     ],
 )
 def test_malformed_payloads_give_a_typed_error(raw: bytes) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from tracker.ledger.errors import ChaincodeError, CommitError, LedgerError
 
@@ -111,9 +111,19 @@ def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     return _problem(ApiProblem(413, "PAYLOAD_TOO_LARGE", message))
 
 
-def _http(error: HTTPException) -> ResponseReturnValue:
+def http_problem(error: HTTPException) -> ResponseReturnValue:
+    """Any HTTP error in the one shape, coded like the API's own (NOT_FOUND, METHOD_NOT_ALLOWED).
+
+    The app's handler calls it too, for the routing errors under `/api/v1` (no route matched,
+    or not with that method): those belong to no blueprint, so `install`'s never sees them.
+    """
     code = (error.name or "error").upper().replace(" ", "_")
-    return _problem(ApiProblem(error.code or 500, code, error.description or code))
+    problem = ApiProblem(error.code or 500, code, error.description or code)
+    response = jsonify(problem.body())
+    response.status_code = problem.status
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110: a 405 names them
+    return response
 
 
 def install(blueprint: Blueprint) -> None:
@@ -121,4 +131,4 @@ def install(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(ApiProblem, _problem)
     blueprint.register_error_handler(ValidationError, _invalid)
     blueprint.register_error_handler(RequestEntityTooLarge, _too_large)
-    blueprint.register_error_handler(HTTPException, _http)
+    blueprint.register_error_handler(HTTPException, http_problem)

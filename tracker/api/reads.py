@@ -24,6 +24,14 @@ from tracker.store.staff import StaffMember
 
 READ_MODEL_BOOKMARK = "rm:"
 _SEE_ALL = ("auditor", "admin")
+# File name extensions of the media types evidence is stored under (uploads.py, writes.py).
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "text/csv": "csv",
+    "application/json": "json",
+}
 
 
 def _unavailable(error: LedgerUnavailable) -> ApiProblem:
@@ -162,7 +170,14 @@ def evidence(sha256: str) -> ResponseReturnValue:
     if content is None:
         raise ApiProblem(404, "EVIDENCE_NOT_FOUND", f"no evidence {sha256} is held here")
     _may_read(member, sscc)
-    return Response(content, mimetype=media_type, headers={"X-Content-SHA256": sha256})
+    # User-uploaded bytes: a download, never rendered or sniffed into something a browser runs.
+    filename = f"evidence-{sha256}.{_EXTENSIONS.get(media_type, 'bin')}"  # sha256: checked hex
+    headers = {
+        "X-Content-SHA256": sha256,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+    return Response(content, mimetype=media_type, headers=headers)
 
 
 def _may_read(member: StaffMember, sscc: str | None) -> None:

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.doorbell import parse_address, ring
 from tracker.chat.notify import enqueue_changes
 from tracker.commands.common import database, load_config, out
 from tracker.config import Config
+from tracker.ledger.errors import LedgerUnavailable
 from tracker.ledger.follower import Follower, FollowerConfig
 from tracker.ledger.gateway import Gateway, connect
 from tracker.ledger.identity import load_enrolment
 
 log = logging.getLogger(__name__)
+RECONNECT_FIRST_S = 1.0  # then doubling, up to:
+RECONNECT_MAX_S = 30.0
 
 
 def register(subparsers: Any) -> None:
@@ -47,6 +53,28 @@ def open_gateway(config: Config) -> Gateway:
 def _follow(args: argparse.Namespace) -> int:
     config = load_config(require_whatsapp=False, require_ledger=True)
     sessions = database(config)[1]
+    applied, delay, reset = 0, RECONNECT_FIRST_S, args.rebuild
+    while True:
+        try:
+            done, next_block = _follow_connected(config, sessions, args, reset=reset)
+        except LedgerUnavailable as error:
+            # A peer restart or a network cut: the checkpoint holds every block applied, so
+            # reconnecting resumes exactly there. Without this the read model and the
+            # notifications would stop until someone restarted the follower.
+            log.warning("peer unavailable (%s); reconnecting in %.0f s", error, delay)
+            time.sleep(delay)
+            delay, reset = min(delay * 2, RECONNECT_MAX_S), False
+            continue
+        applied += done
+        break
+    out(f"{applied} block(s) applied; next block {next_block}")
+    return 0
+
+
+def _follow_connected(
+    config: Config, sessions: sessionmaker[Session], args: argparse.Namespace, *, reset: bool
+) -> tuple[int, int]:
+    """One connection's worth of following: (blocks applied, next block)."""
     with open_gateway(config) as gateway:
         network = gateway.network(config.channel)
         follower = Follower(
@@ -59,8 +87,7 @@ def _follow(args: argparse.Namespace) -> int:
             on_changes=None if args.rebuild else enqueue_changes,
             after_commit=lambda _changes: ring(parse_address(config.wake_address)),
         )
-        if args.rebuild:
+        if reset:
             follower.reset()
         applied = follower.run(until_block=args.until_block)
-    out(f"{applied} block(s) applied; next block {follower.next_block()}")
-    return 0
+        return applied, follower.next_block()

@@ -42,6 +42,7 @@ FACT_FIELDS: tuple[str, ...] = (
     "temp_mean_c",
     "temp_count",
     "evidence_sha256",
+    "reason",
     "notes",
     "tx_id",
     "block_number",
@@ -115,6 +116,7 @@ def _created_fact(shipment: ShipmentRecord) -> dict[str, Scalar]:
         "temp_mean_c": None,
         "temp_count": None,
         "evidence_sha256": ";".join(c.sha256 for c in shipment.certificates) or None,
+        "reason": None,
         "notes": f"{shipment.quantity:g} {shipment.unit} of {product.description}",
         **_ledger_cells(ref),
     }
@@ -141,6 +143,7 @@ def _checkpoint_fact(cp: CheckpointRecord) -> dict[str, Scalar]:
         "temp_mean_c": None if temp is None else temp.mean_celsius,
         "temp_count": None if temp is None else temp.count,
         "evidence_sha256": ";".join(cp.evidence) or None,
+        "reason": cp.reason or None,
         "notes": cp.notes or None,
         **_ledger_cells(cp.ledger),
     }

@@ -171,6 +171,7 @@ class CheckpointRecord:
     temperature: TemperatureSummary | None = None
     evidence: tuple[str, ...] = ()
     notes: str = ""
+    reason: str = ""  # an exception's reason, apart from its notes
 
     def __post_init__(self) -> None:
         """Checks the device event time carries an offset."""

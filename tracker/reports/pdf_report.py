@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
@@ -46,6 +47,14 @@ def title_pairs(report: ShipmentReport) -> list[tuple[str, Scalar]]:
     ]
 
 
+def _notes_cell(fact: Mapping[str, Scalar]) -> Scalar:
+    """The notes, after an exception's reason (labelled, so the two stay apart)."""
+    reason, notes = fact["reason"], fact["notes"]
+    if reason is None:
+        return notes
+    return f"Reason: {reason}" + (f"; notes: {notes}" if notes else "")
+
+
 def custody_table(report: ShipmentReport, width: float) -> Flowable:
     """The chain of custody as a timeline table, one row per event in ledger order."""
     rows = []
@@ -70,7 +79,7 @@ def custody_table(report: ShipmentReport, width: float) -> Flowable:
                 f"{f['location_name']} ({f['location_gln']})",
                 f"{f['reporter_msp']} {f['reporter_role']}",
                 temp,
-                f["notes"],
+                _notes_cell(f),
             ]
         )
     widths = [w * width for w in (0.04, 0.17, 0.15, 0.2, 0.14, 0.16, 0.14)]

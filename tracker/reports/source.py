@@ -97,6 +97,9 @@ def checkpoint_record(session: Session, doc: dict[str, Any]) -> m.CheckpointReco
         else m.TemperatureSummary(temp["min_c"], temp["max_c"], temp["mean_c"], temp["count"]),
         evidence=tuple(doc.get("evidence", ())),
         notes=doc.get("notes", ""),
+        # Checkpoints written before `reason` was its own field have none: their notes are
+        # shown as stored (an exception's reason and notes together), never split by guess.
+        reason=doc.get("reason", ""),
     )
 
 

@@ -26,9 +26,16 @@ _ERRORS: Mapping[int, tuple[int, str, str]] = {
         "last replied to this number.",
     ),
     132001: (404, "(#132001) Template name does not exist in the translation", ""),
+    132018: (
+        400,
+        "(#132018) There was an issue with the parameters in your template.",
+        "Param text cannot have new-line/tab characters or more than 4 consecutive spaces",
+    ),
 }
 FREE_FORM_TYPES = frozenset({"text", "interactive", "document", "image"})
 _VERSION = re.compile(r"^v\d+\.\d+$")
+# What Meta refuses in a template's text parameters (code 132018).
+_BAD_PARAMETER_TEXT = re.compile(r"[\r\n\t]| {5,}")
 IsRegistered = Callable[[str, str], bool]
 MediaExists = Callable[[str], bool]
 
@@ -116,6 +123,20 @@ def _template(content: dict[str, Any], registered: IsRegistered, _m: MediaExists
         raise ContractError(100, "template.name and template.language.code are required.")
     if not registered(name, code):
         raise ContractError(132001, f"template name ({name}) does not exist in {code}")
+    for text in _parameter_texts(content.get("components")):
+        if _BAD_PARAMETER_TEXT.search(text):
+            raise ContractError(132018)
+
+
+def _parameter_texts(components: object) -> list[str]:
+    """The `text` of every text parameter of the template's components."""
+    texts = []
+    for component in components if isinstance(components, list) else []:
+        parameters = component.get("parameters") if isinstance(component, dict) else None
+        for parameter in parameters if isinstance(parameters, list) else []:
+            if isinstance(parameter, dict) and isinstance(parameter.get("text"), str):
+                texts.append(parameter["text"])
+    return texts
 
 
 def _interactive(content: dict[str, Any], _r: IsRegistered, _m: MediaExists) -> None:

@@ -125,6 +125,7 @@ def expected_checkpoint(entry: LedgerEntry, tx: TxFacts | None) -> dict[str, Any
         **{f"temp_{k}_c": None if temp is None else temp[f"{k}_c"] for k in ("min", "max", "mean")},
         "temp_count": None if temp is None else temp["count"],
         "evidence_sha256": ";".join(doc.get("evidence", ())) or None,
+        "reason": doc.get("reason") or None,
         "notes": doc.get("notes") or None,
     }
     # The ledger's own coordinates: the transaction that wrote this checkpoint key.

@@ -23,6 +23,7 @@ from tracker.whatsapp.provider import (
     SentMessage,
     check_buttons,
     redact_phone,
+    template_parameter,
 )
 
 log = logging.getLogger(__name__)
@@ -76,10 +77,10 @@ class CloudApiProvider:
         button_payloads: Sequence[str] = (),
         callback_data: str | None = None,
     ) -> SentMessage:
-        """Send an approved template with body parameters and quick-reply payloads."""
+        """Send an approved template; body parameters are made one-line (`template_parameter`)."""
         components: list[dict[str, Any]] = []
         if body_parameters:
-            params = [{"type": "text", "text": p} for p in body_parameters]
+            params = [{"type": "text", "text": template_parameter(p)} for p in body_parameters]
             components.append({"type": "body", "parameters": params})
         for index, payload in enumerate(button_payloads):
             components.append(

@@ -41,6 +41,7 @@ _PERMANENT = frozenset(
         131021,  # recipient cannot be sender
         131051,  # unsupported message type
         132000,  # template parameter count mismatch
+        132018,  # template parameter text (newline, tab, more than 4 consecutive spaces)
         133010,  # phone number not registered
     }
 )

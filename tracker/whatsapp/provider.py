@@ -61,6 +61,18 @@ def redact_phone(phone: str) -> str:
     return "*" * max(len(digits) - 2, 0) + "".join(digits[-2:])
 
 
+def template_parameter(text: str) -> str:
+    """A template body parameter as WhatsApp takes it: one line, single spaces, no tabs.
+
+    Meta refuses a parameter holding a newline or a tab or more than 4 consecutive spaces
+    (#132018, "Param text cannot have new-line/tab characters or more than 4 consecutive
+    spaces"; Twilio's 21656 for Content variables), permanently: free text from the ledger
+    such as a place name would make the notification undeliverable. Every run of whitespace
+    becomes one space and the ends are trimmed.
+    """
+    return " ".join(text.split())
+
+
 def check_buttons(buttons: Sequence[ReplyButton]) -> None:
     """Refuse button sets Meta would refuse, before spending a request on them."""
     if not 1 <= len(buttons) <= MAX_REPLY_BUTTONS:

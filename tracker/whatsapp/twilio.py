@@ -34,6 +34,7 @@ from tracker.whatsapp.provider import (
     SentMessage,
     check_buttons,
     redact_phone,
+    template_parameter,
 )
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ class TwilioProvider:
         callback_data: str | None = None,
     ) -> SentMessage:
         """Send a Content template; `name` is its ContentSid, `language` is implied by it."""
-        variables = {str(i): v for i, v in enumerate(body_parameters, start=1)}
+        # WhatsApp's rule for body variables applies behind Twilio too (Twilio error 21656).
+        variables = {str(i): template_parameter(v) for i, v in enumerate(body_parameters, start=1)}
         # Quick-reply payloads live in the Content template itself on Twilio.
         fields = {"ContentSid": name, "ContentVariables": json.dumps(variables)}
         return self._create(to, fields, callback_data)

@@ -75,6 +75,9 @@ def parse_updates(raw_body: bytes, *, skipped: list[str] | None = None) -> list[
         envelope = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedPayload(f"body is not JSON: {exc}") from exc
+    except RecursionError:
+        # Nesting deeper than the interpreter's recursion limit: no Meta envelope is that deep.
+        raise MalformedPayload("body is not JSON Meta sends: nested too deeply") from None
     envelope = _obj(envelope, "envelope")
     if envelope.get("object") != "whatsapp_business_account":
         raise MalformedPayload(f"unexpected object {envelope.get('object')!r}")

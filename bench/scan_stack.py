@@ -1,0 +1,140 @@
+"""The processes behind the scan → committed benchmark, each in its own process.
+
+The SimulatedPeer (tests/sim, a FAKE peer: the real chaincode behind the real Gateway and
+Deliver services, no ordering service) runs in `python -m bench.peer_process`, and the
+tracker in `tracker serve` (gunicorn, as deployed). The clients under test are the bench's
+own threads (the project's ledger client), an HTTP client, and a Node process.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from demo.ledger import DemoLedger
+from demo.services import Services, free_port, prepare
+from tracker.ledger.gateway import Gateway, connect
+from tracker.ledger.identity import load_enrolment
+
+CHANNEL, CHAINCODE = "supplychain", "provenance"
+SCANNER_ORG, DISPATCHER_ORG = "CarrierMSP", "ProducerMSP"  # the demo's people (demo.ledger)
+GUNICORN_WORKERS = 2  # `tracker serve`'s default
+_TOKEN = re.compile(r"API token \(shown once, stored hashed\): (\S+)")
+
+
+@dataclass
+class PeerProcess:
+    """The SimulatedPeer's process and what it wrote: endpoint, TLS root, enrolments."""
+
+    process: subprocess.Popen[str]
+    ledger: DemoLedger
+
+    def stop(self) -> None:
+        """Close its standard input (it stops serving), then wait for it."""
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def connect(self, org: str) -> Gateway:
+        """The project's Gateway client, signing as that org's demo person."""
+        identity, signer = load_enrolment(org, self.ledger.msp_dirs[org])
+        return connect(
+            endpoint=self.ledger.endpoint,
+            tls_root_cert_path=self.ledger.tls_root,
+            server_name_override=self.ledger.host_override,
+            signer=signer,
+            identity=identity,
+        )
+
+
+@contextmanager
+def simulated_peer(root: Path) -> Iterator[PeerProcess]:
+    """A SimulatedPeer in a child process, with a fresh PKI under `root`."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.peer_process", str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        process.wait()
+        raise RuntimeError(f"the SimulatedPeer process exited with {process.returncode}")
+    where = json.loads(line)
+    ledger = DemoLedger(
+        endpoint=where["endpoint"],
+        host_override=where["host_override"],
+        tls_root=Path(where["tls_root"]),
+        msp_dirs={org: Path(folder) for org, folder in where["msp_dirs"].items()},
+        follower_msp_dir=Path(where["follower_msp_dir"]),
+        peer=_Unowned(),
+    )
+    peer = PeerProcess(process, ledger)
+    try:
+        yield peer
+    finally:
+        peer.stop()
+
+
+class _Unowned:
+    """DemoLedger's `peer`: here the process is stopped by PeerProcess, not through it."""
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+
+def fresh_postgres(url: str, name: str) -> str:
+    """An empty database `name` on the server of `url` (dropped first); its URL."""
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class ServedTracker:
+    """`tracker serve` running: its base URL and the scanner's API token."""
+
+    url: str
+    scanner_token: str
+    workers: int
+
+
+@contextmanager
+def served_tracker(state: Path, peer: PeerProcess, database_url: str) -> Iterator[ServedTracker]:
+    """`tracker db upgrade`, `tracker staff add` (the scanner), then `tracker serve` (gunicorn)
+    in front of the peer; the environment is the demo's, WhatsApp pointing nowhere."""
+    services: Services = prepare(state, peer.ledger, free_port(), free_port())
+    services.env["TRACKER_DATABASE_URL"] = database_url
+    try:
+        services.run("db", "upgrade")
+        printed = services.run(
+            "staff", "add", "--org", SCANNER_ORG, "--name", "bench scanner",
+            "--role", "scanner", "--msp-dir", str(peer.ledger.msp_dirs[SCANNER_ORG]),
+        )  # fmt: skip
+        found = _TOKEN.search(printed)
+        if found is None:
+            raise RuntimeError(f"tracker staff add printed no token:\n{printed}")
+        bind = f"127.0.0.1:{services.tracker_port}"
+        argv = [sys.executable, "-m", "tracker.cli", "serve", "--bind", bind]
+        services.start("tracker-serve", [*argv, "--workers", str(GUNICORN_WORKERS)])
+        services.wait_healthy("tracker-serve", f"{services.tracker_url}/healthz")
+        yield ServedTracker(services.tracker_url, found.group(1), GUNICORN_WORKERS)
+    finally:
+        services.stop()

@@ -1,0 +1,75 @@
+"""Fixtures of the interop tests: a SimulatedPeer (FAKE, not Fabric) over TLS, and a way to
+run the official Fabric Gateway client for Node (bench/node/fabric-client.mjs) against it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS = Path(__file__).resolve().parents[1]
+for folder in ("sim", "ledger", "chaincode", "pipeline"):
+    if str(TESTS / folder) not in sys.path:
+        sys.path.insert(0, str(TESTS / folder))
+
+from sim_peer import SimulatedPeer  # noqa: E402
+from sim_pki import PEER_HOST, SimPki  # noqa: E402
+
+NODE_DIR = TESTS.parent / "bench" / "node"
+NODE_TIMEOUT_S = 120  # an upper bound for one run of the client, never a measured duration
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> SimPki:
+    """One CA per organisation and the peer's TLS certificate."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    return SimPki(tmp_path_factory.mktemp("simpki"))
+
+
+@pytest.fixture
+def peer(pki: SimPki) -> Iterator[SimulatedPeer]:
+    """A fresh SimulatedPeer running the real chaincode on an empty world state."""
+    running = SimulatedPeer(pki).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def official_client(
+    peer: SimulatedPeer, pki: SimPki, tmp_path: Path
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `node fabric-client.mjs COMMAND` as an enrolled person against the peer."""
+
+    def run(
+        command: str, *, msp_id: str, msp_dir: Path, transaction: str, arguments: list[str],
+        **extra: Any,
+    ) -> subprocess.CompletedProcess[str]:  # fmt: skip
+        config = {
+            "endpoint": peer.endpoint,
+            "tls_root_cert": str(pki.tls_root_path),
+            "host_override": PEER_HOST,
+            "msp_id": msp_id,
+            "msp_dir": str(msp_dir),
+            "channel": "supplychain",
+            "chaincode": "provenance",
+            "transaction": transaction,
+            "arguments": arguments,
+            **extra,
+        }
+        path = tmp_path / f"node-{command}.json"
+        path.write_text(json.dumps(config))
+        return subprocess.run(
+            ["node", str(NODE_DIR / "fabric-client.mjs"), command, "--config", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=NODE_TIMEOUT_S,
+            check=False,
+        )
+
+    return run

@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -48,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.simulated_peer:
         sys.stderr.write(NO_FABRIC)
         return EXIT_UNAVAILABLE
+    # SIGTERM (a supervisor, a test's timeout) unwinds like Ctrl-C, so `finally` stops the
+    # children, which run in their own sessions and would otherwise outlive the demo.
+    signal.signal(signal.SIGTERM, _terminate)
     shutil.rmtree(args.state_dir, ignore_errors=True)  # the simulated ledger starts empty
     args.state_dir.mkdir(parents=True)
     ledger = start_simulated_peer(args.state_dir / "pki")
@@ -59,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     except DemoError as error:
         sys.stderr.write(f"error: {error}\n")
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        pass  # Ctrl-C or SIGTERM: stop everything below
     finally:
         services.stop()
         ledger.stop()
@@ -82,11 +86,14 @@ def _fill(services: Services, ledger: DemoLedger) -> Demo:
     return demo
 
 
+def _terminate(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _wait_for_interrupt(services: Services) -> None:
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    while not stop.wait(1.0):
+    """Until Ctrl-C or SIGTERM (KeyboardInterrupt), failing if a child dies meanwhile."""
+    while True:
+        time.sleep(1.0)
         services.check_alive()
 
 

@@ -122,10 +122,7 @@ class Services:
         workers alike), reap them and forget them; `start` can run them again."""
         doomed = [(n, p) for n, p in self.running if n in names]
         for _, process in doomed:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)  # each child leads its own session
-            except ProcessLookupError:
-                pass  # the whole group is gone already
+            _kill_group(process.pid)
         for _, process in doomed:
             process.wait()
         self.running = [(n, p) for n, p in self.running if n not in names]
@@ -139,9 +136,18 @@ class Services:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                process.wait()  # after the group's SIGKILL below
+            finally:
+                _kill_group(process.pid)  # what a child left behind, e.g. gunicorn workers
         self.running.clear()
+
+
+def _kill_group(leader: int) -> None:
+    """SIGKILL a child's whole process group (each child leads its own session)."""
+    try:
+        os.killpg(leader, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # the whole group is gone already
 
 
 def _secret(folder: Path, name: str) -> Path:

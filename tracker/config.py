@@ -22,7 +22,7 @@ and `SecretFile`'s repr never shows the content.
 | `TRACKER_SEND_BACKOFF_CAP_SECONDS` | `300.0` | longest retry delay |
 | `TRACKER_SEND_PACING_SECONDS` | `6.0` | wait for one recipient after 131056 |
 | `TRACKER_SEND_IN_DOUBT_GRACE_SECONDS` | `120.0` | wait for a status webhook before resending |
-|  |  | an in-doubt message; must exceed `WHATSAPP_HTTP_TIMEOUT` |
+|  |  | an in-doubt message; must exceed twice `WHATSAPP_HTTP_TIMEOUT` |
 | `WHATSAPP_PROVIDER` | `cloud` | `cloud` (Meta Cloud API) or `twilio` |
 | `WHATSAPP_API_BASE_URL` | `https://graph.facebook.com` | Graph API base (sandbox URL in tests) |
 | `WHATSAPP_API_VERSION` | `v21.0` | Graph API version |
@@ -255,10 +255,11 @@ class Config:
             cas=_cas(env),
         )
         whatsapp = config.whatsapp
-        if whatsapp is not None and config.sending.in_doubt_grace_s <= whatsapp.http_timeout_s:
-            # Otherwise a message still awaiting its HTTP answer could be resent as "in doubt".
+        if whatsapp is not None and config.sending.in_doubt_grace_s <= 2 * whatsapp.http_timeout_s:
+            # Otherwise a message still awaiting its HTTP answer could be resent as "in doubt";
+            # a report document takes two requests (upload, then send), hence twice.
             env.problems.append(
-                "TRACKER_SEND_IN_DOUBT_GRACE_SECONDS must exceed WHATSAPP_HTTP_TIMEOUT"
+                "TRACKER_SEND_IN_DOUBT_GRACE_SECONDS must exceed twice WHATSAPP_HTTP_TIMEOUT"
             )
         env.raise_if_problems()
         return config

@@ -16,7 +16,7 @@ ensure_node_deps() {
   # Installs bench/node's locked dependencies with `npm ci` once; re-runs are cheap.
   local stamp="$NODE_DIR/node_modules/.installed"
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
-    || die "$EXIT_MISSING" "node and npm not found: install Node.js $NODE_MIN+ with npm (Debian: apt-get install nodejs npm)"
+    || die "$EXIT_MISSING" "node and npm not found: install Node.js $NODE_MIN+ with npm (nodejs.org or NodeSource packages; Debian 12's own nodejs is 18, too old)"
   ! _node_too_old \
     || die "$EXIT_MISSING" "node $(node --version) is too old: @hyperledger/fabric-gateway needs Node.js $NODE_MIN+ (22.12+ recommended)"
   if [[ -f "$stamp" && "$stamp" -nt "$NODE_DIR/package.json" && "$stamp" -nt "$NODE_DIR/package-lock.json" ]]; then

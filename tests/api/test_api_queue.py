@@ -7,6 +7,8 @@ import pytest
 from api_stack import ApiStack, checkpoint_body
 
 from tracker.api import pending
+from tracker.store import staff
+from tracker.store.db import transaction
 
 
 def test_scan_during_outage_is_queued_then_committed_exactly_once(stack: ApiStack) -> None:
@@ -136,3 +138,18 @@ def test_a_head_refused_without_a_chaincode_code_does_not_block_the_queue(
     assert stack.state.retrier.run_once() == 2
     assert stack.get("scanner", f"/scans/{first['client_scan_id']}").json()["state"] == "rejected"
     assert stack.get("scanner", f"/scans/{second['client_scan_id']}").json()["state"] == "committed"
+
+
+def test_a_queued_scan_of_a_revoked_person_is_never_signed(stack: ApiStack) -> None:
+    sscc = stack.created()
+    stack.peer.stop()
+    body = checkpoint_body("departing")
+    assert stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=body).status_code == 202
+    with transaction(stack.sessions) as session:
+        staff.revoke(session, stack.staff_ids["scanner"])
+    stack.peer.start()
+    assert stack.state.retrier.run_once() == 1  # settled: refused, not submitted
+    assert stack.peer.checkpoints(sscc) == []
+    entry = pending.find(stack.sessions, "CarrierMSP", body["client_scan_id"])
+    assert entry is not None and entry.state == "rejected"
+    assert entry.answer is not None and entry.answer["error"]["code"] == "UNSUBMITTABLE"

@@ -165,6 +165,32 @@ def test_a_ca_enrolment_is_stored_with_the_service_user_only_modes(
         wallet.store_enrolment("RetailerMSP", replace(enrolment, enrollment_id="../x"))
 
 
+def test_an_enrolment_that_cannot_be_stored_is_kept_not_deleted(
+    tmp_path: Path,
+    pki: SimPki,
+    sessions,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The CA enrolls a registration once: losing the key would strand the identity there.
+    issued = pki.enrol("RetailerMSP", "receiver-1a1b1c1d", "receiver").issued
+    enrolment = ca.Enrolment(
+        "receiver-1a1b1c1d", issued.cert_pem, pki.ca("RetailerMSP").cert_pem, issued.key_pem
+    )
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(staff, "_new_member", broken)
+    wallet = staff.Wallet(tmp_path / "wallet")
+    with transaction(sessions) as session, pytest.raises(staff.StaffError, match="--msp-dir"):
+        staff.add_enrolled(
+            session, wallet, msp_id="RetailerMSP", display_name="Rae", enrolment=enrolment
+        )
+    [kept] = (tmp_path / "wallet").rglob(".unstored-receiver-1a1b1c1d-*")
+    [key] = (kept / "keystore").glob("*_sk")
+    assert key.read_bytes() == issued.key_pem and mode(key) == 0o600
+
+
 def test_migration_0004_gives_existing_tokens_the_default_lifetime(database_url: str) -> None:
     migrate.upgrade(database_url, "0003")
     token = "a-token-issued-before-expiry-existed"

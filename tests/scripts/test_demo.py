@@ -33,14 +33,19 @@ def _demo(tmp_path: Path, *args: str, timeout: int) -> subprocess.CompletedProce
         "GOPROXY": "off",  # no module download attempted: the Fabric step fails at once
     }
     env.pop("FABRIC_BIN_DIR", None)
-    return subprocess.run(
+    demo = subprocess.Popen(
         [str(REPO / "scripts" / "demo"), *args],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
-        check=False,
     )
+    try:
+        out, err = demo.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        demo.terminate()  # SIGTERM: the demo stops its own children before exiting
+        out, err = demo.communicate(timeout=60)
+    return subprocess.CompletedProcess(demo.args, demo.returncode, out, err)
 
 
 def test_demo_without_fabric_names_the_cause_and_the_alternative(tmp_path: Path) -> None:

@@ -319,7 +319,15 @@ class SimulatedPeer:
 
     def start(self) -> SimulatedPeer:
         """Serve on the same port as before (a free one the first time)."""
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
+        # Accept the client's keepalive pings every 60 s on idle streams, as a Fabric peer
+        # does (peer.keepalive.minInterval); gRPC's Python default would answer GOAWAY.
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=16),
+            options=[
+                ("grpc.http2.min_ping_interval_without_data_ms", 30_000),
+                ("grpc.keepalive_permit_without_calls", 1),
+            ],
+        )
         gateway_pb2_grpc.add_GatewayServicer_to_server(self.gateway, server)
         events_pb2_grpc.add_DeliverServicer_to_server(self.deliver, server)
         tls = self.pki.tls_server

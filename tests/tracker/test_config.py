@@ -86,3 +86,16 @@ def test_twilio_webhook_url_must_be_http(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         Config.from_env(twilio_env(tmp_path, TWILIO_WEBHOOK_URL="tracker.example.org/twilio"))
     assert caught.value.problems == ["TWILIO_WEBHOOK_URL must be an http(s) URL"]
+
+
+def test_in_doubt_grace_must_cover_an_upload_and_a_send(tmp_path: Path) -> None:
+    env = {"TRACKER_PUBLIC_URL": "https://t.example", "WHATSAPP_PHONE_NUMBER_ID": "1"}
+    for name in ("ACCESS_TOKEN", "APP_SECRET", "VERIFY_TOKEN"):
+        (tmp_path / name).write_text("x\n")
+        env[f"WHATSAPP_{name}_FILE"] = str(tmp_path / name)
+    env["WHATSAPP_HTTP_TIMEOUT"] = "10"
+    env["TRACKER_SEND_IN_DOUBT_GRACE_SECONDS"] = "15"
+    with pytest.raises(ConfigError, match="twice WHATSAPP_HTTP_TIMEOUT"):
+        Config.from_env(env)
+    env["TRACKER_SEND_IN_DOUBT_GRACE_SECONDS"] = "25"
+    assert Config.from_env(env).sending.in_doubt_grace_s == 25

@@ -201,7 +201,7 @@ def base_env(root: Path, **overrides: str) -> dict[str, str]:
         "TRACKER_SEND_BACKOFF_BASE_SECONDS": "0.02",
         "TRACKER_SEND_BACKOFF_CAP_SECONDS": "0.2",
         "TRACKER_SEND_PACING_SECONDS": "0.1",
-        "TRACKER_SEND_IN_DOUBT_GRACE_SECONDS": "2",
+        "TRACKER_SEND_IN_DOUBT_GRACE_SECONDS": "3",
         "TRACKER_SEND_MAX_ATTEMPTS": "25",
         "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
         "WHATSAPP_API_BASE_URL": "http://127.0.0.1:9",  # replaced once the sandbox runs

@@ -4,11 +4,12 @@ valid signature per block, BFT a quorum of distinct consenters."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from ledger_wire import make_block
-from verify_chain import Journey
+from verify_chain import Journey, build_journey
 from verify_pki import ORDERER, Consortium, Member, make_org
 from verify_tamper import copy
 from verify_wire import (
@@ -225,3 +226,27 @@ def test_bft_quorum_is_fabrics(total: int, quorum: int) -> None:
     mapping = tuple(Consenter(n, ORDERER, b"") for n in range(total))
     assert OrderingService(frozenset({ORDERER}), "BFT", mapping).required == quorum
     assert OrderingService(frozenset({ORDERER}), "etcdraft", mapping).required == 1
+
+
+def test_bft_without_consenters_still_needs_a_signature() -> None:
+    # A BFT configuration with no Orderers value must not let unsigned blocks pass.
+    assert OrderingService(frozenset({ORDERER}), "BFT", ()).required == 1
+
+
+def test_a_far_future_timestamp_dates_only_its_own_block(consortium: Consortium) -> None:
+    # A client picks its transaction's timestamp; one from 2099 (after every certificate's
+    # expiry) must fail that block alone, not every block the orderer signs after it.
+    journey = build_journey(consortium)  # its own: the session's journey stays untouched
+    envelope = journey._envelope(
+        "far future",
+        consortium.scanner,
+        b"f" * 24,
+        datetime(2099, 1, 1, tzinfo=UTC),
+        [("note", b"x")],
+    )
+    journey.block([envelope])
+    far = len(journey.blocks) - 1
+    journey.block([journey.tx("after", consortium.scanner, [("note2", b"y")])])
+    places = {where for where, _ in failures(journey.blocks)}
+    assert any(str(far) in where for where in places)
+    assert not any(f"block {far + 1}" in where for where in places)

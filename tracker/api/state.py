@@ -99,6 +99,10 @@ def retry_submitter(
             member = staff.get_member(session, entry.staff_id)
         if member is None:
             raise pending.Unsubmittable(f"staff member {entry.staff_id} no longer exists")
+        if member.revoked or member.ca_revocation:
+            # Revocation is an admin's decision that this identity signs nothing more; a scan
+            # still queued is refused (visible at GET /scans/<id>), not signed with it.
+            raise pending.Unsubmittable(f"staff member {entry.staff_id} was revoked")
         committed = facade.commit(actors.actor(member), entry.prepared)
         return answer(committed, entry.client_scan_id)
 

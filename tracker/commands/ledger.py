@@ -53,28 +53,42 @@ def open_gateway(config: Config) -> Gateway:
 def _follow(args: argparse.Namespace) -> int:
     config = load_config(require_whatsapp=False, require_ledger=True)
     sessions = database(config)[1]
-    applied, delay, reset = 0, RECONNECT_FIRST_S, args.rebuild
+    first = _checkpoint(config, sessions)
+    delay, reset = RECONNECT_FIRST_S, args.rebuild
     while True:
+        before = _checkpoint(config, sessions)
         try:
-            done, next_block = _follow_connected(config, sessions, args, reset=reset)
+            next_block = _follow_connected(config, sessions, args, reset=reset)
         except LedgerUnavailable as error:
-            # A peer restart or a network cut: the checkpoint holds every block applied, so
-            # reconnecting resumes exactly there. Without this the read model and the
-            # notifications would stop until someone restarted the follower.
+            # A peer restart or a network cut (keepalive pings notice a silent one): the
+            # checkpoint holds every block applied, so reconnecting resumes exactly there.
+            # Without this the read model and the notifications would stop until someone
+            # restarted the follower. A connection that made progress restarts the backoff.
+            reset = False
+            delay = RECONNECT_FIRST_S if _checkpoint(config, sessions) > before else delay
             log.warning("peer unavailable (%s); reconnecting in %.0f s", error, delay)
             time.sleep(delay)
-            delay, reset = min(delay * 2, RECONNECT_MAX_S), False
+            delay = min(delay * 2, RECONNECT_MAX_S)
             continue
-        applied += done
         break
+    applied = next_block - (0 if args.rebuild else first)
     out(f"{applied} block(s) applied; next block {next_block}")
     return 0
 
 
+def _checkpoint(config: Config, sessions: sessionmaker[Session]) -> int:
+    """The follower's checkpoint: the next block it will apply."""
+    return Follower(
+        config=FollowerConfig(channel=config.channel, chaincode=config.chaincode),
+        sessions=sessions,
+        source=lambda start: iter(()),
+    ).next_block()
+
+
 def _follow_connected(
     config: Config, sessions: sessionmaker[Session], args: argparse.Namespace, *, reset: bool
-) -> tuple[int, int]:
-    """One connection's worth of following: (blocks applied, next block)."""
+) -> int:
+    """One connection's worth of following; the next block to apply when it ends."""
     with open_gateway(config) as gateway:
         network = gateway.network(config.channel)
         follower = Follower(
@@ -89,5 +103,5 @@ def _follow_connected(
         )
         if reset:
             follower.reset()
-        applied = follower.run(until_block=args.until_block)
-        return applied, follower.next_block()
+        follower.run(until_block=args.until_block)
+        return follower.next_block()

@@ -77,13 +77,24 @@ def connect(
     credentials = grpc.ssl_channel_credentials(
         root_certificates=Path(tls_root_cert_path).read_bytes()
     )
-    options: list[tuple[str, Any]] = []
+    options: list[tuple[str, Any]] = list(KEEPALIVE)
     if server_name_override:
         # The peer's TLS cert names its host alias, not the address we dial (e.g. localhost).
         options.append(("grpc.ssl_target_name_override", server_name_override))
     channel = grpc.secure_channel(endpoint, credentials, options=options)
     session = _Session(channel, identity, signer, timeouts or Timeouts(), mvcc_retries)
     return Gateway(session)
+
+
+# HTTP/2 pings on open calls, so a Deliver stream to a peer whose host vanished without a TCP
+# reset (power loss, a NAT timeout, a cut link) fails with UNAVAILABLE instead of waiting
+# forever. 60 s is the shortest interval a Fabric peer accepts (peer.keepalive.minInterval);
+# pings go on while a stream carries no data (no block for a while).
+KEEPALIVE: tuple[tuple[str, int], ...] = (
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+    ("grpc.http2.max_pings_without_data", 0),
+)
 
 
 class Gateway:

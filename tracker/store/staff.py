@@ -19,7 +19,6 @@ import hmac
 import os
 import re
 import secrets
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -243,9 +242,17 @@ def add_enrolled(
     folder = wallet.store_enrolment(msp_id, enrolment)
     try:
         return _new_member(session, msp_id, display_name, folder, token_days)
-    except Exception:
-        shutil.rmtree(folder)  # no staff row: no identity left lying in the wallet
-        raise
+    except Exception as error:
+        # The CA will not enroll this identity again (one enrolment per registration), so the
+        # key must not be thrown away: set it aside, out of the wallet's live folders, and say
+        # where, so `tracker staff add --msp-dir` can import it once the cause is fixed.
+        kept = folder.with_name(f".unstored-{folder.name}-{secrets.token_hex(4)}")
+        folder.rename(kept)
+        raise StaffError(
+            f"{msp_id}/{folder.name} is enrolled at the CA but could not be stored ({error}); "
+            f"its enrolment is kept in {kept}: fix the cause, then "
+            f"tracker staff add --org {msp_id} --name ... --role ... --msp-dir {kept}"
+        ) from error
 
 
 def _new_member(

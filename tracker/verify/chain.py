@@ -173,9 +173,12 @@ class ChainWalk:
     def _check_orderer(
         self, raw: Any, number: int, decoded: tuple[DecodedTransaction, ...]
     ) -> None:
-        # A block is cut after every transaction it holds or that came before: that dates it.
-        stamps = [tx.timestamp for tx in decoded]
-        self._newest = max([*stamps, self._newest] if self._newest else stamps, default=None)
+        # A block is cut after the transactions it holds: their newest timestamp dates it. Only
+        # its own: a client-chosen far-future timestamp must not make every later block look
+        # signed after its orderer's certificate expired. A block with no timestamp set (an
+        # unsigned config transaction has none) keeps the date of the block before it.
+        stamps = [tx.timestamp for tx in decoded if tx.timestamp.timestamp() > 0]
+        self._newest = max(stamps, default=self._newest)
         if number == 0:
             return  # the genesis block is written unsigned by configtxgen: pin it instead
         where = f"block {number}"

@@ -56,8 +56,10 @@ class OrderingService:
         if not self.is_bft:
             return 1
         total = len(self.consenters)
-        faulty = (total - 1) // 3
-        return (total + faulty + 2) // 2  # ceil((total + faulty + 1) / 2)
+        faulty = max(total - 1, 0) // 3
+        # ceil((total + faulty + 1) / 2); never 0: a BFT configuration that lists no
+        # consenters must not let unsigned blocks pass.
+        return max(1, (total + faulty + 2) // 2)
 
     def consenter(self, identifier: int) -> Consenter | None:
         """The consenter with that id, if the configuration has one."""

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from demo.ledger import PEOPLE, DemoLedger
 from demo.services import DemoError, Services
+from tracker.config import Config
+from tracker.ledger.follower import checkpoint
 from tracker.store.engine import open_database
 from tracker.store.queues import UNSENT, depths
-from tracker.store.readmodel import FollowerState
 
 # Fictional numbers only: UK drama range (+44 7700 900xxx) and a French range unassigned
 # to subscribers (+33 6 39 98 xx xx).
@@ -193,28 +194,28 @@ def wait_for_notifications(services: Services, demo: Demo, ledger: DemoLedger) -
     messages the contacts received. Quiet first, so a late notification is never taken for
     the chat answer that comes next."""
     deadline = time.monotonic() + WAIT_S
-    while not _quiet(services, ledger.height()):
-        services.check_alive()
-        if time.monotonic() > deadline:
-            raise DemoError("the follower or the outbox did not settle; see the logs")
-        time.sleep(0.5)
+    config = Config.from_env(services.env, require_whatsapp=False)  # as the tracker reads it
+    engine, sessions = open_database(config.database_url)
+    try:
+        while not _quiet(sessions, config.channel, ledger.height()):
+            services.check_alive()
+            if time.monotonic() > deadline:
+                raise DemoError("the follower or the outbox did not settle; see the logs")
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
     return sum(
         len(httpx.get(f"{services.sandbox_url}/_sandbox/messages", params={"to": phone}).json())
         for phone in demo.contacts
     )
 
 
-def _quiet(services: Services, height: int) -> bool:
+def _quiet(sessions: sessionmaker[Session], channel: str, height: int) -> bool:
     """The read model holds every block and no inbox or outbox row awaits the worker."""
-    engine, sessions = open_database(services.env["TRACKER_DATABASE_URL"])
-    try:
-        with sessions() as session:
-            followed = session.scalar(select(func.max(FollowerState.next_block))) or 0
-            waiting = depths(session)
-    finally:
-        engine.dispose()
+    with sessions() as session:
+        waiting = depths(session)
     unsent = waiting["inbox_pending"] + sum(waiting[f"outbox_{state}"] for state in UNSENT)
-    return followed >= height and unsent == 0
+    return checkpoint(sessions, channel) >= height and unsent == 0
 
 
 def ask_in_chat(services: Services, phone: str, text: str) -> str:

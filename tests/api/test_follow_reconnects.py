@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from api_stack import ApiStack
@@ -25,11 +26,13 @@ def _mirrored(stack: ApiStack, sscc: str) -> bool:
         return session.scalar(select(ShipmentRow.sscc).where(ShipmentRow.sscc == sscc)) is not None
 
 
-def _wait(what: str, check: object, follower: subprocess.Popen[bytes], log: Path) -> None:
+def _wait(
+    what: str, check: Callable[[], bool], follower: subprocess.Popen[bytes], log: Path
+) -> None:
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         assert follower.poll() is None, f"tracker follow exited:\n{log.read_text()}"
-        if check():  # type: ignore[operator]
+        if check():
             return
         time.sleep(0.2)
     raise AssertionError(f"{what} within {DEADLINE_S:.0f} s:\n{log.read_text()}")

@@ -54,20 +54,30 @@ def test_import_refuses_a_key_of_another_certificate(
         staff.Wallet(tmp_path / "wallet").import_identity("CarrierMSP", mixed)
 
 
+def _add_sam(
+    tmp_path: Path,
+    sessions,  # type: ignore[no-untyped-def]
+    people: dict[str, Enrolment],
+    **options: int,
+) -> tuple[staff.StaffMember, str]:
+    """The carrier's scanner added from their enrolment: the member and their first token."""
+    with transaction(sessions) as session:
+        return staff.add_staff(
+            session,
+            staff.Wallet(tmp_path / "wallet"),
+            msp_id="CarrierMSP",
+            display_name="Sam",
+            enrolment_dir=people["scanner"].msp_dir,
+            **options,
+        )
+
+
 def test_tokens_are_stored_hashed_and_revocation_is_immediate(
     tmp_path: Path,
     sessions,
     people: dict[str, Enrolment],  # type: ignore[no-untyped-def]
 ) -> None:
-    wallet = staff.Wallet(tmp_path / "wallet")
-    with transaction(sessions) as session:
-        member, token = staff.add_staff(
-            session,
-            wallet,
-            msp_id="CarrierMSP",
-            display_name="Sam",
-            enrolment_dir=people["scanner"].msp_dir,
-        )
+    member, token = _add_sam(tmp_path, sessions, people)
     assert member.role == "scanner" and member.enrollment_id == "scanner1"
     assert len(token) >= 43  # 32 random bytes, base64url
     with sessions() as session:
@@ -91,16 +101,7 @@ def test_tokens_expire_and_a_fresh_one_replaces_the_old(
     sessions,
     people: dict[str, Enrolment],  # type: ignore[no-untyped-def]
 ) -> None:
-    wallet = staff.Wallet(tmp_path / "wallet")
-    with transaction(sessions) as session:
-        member, token = staff.add_staff(
-            session,
-            wallet,
-            msp_id="CarrierMSP",
-            display_name="Sam",
-            enrolment_dir=people["scanner"].msp_dir,
-            token_days=7,
-        )
+    member, token = _add_sam(tmp_path, sessions, people, token_days=7)
     later = utcnow() + timedelta(days=7, seconds=1)
     with sessions() as session:
         row = session.get(staff.StaffRow, member.id)
@@ -123,15 +124,7 @@ def test_a_ca_revocation_stays_owed_until_confirmed(
     sessions,
     people: dict[str, Enrolment],  # type: ignore[no-untyped-def]
 ) -> None:
-    wallet = staff.Wallet(tmp_path / "wallet")
-    with transaction(sessions) as session:
-        member, token = staff.add_staff(
-            session,
-            wallet,
-            msp_id="CarrierMSP",
-            display_name="Sam",
-            enrolment_dir=people["scanner"].msp_dir,
-        )
+    member, token = _add_sam(tmp_path, sessions, people)
     with transaction(sessions) as session:
         assert staff.revoke(session, member.id, at_ca=True).ca_revocation == "pending"
     with sessions() as session:

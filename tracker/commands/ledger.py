@@ -14,7 +14,7 @@ from tracker.chat.notify import enqueue_changes
 from tracker.commands.common import database, load_config, out
 from tracker.config import Config
 from tracker.ledger.errors import LedgerUnavailable
-from tracker.ledger.follower import Follower, FollowerConfig
+from tracker.ledger.follower import Follower, FollowerConfig, checkpoint
 from tracker.ledger.gateway import Gateway, connect
 from tracker.ledger.identity import load_enrolment
 
@@ -53,10 +53,10 @@ def open_gateway(config: Config) -> Gateway:
 def _follow(args: argparse.Namespace) -> int:
     config = load_config(require_whatsapp=False, require_ledger=True)
     sessions = database(config)[1]
-    first = _checkpoint(config, sessions)
+    first = checkpoint(sessions, config.channel)
     delay, reset = RECONNECT_FIRST_S, args.rebuild
     while True:
-        before = _checkpoint(config, sessions)
+        before = checkpoint(sessions, config.channel)
         try:
             next_block = _follow_connected(config, sessions, args, reset=reset)
         except LedgerUnavailable as error:
@@ -65,7 +65,7 @@ def _follow(args: argparse.Namespace) -> int:
             # Without this the read model and the notifications would stop until someone
             # restarted the follower. A connection that made progress restarts the backoff.
             reset = False
-            delay = RECONNECT_FIRST_S if _checkpoint(config, sessions) > before else delay
+            delay = RECONNECT_FIRST_S if checkpoint(sessions, config.channel) > before else delay
             log.warning("peer unavailable (%s); reconnecting in %.0f s", error, delay)
             time.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_S)
@@ -74,15 +74,6 @@ def _follow(args: argparse.Namespace) -> int:
     applied = next_block - (0 if args.rebuild else first)
     out(f"{applied} block(s) applied; next block {next_block}")
     return 0
-
-
-def _checkpoint(config: Config, sessions: sessionmaker[Session]) -> int:
-    """The follower's checkpoint: the next block it will apply."""
-    return Follower(
-        config=FollowerConfig(channel=config.channel, chaincode=config.chaincode),
-        sessions=sessions,
-        source=lambda start: iter(()),
-    ).next_block()
 
 
 def _follow_connected(

@@ -38,6 +38,13 @@ class ChainBroken(RuntimeError):
     """A block does not follow the one before it (wrong number or previous hash)."""
 
 
+def checkpoint(sessions: sessionmaker[Session], channel: str) -> int:
+    """The follower's checkpoint on a channel: the number of the next block to apply."""
+    with sessions() as session:
+        state = session.get(FollowerState, channel)
+        return 0 if state is None else state.next_block
+
+
 @dataclass(frozen=True)
 class FollowerConfig:
     """Which channel and chaincode to follow."""
@@ -70,9 +77,7 @@ class Follower:
 
     def next_block(self) -> int:
         """The checkpoint: the number of the next block to apply."""
-        with self._sessions() as session:
-            state = session.get(FollowerState, self._config.channel)
-            return 0 if state is None else state.next_block
+        return checkpoint(self._sessions, self._config.channel)
 
     def run(self, *, until_block: int | None = None) -> int:
         """Applies blocks from the checkpoint on; returns how many were applied.

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from tracker.ledger.identity import signatory
+from tracker.reports.source import when
 from tracker.verify.chain import LedgerEntry, TxFacts, WorldState
 from tracker.verify.compare import ABSENT, Mismatch, json_diff, same, show
 
@@ -25,7 +25,7 @@ CREATED, CHECKPOINT = "shipment_created", "checkpoint"
 
 def iso(text: str) -> str:
     """A chaincode time (`Z` suffix) as the report writes it: ISO 8601 with its offset."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
+    return when(text).isoformat()
 
 
 def _place(place: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -16,11 +16,9 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from tracker.app import ApiError, state
-from tracker.chat.doorbell import parse_address, ring
-from tracker.chat.inbox import ingest
 from tracker.config import TwilioSettings
 from tracker.store.columns import utcnow
-from tracker.store.db import transaction
+from tracker.views.webhook import accept
 from tracker.whatsapp.twilio import verify_twilio_signature
 from tracker.whatsapp.twilio_webhook import (
     EMPTY_TWIML,
@@ -57,8 +55,5 @@ def updates() -> ResponseReturnValue:
         parsed = parse_twilio(first, callback_data=request.args.get("cb"), received_at=utcnow())
     except MalformedPayload as exc:
         raise ApiError(400, "malformed_payload", str(exc)) from None
-    with transaction(state().sessions) as session:
-        result = ingest(session, parsed, business_id(twilio.from_number))
-    if result.messages:
-        ring(parse_address(state().config.wake_address))  # committed: the worker may start
+    accept(parsed, business_id(twilio.from_number))
     return Response(EMPTY_TWIML, status=200, mimetype="text/xml")

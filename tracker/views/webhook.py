@@ -15,9 +15,10 @@ from flask.typing import ResponseReturnValue
 
 from tracker.app import ApiError, state
 from tracker.chat.doorbell import parse_address, ring
-from tracker.chat.inbox import ingest
+from tracker.chat.inbox import Ingested, ingest
 from tracker.config import CloudSettings
 from tracker.store.db import transaction
+from tracker.whatsapp.updates import Update
 from tracker.whatsapp.webhook import (
     SIGNATURE_HEADER,
     MalformedPayload,
@@ -28,6 +29,15 @@ from tracker.whatsapp.webhook import (
 
 webhook = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)
+
+
+def accept(parsed: list[Update], business_id: str | None) -> Ingested:
+    """Store a verified delivery's updates in one transaction, then wake the worker."""
+    with transaction(state().sessions) as session:
+        result = ingest(session, parsed, business_id)
+    if result.messages:
+        ring(parse_address(state().config.wake_address))  # committed: the worker may start
+    return result
 
 
 def _cloud() -> CloudSettings:
@@ -67,10 +77,7 @@ def updates() -> ResponseReturnValue:
         raise ApiError(400, "malformed_payload", str(exc)) from None
     for problem in skipped:
         log.warning("webhook item skipped: %s", problem)
-    with transaction(state().sessions) as session:
-        result = ingest(session, parsed, cloud.phone_number_id)
-    if result.messages:
-        ring(parse_address(state().config.wake_address))  # committed: the worker may start
+    result = accept(parsed, cloud.phone_number_id)
     return jsonify(
         {
             "messages": result.messages,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +23,8 @@ PEOPLE = {
     "AuditorMSP": ("auditor1", "auditor"),
 }
 FOLLOWER = ("CarrierMSP", "tracker-follower")
+# (organisation, name, role) of each demo person.
+Person = tuple[str, str, str]
 
 
 def _fast_tier_on_path() -> None:
@@ -45,15 +47,24 @@ class Stoppable(Protocol):
 
 @dataclass(frozen=True)
 class DemoLedger:
-    """A running simulated peer and where its TLS root and enrolments are on disk."""
+    """A running peer (simulated or Fabric) and where its TLS root and enrolments are on disk.
+
+    `msp_dirs` holds enrolments made beforehand (the simulated PKI), imported with
+    `tracker staff add --msp-dir`; a person of an org without one is registered and enrolled
+    at that org's Fabric CA by `tracker staff add` itself (`extra_env` says where the CAs are).
+    """
 
     endpoint: str
-    host_override: str
+    host_override: str | None
     tls_root: Path
     msp_dirs: dict[str, Path]
     follower_msp_dir: Path
     peer: Stoppable
     height: Callable[[], int]  # blocks on the ledger
+    people: tuple[Person, ...] = tuple((org, *person) for org, person in PEOPLE.items())
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    simulated: bool = True
+    serial_base: int = 0  # a ledger that outlives the demo needs fresh SSCCs on each run
 
     def stop(self) -> None:
         """Stop serving (the in-memory ledger goes with the process)."""

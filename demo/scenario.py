@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from demo.ledger import PEOPLE, DemoLedger
+from demo.ledger import DemoLedger
 from demo.services import DemoError, Services
 from tracker.config import Config
 from tracker.ledger.follower import checkpoint
@@ -58,24 +58,18 @@ class Demo:
 
 def add_people(services: Services, ledger: DemoLedger, demo: Demo) -> None:
     """Demo staff (one per org) and contacts following the demo shipments."""
-    for org, (name, role) in PEOPLE.items():
+    for org, name, role in ledger.people:
+        imported = ("--msp-dir", str(ledger.msp_dirs[org])) if org in ledger.msp_dirs else ()
         printed = services.run(
-            "staff",
-            "add",
-            "--org",
-            org,
-            "--name",
-            name,
-            "--role",
-            role,
-            "--msp-dir",
-            str(ledger.msp_dirs[org]),
+            "staff", "add", "--org", org, "--name", name, "--role", role, *imported
         )
         found = _TOKEN.search(printed)
         if found is None:
             raise DemoError(f"tracker staff add printed no token:\n{printed}")
         demo.tokens[role] = found.group(1)
-    demo.ssccs = {story: sscc_of(serial) for story, serial in SHIPMENTS.items()}
+    demo.ssccs = {
+        story: sscc_of(ledger.serial_base + serial) for story, serial in SHIPMENTS.items()
+    }
     for org, phone, lang, label in CONTACTS:
         printed = services.run(
             "contacts", "add", "--org", org, "--phone", phone, "--lang", lang, "--label", label

@@ -176,7 +176,7 @@ def prepare(state: Path, ledger: DemoLedger, tracker_port: int, sandbox_port: in
         "WHATSAPP_VERIFY_TOKEN_FILE": str(_secret(keys, "verify-token")),
         "TRACKER_PEER_ENDPOINT": ledger.endpoint,
         "TRACKER_PEER_TLS_CA_FILE": str(ledger.tls_root),
-        "TRACKER_PEER_HOST_OVERRIDE": ledger.host_override,
+        "TRACKER_PEER_HOST_OVERRIDE": ledger.host_override or "",
         "TRACKER_MSP_ID": "CarrierMSP",
         "TRACKER_MSP_DIR": str(ledger.follower_msp_dir),
         # The sandbox's own settings; the tracker ignores them.
@@ -185,6 +185,7 @@ def prepare(state: Path, ledger: DemoLedger, tracker_port: int, sandbox_port: in
         "SANDBOX_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
         "SANDBOX_WEBHOOK_URL": f"{tracker_url}/webhook/whatsapp",
         "SANDBOX_TEMPLATES": TEMPLATES,
+        **ledger.extra_env,
     }
     return Services(state, env, tracker_port, sandbox_port)
 

@@ -1,0 +1,258 @@
+"""`scripts/network up | down | status | clean`: the network's lifecycle, idempotent."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import sys
+import time
+import urllib.request
+
+from network import chaincode, channel, configs, identities, processes
+from network.layout import Layout
+from network.nodes import (
+    Tools,
+    ca_argv,
+    ca_env,
+    chaincode_argv,
+    chaincode_env,
+    orderer_env,
+    peer_env,
+)
+from network.processes import NetworkError, log_line
+from network.topology import CHAINCODE, CHANNEL, PEER_ORGS, Node, Topology
+
+STOP_ORDER = ("chaincode", "peer", "orderer", "ca")
+GOSSIP_TIMEOUT_S = 90.0
+
+
+def up(topology: Topology, tools: Tools) -> None:
+    """Start whatever is not running; create what does not exist yet. Safe to repeat."""
+    layout = Layout(topology.state)
+    started = time.monotonic()
+    _check_profile(topology, layout)
+    if not layout.crypto.exists():
+        configs.write_all(topology, layout, tools.fabric_cfg)
+        log_line("crypto material (cryptogen, NodeOUs)")
+        processes.run(
+            [
+                tools.exe("cryptogen"),
+                "generate",
+                "--config",
+                str(layout.config / "crypto-config.yaml"),
+                "--output",
+                str(layout.crypto),
+            ],
+            {"PATH": "/usr/bin:/bin"},
+            "cryptogen",
+        )
+    channel.ensure_genesis(layout, tools)
+    for ca in topology.of_kind("ca"):
+        assert ca.org is not None
+        _start(
+            layout,
+            ca,
+            ca_argv(ca, layout, tools, f"admin:{identities.bootstrap_secret(layout, ca.org)}"),
+            ca_env(),
+        )
+    for ca in topology.of_kind("ca"):
+        _wait_healthy(layout, ca)
+        assert ca.org is not None
+        identities.enroll_all(topology, layout, tools, ca.org)
+    for orderer in topology.of_kind("orderer"):
+        _start(layout, orderer, [tools.exe("orderer")], orderer_env(orderer, layout))
+    for orderer in topology.of_kind("orderer"):
+        _wait_healthy(layout, orderer)
+        channel.join_orderer(layout, tools, orderer)
+    for peer in topology.of_kind("peer"):
+        _start(layout, peer, [tools.exe("peer"), "node", "start"], peer_env(peer, layout))
+    for peer in topology.of_kind("peer"):
+        _wait_healthy(layout, peer)
+        assert peer.org is not None
+        channel.join_peer(topology, layout, tools, peer.org)
+    leader = topology.of_kind("orderer")[0]
+    processes.wait_until(
+        layout, leader.name, lambda: channel.orderer_active(layout, tools, leader), "Raft leader"
+    )
+    _ensure_chaincode(topology, layout, tools)
+    _wait_gossip(topology, layout)
+    _write_tracker_env(topology, layout)
+    log_line(
+        f"network up in {time.monotonic() - started:.1f} s; tracker settings: {layout.tracker_env}"
+    )
+
+
+def upgrade(topology: Topology, tools: Tools, version: str) -> chaincode.Deployment:
+    """Deploy a new version of the chaincode at the next sequence, restarting its server."""
+    layout = Layout(topology.state)
+    current = chaincode.committed(topology, layout, tools)
+    sequence = (current[0] if current else 0) + 1
+    deployed = chaincode.deploy(topology, layout, tools, version, sequence)
+    server = topology.node("chaincode")
+    processes.stop(layout, server.name)
+    _start(layout, server, chaincode_argv(), chaincode_env(server, layout, deployed.package_id))
+    return deployed
+
+
+def _ensure_chaincode(topology: Topology, layout: Layout, tools: Tools) -> None:
+    layout.chaincode.mkdir(parents=True, exist_ok=True)
+    server = topology.node("chaincode")
+    committed = chaincode.committed(topology, layout, tools)
+    deployed = chaincode.deployment(layout)
+    if committed is None or deployed is None or deployed.sequence != committed[0]:
+        log_line(f"chaincode {CHAINCODE}: install, approve by each org, commit")
+        version = deployed.version if deployed and committed else "1.0"
+        sequence = (committed[0] + 1) if committed else 1
+        deployed = chaincode.deploy(topology, layout, tools, version, sequence)
+    _start(layout, server, chaincode_argv(), chaincode_env(server, layout, deployed.package_id))
+    processes.wait_until(
+        layout,
+        server.name,
+        lambda: processes.port_in_use(server.host, server.ports["listen"]),
+        "chaincode server listening",
+    )
+
+
+def _start(layout: Layout, node: Node, argv: list[str], env: dict[str, str]) -> None:
+    if processes.pid_of(layout, node.name) is not None:
+        return
+    processes.check_ports_free(node)
+    if node.kind in ("peer", "orderer", "ca"):
+        layout.data(node).mkdir(parents=True, exist_ok=True)
+    processes.spawn(layout, node.name, argv, env)
+    log_line(f"started {node.name} on {node.address()}  (log: {layout.log(node.name)})")
+
+
+def _health_url(node: Node) -> str:
+    return f"http://{node.address('ops')}/healthz"
+
+
+def _wait_healthy(layout: Layout, node: Node) -> None:
+    processes.wait_until(
+        layout, node.name, lambda: processes.http_ok(_health_url(node)), "healthy /healthz"
+    )
+
+
+def _known_peers(node: Node) -> int:
+    try:
+        with urllib.request.urlopen(f"http://{node.address('ops')}/metrics", timeout=2) as r:
+            text = r.read().decode()
+    except OSError:
+        return 0
+    found = re.search(
+        rf'^gossip_membership_total_peers_known\{{channel="{CHANNEL}"\}} (\d+)', text, re.M
+    )
+    return int(found.group(1)) if found else 0
+
+
+def _wait_gossip(topology: Topology, layout: Layout) -> None:
+    """Each peer must know the other orgs' peers, or the Gateway cannot find endorsers."""
+    others = len(topology.of_kind("peer")) - 1
+    for peer in topology.of_kind("peer"):
+        processes.wait_until(
+            layout,
+            peer.name,
+            lambda peer=peer: _known_peers(peer) >= others,
+            f"gossip membership of {others} other peers",
+            GOSSIP_TIMEOUT_S,
+        )
+
+
+def _check_profile(topology: Topology, layout: Layout) -> None:
+    stamp = layout.root / "profile"
+    if stamp.exists() and stamp.read_text().strip() != topology.settings.profile:
+        raise NetworkError(
+            f"the network in {layout.root} was created with profile {stamp.read_text().strip()}; "
+            f"run `scripts/network clean` before using profile {topology.settings.profile}"
+        )
+    layout.root.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(topology.settings.profile + "\n")
+
+
+def tracker_settings(topology: Topology, layout: Layout) -> dict[str, str]:
+    """The tracker's variables for this network (its gateway peer: the carrier's)."""
+    carrier = PEER_ORGS[1]
+    peer = topology.peer_of(carrier)
+    settings = {
+        "TRACKER_PEER_ENDPOINT": peer.address(),
+        "TRACKER_PEER_TLS_CA_FILE": str(layout.tls_ca(carrier)),
+        "TRACKER_MSP_ID": carrier.msp_id,
+        "TRACKER_MSP_DIR": str(layout.identity(carrier, identities.TRACKER) / "msp"),
+        "TRACKER_CHANNEL": CHANNEL,
+        "TRACKER_CHAINCODE": CHAINCODE,
+        "TRACKER_CA_ORGS": ",".join(o.msp_id for o in PEER_ORGS),
+    }
+    for org in PEER_ORGS:
+        key = f"TRACKER_CA_{org.msp_id.upper()}_"
+        settings[key + "URL"] = f"https://{topology.ca_of(org).address()}"
+        settings[key + "NAME"] = f"ca-{org.name}"
+        settings[key + "TLS_CA_FILE"] = str(layout.ca_cert(org))
+        settings[key + "REGISTRAR_MSP_DIR"] = str(
+            layout.identity(org, identities.REGISTRAR) / "msp"
+        )
+    return settings
+
+
+def _write_tracker_env(topology: Topology, layout: Layout) -> None:
+    lines = [f"export {k}={shlex.quote(v)}" for k, v in tracker_settings(topology, layout).items()]
+    layout.tracker_env.write_text("\n".join(lines) + "\n")
+    (layout.root / "tracker.json").write_text(
+        json.dumps(tracker_settings(topology, layout), indent=2) + "\n"
+    )
+
+
+def down(topology: Topology) -> int:
+    """Stop exactly the processes `up` recorded, chaincode first; how many were running."""
+    layout = Layout(topology.state)
+    stopped = 0
+    recorded = {p.stem for p in layout.pids.glob("*.pid")} if layout.pids.exists() else set()
+    by_kind = {n.name: n.kind for n in topology.nodes}
+    order = sorted(recorded, key=lambda n: STOP_ORDER.index(by_kind.get(n, "ca")))
+    for name in order:
+        if processes.stop(layout, name):
+            stopped += 1
+            log_line(f"stopped {name}")
+    log_line(f"network down: {stopped} process(es) stopped; ledgers kept in {layout.root / 'data'}")
+    return stopped
+
+
+def status(topology: Topology, tools: Tools) -> int:
+    """Print each node's state, health, height and log; 0 when all are healthy."""
+    layout = Layout(topology.state)
+    if not layout.crypto.exists():
+        _out(f"no network in {layout.root} (run: scripts/network up)")
+        return 1
+    unhealthy = 0
+    _out(f"{'node':<18} {'state':<8} {'address':<22} {'':<10} log")
+    for node in topology.nodes:
+        running = processes.pid_of(layout, node.name) is not None
+        if node.kind == "chaincode":
+            healthy = running and processes.port_in_use(node.host, node.ports["listen"])
+        else:
+            healthy = running and processes.http_ok(_health_url(node))
+        extra = ""
+        if node.kind == "peer" and healthy:
+            assert node.org is not None
+            extra = f"height {channel.height(topology, layout, tools, node.org)}"
+        state = "healthy" if healthy else ("running" if running else "stopped")
+        unhealthy += 0 if healthy else 1
+        _out(f"{node.name:<18} {state:<8} {node.address():<22} {extra:<10} {layout.log(node.name)}")
+    deployed = chaincode.deployment(layout)
+    if deployed:
+        _out(f"chaincode {CHAINCODE} {deployed.version}, sequence {deployed.sequence}")
+        _out(f"  package {deployed.package_id}")
+    _out(f"tracker settings: source {layout.tracker_env}")
+    return 0 if unhealthy == 0 else 1
+
+
+def _out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def clean(topology: Topology) -> None:
+    """Stop, then remove every generated file of the network."""
+    down(topology)
+    shutil.rmtree(topology.state, ignore_errors=True)
+    log_line(f"removed {topology.state}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from demo.ledger import DemoLedger, Person
@@ -28,14 +30,17 @@ class _Running:
         """Nothing to stop here."""
 
 
-def connect_network(network_dir: Path) -> DemoLedger:
-    """The running network's gateway peer, CAs and tracker identity, from its tracker.json."""
+def connect_network(network_dir: Path, environ: Mapping[str, str] | None = None) -> DemoLedger:
+    """The running network's gateway peer, CAs and tracker identity, from its tracker.json
+    (`environ`: the network's settings, when not this process's environment)."""
     settings_file = network_dir / "tracker.json"
     if not settings_file.exists():
         raise SystemExit(f"no {settings_file}: run scripts/network up first")
     settings: dict[str, str] = json.loads(settings_file.read_text())
-    topology = from_env(network_dir)
-    layout, tools = Layout(network_dir), Tools.from_env()
+    env = os.environ if environ is None else environ
+    topology = from_env(network_dir, env)
+    layout = Layout(network_dir)
+    tools = Tools(Path(env["FABRIC_BIN"]), Path(env["FABRIC_CFG"]))
     carrier = PEER_ORGS[1]
 
     def height() -> int:

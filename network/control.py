@@ -49,6 +49,9 @@ def up(topology: Topology, tools: Tools) -> None:
             "cryptogen",
         )
     channel.ensure_genesis(layout, tools)
+    for node in topology.nodes:  # every clash named before anything starts
+        if processes.pid_of(layout, node.name) is None:
+            processes.check_ports_free(node)
     for ca in topology.of_kind("ca"):
         assert ca.org is not None
         _start(
@@ -129,10 +132,15 @@ def _health_url(node: Node) -> str:
     return f"http://{node.address('ops')}/healthz"
 
 
-def _wait_healthy(layout: Layout, node: Node) -> None:
-    processes.wait_until(
-        layout, node.name, lambda: processes.http_ok(_health_url(node)), "healthy /healthz"
+def _healthy(node: Node) -> bool:
+    # /healthz answers before the node's gRPC listener accepts: both must be up.
+    return processes.http_ok(_health_url(node)) and processes.port_in_use(
+        node.host, node.ports["listen"]
     )
+
+
+def _wait_healthy(layout: Layout, node: Node) -> None:
+    processes.wait_until(layout, node.name, lambda: _healthy(node), "healthy /healthz")
 
 
 def _known_peers(node: Node) -> int:
@@ -231,7 +239,7 @@ def status(topology: Topology, tools: Tools) -> int:
         if node.kind == "chaincode":
             healthy = running and processes.port_in_use(node.host, node.ports["listen"])
         else:
-            healthy = running and processes.http_ok(_health_url(node))
+            healthy = running and _healthy(node)
         extra = ""
         if node.kind == "peer" and healthy:
             assert node.org is not None

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from demo.ledger import PEOPLE, DemoLedger, start_simulated_peer
+from demo.ledger import DemoLedger, start_simulated_peer
 from demo.scenario import CONTACTS, Demo
 from demo.services import Services, free_port, prepare, start_tracker
 from tracker.sandbox import SandboxConfig
@@ -116,9 +116,12 @@ class CrashStack:
         self.engine.dispose()
 
 
-def start_crash_stack(root: Path, database_url: str) -> CrashStack:
-    """Staff and contacts added with the `tracker` command, then the tracker running."""
-    ledger = start_simulated_peer(root / "pki")
+def start_crash_stack(
+    root: Path, database_url: str, ledger: DemoLedger | None = None
+) -> CrashStack:
+    """Staff and contacts added with the `tracker` command, then the tracker running; on a
+    fresh SimulatedPeer unless given a ledger (the real tier's Fabric network)."""
+    ledger = ledger or start_simulated_peer(root / "pki")
     services = prepare(root / "state", ledger, free_port(), sandbox_port=0)
     services.env.update(FAST, TRACKER_DATABASE_URL=database_url)
     sandbox = start_sandbox(
@@ -144,12 +147,14 @@ def start_crash_stack(root: Path, database_url: str) -> CrashStack:
 
 def _add_people(services: Services, ledger: DemoLedger, demo: Demo) -> None:
     """The demo's dispatcher, scanner and contacts, with `tracker staff|contacts add`."""
-    for org in STAFF:
-        name, role = PEOPLE[org]
+    for org, name, role in ledger.people:
+        if org not in STAFF or role == "auditor":
+            continue
+        # Imported from the simulated PKI; on Fabric, registered at the org's CA.
+        imported = ("--msp-dir", str(ledger.msp_dirs[org])) if org in ledger.msp_dirs else ()
         printed = services.run(
-            "staff", "add", "--org", org, "--name", name, "--role", role,
-            "--msp-dir", str(ledger.msp_dirs[org]),
-        )  # fmt: skip
+            "staff", "add", "--org", org, "--name", name, "--role", role, *imported
+        )
         found = TOKEN.search(printed)
         assert found is not None, printed
         demo.tokens[role] = found.group(1)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import grpc
 import pytest
+from gateway_answers import CODED_REFUSAL, IDENTITY_REFUSALS, TRANSIENT, GatewayAnswer
 from google.protobuf import wrappers_pb2
 from ledger_wire import encode_rpc_status, error_detail
 
@@ -159,3 +160,64 @@ def test_commit_error_carries_code_and_block() -> None:
         42,
     )
     assert isinstance(error, LedgerError)
+
+
+# --- May the same write succeed later? (the one rule the API and the scan worker follow) ---
+
+
+def _answer_error(answer: GatewayAnswer) -> FakeRpcError:
+    trailer = [("grpc-status-details-bin", answer.status_bytes())]
+    return FakeRpcError(answer.code, answer.message, trailer)
+
+
+@pytest.mark.parametrize("step", ["endorse", "evaluate"])
+@pytest.mark.parametrize("answer", TRANSIENT, ids=lambda a: a.name)
+def test_outages_of_other_peers_and_the_chaincode_are_retriable(
+    answer: GatewayAnswer, step: str
+) -> None:
+    translated = translate_rpc_error(_answer_error(answer), step=step, tx_id="t")
+    assert translated.retriable, translated
+    assert not isinstance(translated, ChaincodeError)
+    assert translated.chaincode_code is None
+    assert translated.grpc_code is answer.code
+    assert len(translated.details) == len(answer.details)
+
+
+@pytest.mark.parametrize("step", ["endorse", "evaluate"])
+def test_a_coded_refusal_is_final_even_beside_an_outage(step: str) -> None:
+    translated = translate_rpc_error(_answer_error(CODED_REFUSAL), step=step, tx_id="t")
+    assert isinstance(translated, ChaincodeError)
+    assert translated.chaincode_code == "INVALID_TRANSITION"
+    assert not translated.retriable
+
+
+@pytest.mark.parametrize("answer", IDENTITY_REFUSALS, ids=lambda a: a.name)
+def test_signature_and_identity_refusals_are_final(answer: GatewayAnswer) -> None:
+    translated = translate_rpc_error(_answer_error(answer), step="endorse", tx_id="t")
+    assert not translated.retriable, translated
+    assert not isinstance(translated, ChaincodeError)
+    assert isinstance(translated, EndorseError)
+
+
+@pytest.mark.parametrize(
+    "answer", (*TRANSIENT, *IDENTITY_REFUSALS, CODED_REFUSAL), ids=lambda a: a.name
+)
+@pytest.mark.parametrize("step", ["submit", "commit_status"])
+def test_after_endorsement_every_failure_is_retriable(answer: GatewayAnswer, step: str) -> None:
+    # The transaction may be ordered already: only a resend (same scan id) can tell.
+    translated = translate_rpc_error(_answer_error(answer), step=step, tx_id="t")
+    assert translated.retriable
+    assert not isinstance(translated, ChaincodeError)
+
+
+@pytest.mark.parametrize(
+    "word", ["UNAVAILABLE", "DEADLINE_EXCEEDED", "FAILED_PRECONDITION", "ABORTED", "UNKNOWN"]
+)
+def test_a_grpc_status_name_is_no_chaincode_code(word: str) -> None:
+    assert chaincode_code(f"{word}: connection refused") is None
+    assert chaincode_code(f"chaincode response 500, {word}: x") is None
+
+
+def test_an_invalid_commit_is_final() -> None:
+    for code in ("ENDORSEMENT_POLICY_FAILURE", "MVCC_READ_CONFLICT"):
+        assert not CommitError("tx", code, 3).retriable

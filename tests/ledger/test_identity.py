@@ -58,6 +58,77 @@ def test_ambiguous_keystore_is_refused(pki: LedgerPki, tmp_path: Path) -> None:
         load_enrolment(MSP_ID, msp)
 
 
+def cryptogen_layout(pki: LedgerPki, root: Path) -> Path:
+    """The MSP folder cryptogen writes for a user: named certificate, `priv_sk` key."""
+    msp = root / "users" / "User1@org1.example.com" / "msp"
+    (msp / "signcerts").mkdir(parents=True)
+    (msp / "keystore").mkdir()
+    (msp / "signcerts" / "User1@org1.example.com-cert.pem").write_bytes(pki.client.cert_pem)
+    (msp / "keystore" / "priv_sk").write_bytes(pki.client.key_pem)
+    (msp / "cacerts").mkdir()  # cryptogen's other folders are not read
+    (msp / "cacerts" / "ca.org1.example.com-cert.pem").write_bytes(pki.ca.cert_pem)
+    return msp
+
+
+def test_cryptogen_user_folder_loads(pki: LedgerPki, tmp_path: Path) -> None:
+    identity, signer = load_enrolment(MSP_ID, cryptogen_layout(pki, tmp_path))
+    assert identity.cert_pem == pki.client.cert_pem
+    assert signer.matches(identity)
+
+
+def test_fabric_ca_client_folder_loads_with_any_key_name(pki: LedgerPki, tmp_path: Path) -> None:
+    msp = tmp_path / "msp"
+    shutil.copytree(pki.msp_dir, msp)
+    ski = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    (msp / "keystore" / "0a1b2c_sk").rename(msp / "keystore" / f"{ski}_sk")
+    (msp / "keystore" / ".DS_Store").write_bytes(b"\0")  # hidden files are not keys
+    identity, signer = load_enrolment(MSP_ID, msp)
+    assert (msp / "signcerts" / "cert.pem").read_bytes() == identity.cert_pem
+    assert signer.matches(identity)
+
+
+def test_several_or_no_certificates_are_refused_naming_the_folder(
+    pki: LedgerPki, tmp_path: Path
+) -> None:
+    msp = cryptogen_layout(pki, tmp_path)
+    signcerts = msp / "signcerts"
+    (signcerts / "cert.pem").write_bytes(pki.client.cert_pem)
+    with pytest.raises(IdentityError) as several:
+        load_enrolment(MSP_ID, msp)
+    assert str(signcerts) in str(several.value)
+    assert "exactly one certificate (*.pem), found 2" in str(several.value)
+    assert "User1@org1.example.com-cert.pem" in str(several.value)
+    for pem in signcerts.iterdir():
+        pem.unlink()
+    with pytest.raises(IdentityError, match="exactly one certificate .*found 0") as none:
+        load_enrolment(MSP_ID, msp)
+    assert str(signcerts) in str(none.value)
+
+
+def test_empty_or_missing_keystore_is_refused_naming_the_folder(
+    pki: LedgerPki, tmp_path: Path
+) -> None:
+    msp = cryptogen_layout(pki, tmp_path)
+    (msp / "keystore" / "priv_sk").unlink()
+    with pytest.raises(IdentityError, match="exactly one private key file, found 0") as empty:
+        load_enrolment(MSP_ID, msp)
+    assert str(msp / "keystore") in str(empty.value)
+    (msp / "keystore").rmdir()
+    with pytest.raises(IdentityError, match="is not a folder") as missing:
+        load_enrolment(MSP_ID, msp)
+    assert str(msp / "keystore") in str(missing.value)
+
+
+def test_unreadable_certificate_or_key_names_the_file(pki: LedgerPki, tmp_path: Path) -> None:
+    msp = cryptogen_layout(pki, tmp_path)
+    (msp / "keystore" / "priv_sk").write_text("not a key")
+    with pytest.raises(IdentityError, match="priv_sk is not an unencrypted PEM private key"):
+        load_enrolment(MSP_ID, msp)
+    (msp / "signcerts" / "User1@org1.example.com-cert.pem").write_text("not a certificate")
+    with pytest.raises(IdentityError, match="-cert.pem is not a readable PEM certificate"):
+        load_enrolment(MSP_ID, msp)
+
+
 def test_non_p256_key_is_refused() -> None:
     with pytest.raises(IdentityError, match="P-256"):
         Signer(ec.generate_private_key(ec.SECP384R1()))

@@ -38,7 +38,7 @@ from tracker.ledger.follower import FollowerConfig
 VALID, MVCC = 0, 11
 FOLLOW = FollowerConfig(channel="supplychain", chaincode="provenance")
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-S1, S2 = "306141410000000017", "306141410000000024"
+S1, S2 = "306141410000000013", "306141410000000020"  # valid check digits (EPCIS)
 HUB = ReadPoint("0614141000029", "Hub Lyon", 45.76, 4.83)
 STORE = ReadPoint("4006381000017", "Retail DC Berlin", 52.52, 13.4)
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from tracker.reports import outputs
 from tracker.reports.facts import build_report
 from tracker.reports.json_report import render_json
 from tracker.reports.source import report_source, shipment_history
+
+MADE = datetime(2026, 12, 1, tzinfo=UTC)  # after every commit of the journey
 
 
 def write_report(sessions: sessionmaker[Session], sscc: str, path: Path) -> Path:
@@ -36,3 +40,11 @@ def event(document: dict[str, Any], sequence: int) -> dict[str, Any]:
     return next(
         e for e in document["events"] if e["event"] == "checkpoint" and e["sequence"] == sequence
     )
+
+
+def write_format(sessions: sessionmaker[Session], sscc: str, path: Path, fmt: str) -> Path:
+    """The shipment's report in `fmt` (pdf, csv, json, epcis) as `tracker report` writes it."""
+    with sessions() as session:
+        made = outputs.shipment_file(session, "supplychain", sscc, fmt, MADE)
+    path.write_bytes(made.content)
+    return path

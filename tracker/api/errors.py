@@ -63,7 +63,10 @@ def chaincode_text(error: ChaincodeError) -> str:
 
 
 def from_ledger(error: LedgerError) -> ApiProblem:
-    """An ApiProblem for a ledger failure that is not a transport outage."""
+    """An ApiProblem for a ledger failure: 503 while the ledger cannot take the call now
+    (``error.retriable``; a write is queued instead, see writes.submit), else the refusal."""
+    if error.retriable:
+        return ApiProblem(503, "LEDGER_UNAVAILABLE", "ledger unavailable; try again shortly")
     if isinstance(error, ChaincodeError) and error.chaincode_code:
         code = error.chaincode_code
         text = chaincode_text(error)

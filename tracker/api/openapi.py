@@ -132,7 +132,11 @@ def _errors(*codes: str) -> dict[str, Any]:
 def _write(summary: str, body: dict[str, Any], *extra: str) -> dict[str, Any]:
     responses = {
         "201": _json("Committed", "committed: tx id, block number and resulting state"),
-        "202": _json("Queued", "ledger unreachable: queued durably, submitted later"),
+        "202": _json(
+            "Queued",
+            "the ledger cannot take it now (peer unreachable, endorsing peers or chaincode "
+            "down): queued durably, submitted later",
+        ),
         **_errors("401", "403", "404", "409", "415", "422", "503", *extra),
     }
     return {"post": {"summary": summary, "requestBody": body, "responses": responses}}
@@ -312,7 +316,7 @@ def openapi_document() -> dict[str, Any]:
             "title": "Provenance tracker staff API",
             "version": "1.0.0",
             "description": "Writes answer once committed on the ledger (tx id, block number) "
-            "or, when the ledger is unreachable, once queued durably (202).",
+            "or, when the ledger cannot take them now, once queued durably (202).",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],

@@ -5,6 +5,12 @@ A scan is acknowledged only once committed, or once its row is committed here in
 so a resend after an unclear outcome (timeout after submit) is answered by the chaincode's
 idempotency record and never writes twice. (msp_id, client_scan_id) is unique: the same
 scan sent twice while the ledger is down is queued once.
+
+A pending row is settled `rejected` only on a refusal no retry can cure, as
+`LedgerError.retriable` says (the chaincode's coded refusal, a refusal of the signer, a
+transaction committed invalid); on anything else it stays pending, in its place, and the loop
+waits longer after each round the ledger did not take it (doubling from the interval up to
+BACKOFF_CAP_S).
 """
 
 from __future__ import annotations
@@ -20,13 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.ledger.errors import (
-    ChaincodeError,
-    CommitStatusError,
-    LedgerError,
-    LedgerUnavailable,
-    SubmitError,
-)
+from tracker.ledger.errors import ChaincodeError, LedgerError
 from tracker.ledger.facade_values import PreparedWrite, WriteKind
 from tracker.store.columns import utcnow
 from tracker.store.db import transaction
@@ -34,9 +34,11 @@ from tracker.store.staff import ScanJournalRow
 
 log = logging.getLogger(__name__)
 
-# Errors after which the same submission may still succeed: keep the entry and its place.
-TRANSIENT = (LedgerUnavailable, SubmitError, CommitStatusError)
 PENDING, COMMITTED, REJECTED = "pending", "committed", "rejected"
+# Longest pause between rounds while the ledger keeps not taking the head of the queue (unless
+# the configured interval is longer): an outage of other organisations' peers can last hours,
+# and once it ends the queue moves within this long.
+BACKOFF_CAP_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class PendingScanRetrier:
     def __init__(self, sessions: sessionmaker[Session], submit: Submit, interval: float) -> None:
         """Nothing runs until `run_once` or `start`."""
         self._sessions, self._submit, self._interval = sessions, submit, interval
+        self.delay = interval  # the pause before the next round; grows while the ledger is away
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._round = threading.Lock()  # one round at a time, whoever triggers it
@@ -175,7 +178,7 @@ class PendingScanRetrier:
 
     def run_once(self) -> int:
         """Submit what is pending; stop at the first outage. Returns how many settled."""
-        settled = 0
+        settled, blocked = 0, False
         with self._round:
             for entry in self.pending():
                 try:
@@ -183,35 +186,43 @@ class PendingScanRetrier:
                 except Unsubmittable as error:
                     refusal = {"error": {"code": "UNSUBMITTABLE", "message": str(error)}}
                     _settle(self._sessions, entry.id, REJECTED, refusal, str(error))
-                except ChaincodeError as error:
-                    # The ledger refused it for good (e.g. the shipment moved on meanwhile).
-                    code = error.chaincode_code or "LEDGER_ERROR"
-                    refusal = {"error": {"code": code, "message": str(error).splitlines()[0]}}
-                    _settle(self._sessions, entry.id, REJECTED, refusal, code)
-                    log.warning("queued scan %s rejected: %s", entry.client_scan_id, code)
-                except TRANSIENT as error:
-                    # Still unreachable (or unclear): keep order, try again next round.
-                    _settle(self._sessions, entry.id, PENDING, None, str(error).splitlines()[0])
-                    break
                 except LedgerError as error:
-                    # Refused for good without a chaincode code (e.g. endorsement policy
-                    # failure, MVCC conflicts after every retry): settle it so the queue moves.
                     reason = str(error).splitlines()[0]
-                    refusal = {"error": {"code": "LEDGER_REJECTED", "message": reason}}
-                    _settle(self._sessions, entry.id, REJECTED, refusal, reason)
-                    log.warning("queued scan %s rejected: %s", entry.client_scan_id, reason)
+                    if error.retriable:
+                        # The ledger cannot take it now (peers or chaincode away, outcome
+                        # unclear): keep it and its place, try again after a longer pause.
+                        _settle(self._sessions, entry.id, PENDING, None, reason)
+                        log.info("queued scan %s still pending: %s", entry.client_scan_id, reason)
+                        blocked = True
+                        break
+                    self._reject(entry, error, reason)
                 else:
                     _settle(self._sessions, entry.id, COMMITTED, answer, "")
                 settled += 1
+            limit = max(self._interval, BACKOFF_CAP_S)
+            self.delay = min(self.delay * 2, limit) if blocked else self._interval
         return settled
 
+    def _reject(self, entry: JournalEntry, error: LedgerError, reason: str) -> None:
+        # Refused for good, so the queue moves: the chaincode's coded refusal (e.g. the
+        # shipment moved on meanwhile), else LEDGER_REJECTED (a refusal of the signer, an
+        # endorsement policy failure, MVCC conflicts after every re-endorsement).
+        if isinstance(error, ChaincodeError) and error.chaincode_code:
+            code, message, last_error = error.chaincode_code, reason, error.chaincode_code
+        else:
+            code, message, last_error = "LEDGER_REJECTED", reason, reason
+        refusal = {"error": {"code": code, "message": message}}
+        _settle(self._sessions, entry.id, REJECTED, refusal, last_error)
+        log.warning("queued scan %s rejected: %s", entry.client_scan_id, last_error)
+
     def start(self) -> None:
-        """Run rounds in a daemon thread every `interval` seconds."""
+        """Run rounds in a daemon thread every `interval` seconds (`delay`: longer while the
+        ledger keeps not taking the head of the queue)."""
         self._thread = threading.Thread(target=self._loop, name="pending-scans", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
+        while not self._stop.wait(self.delay):
             try:
                 self.run_once()
             except Exception:  # the loop must outlive a database hiccup

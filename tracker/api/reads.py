@@ -17,7 +17,7 @@ from tracker.api.pending import find
 from tracker.api.schemas import ListQuerySchema
 from tracker.api.state import api_state, signed_in
 from tracker.api.writes import sscc_of
-from tracker.ledger.errors import LedgerError, LedgerUnavailable
+from tracker.ledger.errors import LedgerError
 from tracker.store.evidence import EvidenceBlob, get_evidence
 from tracker.store.readmodel import FollowerState, ShipmentRow
 from tracker.store.staff import StaffMember
@@ -32,10 +32,6 @@ _EXTENSIONS = {
     "text/csv": "csv",
     "application/json": "json",
 }
-
-
-def _unavailable(error: LedgerUnavailable) -> ApiProblem:
-    return ApiProblem(503, "LEDGER_UNAVAILABLE", "ledger unreachable; try again shortly")
 
 
 @api.get("/me")
@@ -59,8 +55,6 @@ def get_shipment(sscc: str) -> ResponseReturnValue:
     sscc = sscc_of(sscc)
     try:
         found = state.facade.get_provenance(state.actors.actor(member), sscc)
-    except LedgerUnavailable as error:
-        raise _unavailable(error) from error
     except LedgerError as error:
         raise from_ledger(error) from error
     checkpoints = [c.document() for c in found.checkpoints]
@@ -129,8 +123,6 @@ def list_shipments() -> ResponseReturnValue:
             page_size=query["page_size"],
             bookmark=query.get("bookmark", ""),
         )
-    except LedgerUnavailable as error:
-        raise _unavailable(error) from error
     except LedgerError as error:
         raise from_ledger(error) from error
     shipments = [s.document() for s in page.shipments]
@@ -189,8 +181,6 @@ def _may_read(member: StaffMember, sscc: str | None) -> None:
     state = api_state()
     try:
         state.facade.get_shipment(state.actors.actor(member), sscc)
-    except LedgerUnavailable as error:
-        raise _unavailable(error) from error
     except LedgerError as error:
         raise from_ledger(error) from error
 

@@ -38,9 +38,6 @@ from tracker.ledger.facade_values import (
 from tracker.store.db import transaction
 from tracker.store.evidence import put_evidence
 
-# Outcomes after which the write may or may not be on the ledger: resubmitting with the same
-# scan id is safe (the chaincode answers a repeat from its record), so they are queued.
-_RETRIABLE = pending.TRANSIENT
 NOT_ACKNOWLEDGED = "the scan was NOT recorded and NOT queued; send it again later"
 
 
@@ -70,11 +67,16 @@ def _now() -> datetime:
 
 
 def submit(prepared: PreparedWrite, created: int = 201) -> ResponseReturnValue:
-    """Commit a write as the signed-in person; queue it durably if the ledger is away."""
+    """Commit a write as the signed-in person; queue it durably if the ledger cannot take it
+    now (``LedgerError.retriable``: our peer unreachable, other organisations' peers or the
+    chaincode down, an unclear outcome). Resubmitting with the same scan id is safe: the
+    chaincode answers a repeat from its record."""
     member, state = signed_in(), api_state()
     try:
         committed = state.facade.commit(state.actors.actor(member), prepared)
-    except _RETRIABLE as error:
+    except LedgerError as error:
+        if not error.retriable:
+            raise from_ledger(error) from error
         try:
             queued = pending.enqueue(
                 state.sessions, member.msp_id, member.id, prepared, str(error).splitlines()[0]
@@ -83,7 +85,7 @@ def submit(prepared: PreparedWrite, created: int = 201) -> ResponseReturnValue:
             message = "this client scan id is already queued with a different request"
             raise ApiProblem(409, "SCAN_ID_CONFLICT", message) from None
         except Exception as failure:  # a write we cannot queue must not be acknowledged
-            message = f"ledger unreachable; {NOT_ACKNOWLEDGED}"
+            message = f"ledger unavailable; {NOT_ACKNOWLEDGED}"
             raise ApiProblem(503, "LEDGER_UNAVAILABLE", message) from failure
         if queued.state == pending.COMMITTED and queued.answer is not None:
             return jsonify(queued.answer), created  # done earlier; this was a resend
@@ -94,12 +96,10 @@ def submit(prepared: PreparedWrite, created: int = 201) -> ResponseReturnValue:
             "queue_id": queued.id,
             "client_scan_id": prepared.client_scan_id,
             "state": pending.PENDING,
-            "message": "ledger unreachable; the scan is queued durably and will be submitted "
+            "message": "ledger unavailable; the scan is queued durably and will be submitted "
             "when the ledger is back (GET /api/v1/scans/<client_scan_id> shows its state)",
         }
         return jsonify(body), 202
-    except LedgerError as error:
-        raise from_ledger(error) from error
     body = answer(committed, prepared.client_scan_id)
     pending.record_committed(state.sessions, member.msp_id, member.id, prepared, body)
     return jsonify(body), created

@@ -7,20 +7,23 @@ import logging
 import time
 from typing import Any
 
+import grpc
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.doorbell import parse_address, ring
 from tracker.chat.notify import enqueue_changes
-from tracker.commands.common import database, load_config, out
+from tracker.commands.common import EXIT_CONFIG, database, err, load_config, out
 from tracker.config import Config
-from tracker.ledger.errors import LedgerUnavailable
+from tracker.ledger.errors import LedgerError, LedgerUnavailable
 from tracker.ledger.follower import Follower, FollowerConfig, checkpoint
 from tracker.ledger.gateway import Gateway, connect
-from tracker.ledger.identity import load_enrolment
+from tracker.ledger.identity import IdentityError, load_enrolment
 
 log = logging.getLogger(__name__)
 RECONNECT_FIRST_S = 1.0  # then doubling, up to:
 RECONNECT_MAX_S = 30.0
+EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the peer cannot be reached (as scripts/ and `staff`)
+EXIT_PROTOCOL = 76  # EX_PROTOCOL: the peer answered, but refused
 
 
 def register(subparsers: Any) -> None:
@@ -40,7 +43,12 @@ def open_gateway(config: Config) -> Gateway:
     ledger = config.require_ledger()
     # load_config(require_ledger=True) has checked both are set.
     assert ledger.msp_id is not None and ledger.msp_dir is not None
-    identity, signer = load_enrolment(ledger.msp_id, ledger.msp_dir)
+    try:
+        identity, signer = load_enrolment(ledger.msp_id, ledger.msp_dir)
+    except IdentityError as error:
+        # A configuration problem like a missing setting: one line, and EX_CONFIG.
+        err(f"TRACKER_MSP_DIR: {error}")
+        raise SystemExit(EXIT_CONFIG) from None
     return connect(
         endpoint=ledger.peer_endpoint,
         tls_root_cert_path=ledger.tls_ca_file,
@@ -48,6 +56,19 @@ def open_gateway(config: Config) -> Gateway:
         signer=signer,
         identity=identity,
     )
+
+
+def peer_failure(endpoint: str, error: LedgerError) -> str:
+    """One line naming the peer and why a call to it failed (gRPC code and its details)."""
+    call = error.__cause__
+    if isinstance(call, grpc.Call):
+        cause = f"{call.code().name}: {call.details() or 'no details'}"
+    else:
+        cause = str(error)
+    cause = " ".join(cause.split())  # gRPC details and per-peer lines, on one line
+    if isinstance(error, LedgerUnavailable):
+        return f"cannot reach the peer at {endpoint}: {cause}"
+    return f"the peer at {endpoint} refused: {cause}"
 
 
 def _follow(args: argparse.Namespace) -> int:
@@ -66,7 +87,8 @@ def _follow(args: argparse.Namespace) -> int:
             # restarted the follower. A connection that made progress restarts the backoff.
             reset = False
             delay = RECONNECT_FIRST_S if checkpoint(sessions, config.channel) > before else delay
-            log.warning("peer unavailable (%s); reconnecting in %.0f s", error, delay)
+            endpoint = config.require_ledger().peer_endpoint
+            log.warning("%s; reconnecting in %.0f s", peer_failure(endpoint, error), delay)
             time.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_S)
             continue

@@ -6,9 +6,21 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tracker.commands.common import database, load_config, out
-from tracker.commands.ledger import open_gateway
+from sqlalchemy import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.commands.common import EXIT_USAGE, database, err, load_config, out
+from tracker.commands.ledger import (
+    EXIT_PROTOCOL,
+    EXIT_UNAVAILABLE,
+    open_gateway,
+    peer_failure,
+)
+from tracker.ledger.errors import LedgerError, LedgerUnavailable
 from tracker.verify.run import exit_code, render, verify
+from tracker.verify.sources import VERIFIABLE, ReportDocument, ReportFileError, load_report
+
+EXIT_NOINPUT = 66  # EX_NOINPUT: the report file cannot be read
 
 
 def register(subparsers: Any) -> None:
@@ -17,7 +29,11 @@ def register(subparsers: Any) -> None:
         "verify",
         help="check blocks, signatures and the read model (or a report) against a peer",
     )
-    check.add_argument("--report", type=Path, help="a report JSON to check instead of the DB")
+    check.add_argument(
+        "--report",
+        type=Path,
+        help="a shipment report (JSON or CSV) or an EPCIS document to check instead of the DB",
+    )
     check.add_argument(
         "--with-read-model",
         action="store_true",
@@ -39,21 +55,48 @@ def _hash(text: str) -> bytes:
     return value
 
 
+def _report(path: Path) -> ReportDocument | int:
+    """The parsed report, or the exit status after saying in one line why it cannot be checked."""
+    try:
+        return load_report(path)
+    except OSError as error:
+        err(f"tracker verify: cannot read {path}: {error.strerror or error}")
+        return EXIT_NOINPUT
+    except ReportFileError as error:
+        err(f"tracker verify: {path} is {error.what}; {VERIFIABLE}")
+        return EXIT_USAGE
+
+
 def _verify(args: argparse.Namespace) -> int:
+    # The report first: a file that cannot be checked is refused before any peer is dialled.
+    report = None if args.report is None else _report(args.report)
+    if isinstance(report, int):
+        return report
     config = load_config(require_whatsapp=False, require_ledger=True)
     compare_db = args.report is None or args.with_read_model
     sessions = database(config)[1] if compare_db else None
     genesis: bytes | None = args.genesis_hash
-    with open_gateway(config) as gateway:
-        # Straight from the peer's Deliver service: the read model is what is being checked.
-        blocks = gateway.network(config.channel).block_events(start_block=0, stop_at_newest=True)
-        result = verify(
-            blocks,
-            sessions=sessions,
-            report_path=args.report,
-            chaincode=config.chaincode,
-            genesis_hash=genesis,
-        )
+    try:
+        with open_gateway(config) as gateway:
+            # Straight from the peer's Deliver service: the read model is what is being checked.
+            network = gateway.network(config.channel)
+            blocks = network.block_events(start_block=0, stop_at_newest=True)
+            result = verify(
+                blocks,
+                sessions=sessions,
+                report=report,
+                chaincode=config.chaincode,
+                genesis_hash=genesis,
+            )
+    except LedgerError as error:
+        err(f"tracker verify: {peer_failure(config.require_ledger().peer_endpoint, error)}")
+        return EXIT_UNAVAILABLE if isinstance(error, LedgerUnavailable) else EXIT_PROTOCOL
+    except SQLAlchemyError as error:
+        where = make_url(config.database_url).render_as_string(hide_password=True)
+        cause = " ".join(str(getattr(error, "orig", None) or error).split())
+        err(f"tracker verify: cannot read the read model at {where} ({cause}); is it reachable "
+            "and upgraded (`tracker db upgrade`)? --report alone does not need it")  # fmt: skip
+        return EXIT_UNAVAILABLE
     out(render(result))
     if genesis is None:
         # The MSP roots come from block 0 as this peer serves it: pin it for a full check.

@@ -1,8 +1,9 @@
 """Ledger client errors, and translation of gRPC failures from the Gateway into them.
 
-    LedgerError (tx_id, grpc_code, details: tuple[ErrorDetail, ...], chaincode_code, step)
-    ├── EndorseError        Endorse rejected (no chaincode code found)
-    ├── SubmitError         Submit (ordering) rejected
+    LedgerError (tx_id, grpc_code, details: tuple[ErrorDetail, ...], chaincode_code, step,
+    │            retriable)
+    ├── EndorseError        Endorse failed (no chaincode code found)
+    ├── SubmitError         Submit (ordering) failed
     ├── CommitStatusError   CommitStatus call failed
     ├── CommitError         tx committed but invalid: validation_code, block_number
     ├── ChaincodeError      the chaincode's coded refusal, e.g. FORBIDDEN
@@ -10,6 +11,24 @@
 
 The Gateway attaches ``gateway.ErrorDetail`` messages, packed as ``Any``, to the
 ``google.rpc.Status`` sent in the ``grpc-status-details-bin`` trailer (gatewayerror.ts).
+
+``retriable`` answers the one question the API (queue with 202, or answer an error) and the
+queued-scan worker (keep retrying, or settle the scan as rejected) both ask: may the same
+write, sent again later, still succeed? Only a refusal no retry can cure is final:
+
+* the chaincode's coded refusal (``CODE: text`` in an endorser's detail or the message);
+* a refusal of the request or of its signer: gRPC INVALID_ARGUMENT, PERMISSION_DENIED,
+  UNAUTHENTICATED, or an endorser's "access denied: channel [...]", "creator certificate is
+  not valid", "the supplied identity is not valid", a failed ACL policy check;
+* a transaction committed invalid (``CommitError``: ENDORSEMENT_POLICY_FAILURE, MVCC_READ_CONFLICT
+  once the gateway client's re-endorsements are spent, ...).
+
+Everything else is "try again": transport failures, UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED
+whose details only say that other peers or the chaincode could not be reached, launched or run
+in time, and FAILED_PRECONDITION "no combination of peers can be derived ..." (and its kin)
+while a restarted peer is not yet known to discovery. A failure at submit or commit status is
+always "try again": the transaction may be ordered already, and a resend (the same client scan
+id) is answered from the chaincode's idempotency record.
 """
 
 from __future__ import annotations
@@ -32,6 +51,37 @@ _GATEWAY_WRAPPING = re.compile(
     r"^(?:evaluate call to endorser returned error: )?(?:chaincode response \d{3}, )?"
 )
 _CHAINCODE_CODE = re.compile(r"^([A-Z][A-Z_]+): ")
+# gRPC status names some layers put before a transport message ("UNAVAILABLE: io exception");
+# never a chaincode's code. (INVALID_ARGUMENT is one of the chaincode's codes, so not listed.)
+_GRPC_STATUS_WORDS = frozenset(
+    {
+        "ABORTED",
+        "CANCELLED",
+        "DEADLINE_EXCEEDED",
+        "FAILED_PRECONDITION",
+        "INTERNAL",
+        "RESOURCE_EXHAUSTED",
+        "UNAVAILABLE",
+        "UNIMPLEMENTED",
+        "UNKNOWN",
+    }
+)
+# Steps after which the transaction may be ordered or committed already.
+_UNCLEAR_STEPS = frozenset({"submit", "commit_status"})
+# gRPC codes of a request refused as such: malformed, mis-signed, or from an unknown signer.
+_REFUSED_REQUEST_CODES = (
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.UNAUTHENTICATED,
+)
+# An endorser's refusal of the signer (Fabric's endorser, MSP and ACL texts). Searched anywhere
+# in a detail: a remote endorser's refusal arrives as "rpc error: code = Unknown desc = ...".
+# Narrow on purpose: "pull access denied" (a chaincode image) or a TLS "x509: ..." between
+# peers is an outage an operator fixes, not a refusal of this scan.
+_SIGNER_REFUSAL = re.compile(
+    r"access denied: channel \[|creator certificate is not valid"
+    r"|the supplied identity is not valid|failed evaluating policy on signed data"
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +96,10 @@ class ErrorDetail:
 class LedgerError(Exception):
     """Base of all ledger client errors."""
 
+    # May the same call, made again later, succeed? The class's answer, unless the translator
+    # (or whoever raises it) says otherwise for this failure.
+    retriable_by_default = False
+
     def __init__(
         self,
         message: str,
@@ -55,6 +109,7 @@ class LedgerError(Exception):
         details: tuple[ErrorDetail, ...] = (),
         chaincode_code: str | None = None,
         step: str | None = None,
+        retriable: bool | None = None,
     ) -> None:
         """Record the failure's transaction, gRPC status, per-node details and call step."""
         super().__init__(message)
@@ -64,6 +119,7 @@ class LedgerError(Exception):
         self.grpc_code = grpc_code
         self.details = details
         self.chaincode_code = chaincode_code
+        self.retriable = self.retriable_by_default if retriable is None else retriable
 
 
 class EndorseError(LedgerError):
@@ -73,9 +129,13 @@ class EndorseError(LedgerError):
 class SubmitError(LedgerError):
     """The Gateway could not submit the endorsed transaction for ordering."""
 
+    retriable_by_default = True
+
 
 class CommitStatusError(LedgerError):
     """The commit status of a submitted transaction could not be obtained."""
+
+    retriable_by_default = True
 
 
 class ChaincodeError(LedgerError):
@@ -84,6 +144,8 @@ class ChaincodeError(LedgerError):
 
 class LedgerUnavailable(LedgerError):
     """The peer was unreachable or did not answer within the deadline."""
+
+    retriable_by_default = True
 
 
 class CommitError(LedgerError):
@@ -162,7 +224,9 @@ def chaincode_code(text: str) -> str | None:
     """The leading ``CODE`` of a chaincode message ``CODE: text``, past the Gateway's wrapping."""
     unwrapped = _GATEWAY_WRAPPING.sub("", text, count=1)
     match = _CHAINCODE_CODE.match(unwrapped)
-    return match.group(1) if match else None
+    if match is None or match.group(1) in _GRPC_STATUS_WORDS:
+        return None
+    return match.group(1)
 
 
 def _find_chaincode_code(details: tuple[ErrorDetail, ...], message_text: str) -> str | None:
@@ -180,6 +244,22 @@ _STEP_ERRORS: dict[str, type[LedgerError]] = {
 }
 
 
+def _retriable(
+    code: grpc.StatusCode | None,
+    step: str,
+    details: tuple[ErrorDetail, ...],
+    text: str,
+    cc_code: str | None,
+) -> bool:
+    """May the same write, sent again later, succeed? (the rule in the module docstring)"""
+    if step in _UNCLEAR_STEPS or code in _TRANSPORT_CODES:
+        return True
+    if cc_code is not None or code in _REFUSED_REQUEST_CODES:
+        return False
+    messages = (text, *(d.message for d in details))
+    return not any(_SIGNER_REFUSAL.search(m) for m in messages)
+
+
 def translate_rpc_error(error: grpc.RpcError, *, step: str, tx_id: str | None) -> LedgerError:
     """Map a failed Gateway/Deliver call (at ``step``) onto the LedgerError tree."""
     code: grpc.StatusCode | None = None
@@ -190,7 +270,9 @@ def translate_rpc_error(error: grpc.RpcError, *, step: str, tx_id: str | None) -
         text = error.details() or ""
         metadata = error.trailing_metadata()
     details = _details_from_metadata(metadata)
-    cc_code = _find_chaincode_code(details, text)
+    # No chaincode ran at submit or commit status: a CODE-like text there is not its refusal.
+    cc_code = None if step in _UNCLEAR_STEPS else _find_chaincode_code(details, text)
+    retriable = _retriable(code, step, details, text, cc_code)
     if code in _TRANSPORT_CODES:
         cls: type[LedgerError] = LedgerUnavailable
     elif cc_code:
@@ -201,5 +283,11 @@ def translate_rpc_error(error: grpc.RpcError, *, step: str, tx_id: str | None) -
     summary = f"{step} failed for tx {tx_id or '-'}: {code_name}: {text}"
     summary += "".join(f"\n  {d.msp_id}@{d.address}: {d.message}" for d in details)
     return cls(
-        summary, tx_id=tx_id, grpc_code=code, details=details, chaincode_code=cc_code, step=step
+        summary,
+        tx_id=tx_id,
+        grpc_code=code,
+        details=details,
+        chaincode_code=cc_code,
+        step=step,
+        retriable=retriable,
     )

@@ -97,17 +97,45 @@ class Signer:
         return "Signer(<P-256 key>)"
 
 
+def _only_file(folder: Path, pattern: str, what: str) -> Path:
+    """The single file of `folder` matching `pattern`; an IdentityError naming the folder."""
+    if not folder.is_dir():
+        raise IdentityError(f"{folder} is not a folder: an MSP folder needs it to hold {what}")
+    found = sorted(
+        path
+        for path in folder.glob(pattern)
+        if path.is_file() and not path.name.startswith(".")  # .DS_Store, editor swap files
+    )
+    if len(found) != 1:
+        # Guessing between several files would sign with the wrong identity silently.
+        names = f" ({', '.join(path.name for path in found)})" if found else ""
+        raise IdentityError(f"{folder} must hold exactly one {what}, found {len(found)}{names}")
+    return found[0]
+
+
 def load_enrolment(msp_id: str, msp_dir: str | Path) -> tuple[Identity, Signer]:
-    """Load ``signcerts/cert.pem`` and the single ``keystore/*_sk`` of a Fabric CA enrolment."""
+    """Load the certificate and private key of an MSP folder.
+
+    Both layouts Fabric tools write are accepted: fabric-ca-client's (`signcerts/cert.pem`,
+    `keystore/<ski>_sk`) and cryptogen's (`signcerts/<name>@<domain>-cert.pem`,
+    `keystore/priv_sk`): exactly one `*.pem` in `signcerts`, exactly one file in `keystore`.
+    """
     root = Path(msp_dir)
-    identity = Identity.from_cert_file(msp_id, root / "signcerts" / "cert.pem")
-    keys = sorted((root / "keystore").glob("*_sk"))
-    if len(keys) != 1:
-        # Guessing between several keys would sign with the wrong one silently.
-        raise IdentityError(f"expected exactly one keystore/*_sk in {root}, found {len(keys)}")
-    signer = Signer.from_key_file(keys[0])
+    cert_path = _only_file(root / "signcerts", "*.pem", "certificate (*.pem)")
+    key_path = _only_file(root / "keystore", "*", "private key file")
+    try:
+        identity = Identity.from_cert_file(msp_id, cert_path)
+    except (OSError, ValueError) as error:
+        raise IdentityError(f"{cert_path} is not a readable PEM certificate: {error}") from None
+    try:
+        signer = Signer.from_key_file(key_path)
+    except IdentityError:
+        raise
+    except (OSError, ValueError, TypeError) as error:
+        # TypeError: an encrypted key (Fabric's are not); never echo the key's bytes.
+        raise IdentityError(f"{key_path} is not an unencrypted PEM private key") from error
     if not signer.matches(identity):
-        raise IdentityError(f"key {keys[0].name} does not match signcerts/cert.pem")
+        raise IdentityError(f"key {key_path} does not match certificate {cert_path}")
     return identity, signer
 
 

@@ -1,20 +1,27 @@
-"""Compares a shipment provenance report (tracker/reports/json_report.py, format 1) with the
-ledger as it stood at the report's `source.last_block`.
+"""Compares a shipment provenance report (tracker/reports/json_report.py, format 1, or its CSV
+rendering, tracker/reports/csv_report.py) with the ledger as it stood at the report's
+`source.last_block`.
 
 Checked: the report's channel; `shipment` (all fields); `cold_chain.profile` and
 `cold_chain.ledger_verdict`; the `shipment_created` event's ledger reference, signer and
 origin; and every `checkpoint` event, field by field, one per ledger checkpoint of the
 shipment. Not checkable from the ledger, so not checked: `cold_chain.recomputed` and
 `source.inputs_sha256` (both depend on off-chain logger files), and the `row` numbering.
+
+The CSV holds the same events (one row each, every cell as text) and the block range on each
+row, but neither the `shipment` object nor the cold chain: its events are checked, cell by
+cell as the CSV writes them (tracker/reports/facts.py `cell_text`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracker.ledger.identity import signatory
+from tracker.reports.csv_report import REPORT_FIELDS
+from tracker.reports.facts import cell_text
 from tracker.reports.source import when
 from tracker.verify.chain import LedgerEntry, TxFacts, WorldState
 from tracker.verify.compare import ABSENT, Mismatch, json_diff, same, show
@@ -132,7 +139,13 @@ def expected_checkpoint(entry: LedgerEntry, tx: TxFacts | None) -> dict[str, Any
     return {**cells, **(signer_cells(tx) if tx else {"tx_id": entry.tx_id})}
 
 
-def _cells(where: str, expected: Mapping[str, Any], event: Mapping[str, Any]) -> list[Mismatch]:
+def _cells(
+    where: str, expected: Mapping[str, Any], event: Mapping[str, Any], *, text: bool = False
+) -> list[Mismatch]:
+    """Expected event cells against the report's; `text` compares as the CSV writes them."""
+    if text:
+        expected = {name: cell_text(value) for name, value in expected.items()}
+        event = {name: cell_text(value) for name, value in event.items()}
     return [
         Mismatch(where, name, show(value), show(event[name]) if name in event else ABSENT)
         for name, value in expected.items()
@@ -149,17 +162,18 @@ def _objects(where: str, prefix: str, expected: Any, actual: Any) -> list[Mismat
 
 def _events(
     sscc: str,
-    report: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
     state: WorldState,
     transactions: Mapping[str, TxFacts],
+    *,
+    text: bool = False,
 ) -> list[Mismatch]:
-    events = report.get("events", [])
     found: list[Mismatch] = []
     ledger = {seq: e for (s, seq), e in state.checkpoints.items() if s == sscc}
     reported: dict[int, Mapping[str, Any]] = {}
     for event in events:
         if event.get("event") == CHECKPOINT:
-            seq = event.get("sequence")
+            seq: Any = event.get("sequence")
             if seq in reported or seq not in ledger:
                 found.append(Mismatch(f"checkpoint {sscc} #{seq}", "event", ABSENT, "present"))
             reported[seq] = event
@@ -169,21 +183,48 @@ def _events(
             found.append(Mismatch(where, "event", "present", ABSENT))
         else:
             expected = expected_checkpoint(entry, transactions.get(entry.tx_id))
-            found += _cells(where, expected, reported[seq])
+            found += _cells(where, expected, reported[seq], text=text)
     return found
 
 
 def _created(
-    sscc: str, doc: Mapping[str, Any], report: Mapping[str, Any], txs: Mapping[str, TxFacts]
+    sscc: str,
+    doc: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    txs: Mapping[str, TxFacts],
+    *,
+    text: bool = False,
 ) -> list[Mismatch]:
     where = f"shipment {sscc} creation"
-    created = [e for e in report.get("events", []) if e.get("event") == CREATED]
+    created = [e for e in events if e.get("event") == CREATED]
     tx = txs.get(doc["created_tx"])
     if tx is None:
         return [Mismatch(where, "tx_id", f"{doc['created_tx']} (not on the chain)", ABSENT)]
     if len(created) != 1:
         return [Mismatch(where, "event", "one", str(len(created)))]
-    return _cells(where, expected_created(doc, tx), created[0])
+    return _cells(where, expected_created(doc, tx), created[0], text=text)
+
+
+def _located(
+    source: Mapping[str, Any], states: Mapping[int, WorldState], channel: str | None
+) -> tuple[list[Mismatch], WorldState | None]:
+    """The channel check, and the ledger state at the report's last block (None: not a block)."""
+    found = []
+    if source.get("channel") != channel:
+        found.append(
+            Mismatch("report", "source.channel", show(channel), show(source.get("channel")))
+        )
+    state = states.get(source.get("last_block", -1))
+    if state is None:
+        found.append(
+            Mismatch(
+                "report",
+                "source.last_block",
+                "a block of the chain",
+                show(source.get("last_block")),
+            )
+        )
+    return found, state
 
 
 def compare_report(
@@ -197,21 +238,9 @@ def compare_report(
     if kind != (REPORT_TYPE, FORMAT_VERSION):
         return [Mismatch("report", "format", f"{REPORT_TYPE} v{FORMAT_VERSION}", show(kind))]
     source, shipment = report.get("source", {}), report.get("shipment", {})
-    found = []
-    if source.get("channel") != channel:
-        found.append(
-            Mismatch("report", "source.channel", show(channel), show(source.get("channel")))
-        )
-    state = states.get(source.get("last_block", -1))
+    found, state = _located(source, states, channel)
     if state is None:
-        return found + [
-            Mismatch(
-                "report",
-                "source.last_block",
-                "a block of the chain",
-                show(source.get("last_block")),
-            )
-        ]
+        return found
     sscc = str(shipment.get("sscc"))
     entry = state.shipments.get(sscc)
     if entry is None:
@@ -222,5 +251,50 @@ def compare_report(
     cold = report.get("cold_chain", {})
     actual_cold = {k: cold.get(k) for k in ("profile", "ledger_verdict")}
     found += _objects(where, "cold_chain", expected_cold_chain(doc), actual_cold)
-    found += _created(sscc, doc, report, transactions)
-    return found + _events(sscc, report, state, transactions)
+    events = report.get("events", [])
+    found += _created(sscc, doc, events, transactions)
+    return found + _events(sscc, events, state, transactions)
+
+
+def _csv_source(rows: list[Mapping[str, str]]) -> dict[str, Any] | Mismatch:
+    """The report columns every row repeats (sscc, channel, block range, inputs hash)."""
+    distinct = {tuple(row[name] for name in REPORT_FIELDS) for row in rows}
+    if len(distinct) != 1:
+        found = f"{len(distinct)} different"
+        return Mismatch("report", "report columns", "the same on every row", found)
+    source: dict[str, Any] = dict(zip(REPORT_FIELDS, distinct.pop(), strict=True))
+    for name in ("first_block", "last_block"):
+        text = source[name]
+        source[name] = int(text) if text.isdigit() else text
+    return source
+
+
+def _csv_event(row: Mapping[str, str]) -> dict[str, Any]:
+    """A CSV row with its sequence as a number, to pair it with the ledger's checkpoint."""
+    sequence = row["sequence"]
+    return {**row, "sequence": int(sequence) if sequence.isdigit() else sequence}
+
+
+def compare_csv_report(
+    rows: list[Mapping[str, str]],
+    states: Mapping[int, WorldState],
+    transactions: Mapping[str, TxFacts],
+    channel: str | None,
+) -> list[Mismatch]:
+    """Every mismatch between a shipment report's CSV rows and the ledger at their last block."""
+    if not rows:
+        return [Mismatch("report", "rows", "one per ledger event", "none")]
+    source = _csv_source(rows)
+    if isinstance(source, Mismatch):
+        return [source]
+    found, state = _located(source, states, channel or "")
+    if state is None:
+        return found
+    sscc = source["sscc"]
+    entry = state.shipments.get(sscc)
+    if entry is None:
+        return found + [Mismatch(f"shipment {sscc}", "shipment", ABSENT, "present")]
+    doc = json.loads(entry.value)
+    events = [_csv_event(row) for row in rows]
+    found += _created(sscc, doc, events, transactions, text=True)
+    return found + _events(sscc, events, state, transactions, text=True)

@@ -6,7 +6,6 @@ verification itself only needs an iterable of raw `common.Block` messages.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +15,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.verify.chain import ChainWalk, Failure, WorldState
 from tracker.verify.compare import Mismatch, compare_read_model
-from tracker.verify.report import compare_report
-from tracker.verify.sources import ReadModel, load_read_model, load_report
+from tracker.verify.epcis import compare_epcis
+from tracker.verify.report import compare_csv_report, compare_report
+from tracker.verify.sources import (
+    EPCIS,
+    SHIPMENT_CSV,
+    SHIPMENT_JSON,
+    ReadModel,
+    ReportDocument,
+    ReportFileError,
+    load_read_model,
+    load_report,
+)
 
 EMPTY = WorldState(-1, {}, {})
 
@@ -38,6 +47,7 @@ class VerifyResult:
     report: tuple[Mismatch, ...] | None
     block_signatures_checked: int = 0
     orderer_rules: tuple[str, ...] = ()
+    report_kind: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -45,18 +55,14 @@ class VerifyResult:
         return not (self.failures or self.read_model or self.report)
 
 
-def _report_block(report: Any) -> int | None:
-    try:
-        return int(report["source"]["last_block"])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _read_report(path: str | Path) -> Any | Mismatch:
+def _read_report(path: str | Path) -> ReportDocument | Mismatch:
     try:
         return load_report(path)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        return Mismatch("report", "file", "a JSON report", f"{type(error).__name__}: {error}")
+    except OSError as error:
+        return Mismatch("report", "file", "a readable file", f"{type(error).__name__}: {error}")
+    except ReportFileError as error:
+        wanted = "a shipment report (JSON or CSV) or an EPCIS document"
+        return Mismatch("report", error.field, wanted, error.what)
 
 
 def _model_state(walk: ChainWalk, final: WorldState, model: ReadModel) -> WorldState:
@@ -66,15 +72,23 @@ def _model_state(walk: ChainWalk, final: WorldState, model: ReadModel) -> WorldS
     return walk.snapshots.get(model.last_block, final)
 
 
-def _check_report(report: Any, walk: ChainWalk, final: WorldState) -> list[Mismatch]:
+def _check_report(
+    report: ReportDocument | Mismatch, walk: ChainWalk, final: WorldState
+) -> list[Mismatch]:
     if isinstance(report, Mismatch):
         return [report]
     states = {**walk.snapshots, final.last_block: final}
     try:
-        return compare_report(report, states, walk.transactions, walk.channel)
+        if report.kind == EPCIS:
+            # EPCIS states no block: its events are compared with the newest state.
+            return compare_epcis(report.content, final, walk.transactions)
+        if report.kind == SHIPMENT_CSV:
+            return compare_csv_report(report.content, states, walk.transactions, walk.channel)
+        return compare_report(report.content, states, walk.transactions, walk.channel)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         # A report (or a ledger value) without the expected structure cannot be compared.
-        return [Mismatch("report", "structure", "format 1", f"{type(error).__name__}: {error}")]
+        wanted = f"a {report.kind} as the tracker writes it"
+        return [Mismatch("report", "structure", wanted, f"{type(error).__name__}: {error}")]
 
 
 def verify(
@@ -82,14 +96,17 @@ def verify(
     *,
     sessions: sessionmaker[Session] | None = None,
     report_path: str | Path | None = None,
+    report: ReportDocument | None = None,
     chaincode: str = "provenance",
     genesis_hash: bytes | None = None,
 ) -> VerifyResult:
-    """Walk every block; compare the read model and/or a report when given."""
+    """Walk every block; compare the read model and/or a report (given parsed, or its path)."""
     model = load_read_model(sessions) if sessions is not None else None
-    report = _read_report(report_path) if report_path is not None else None
+    compared: ReportDocument | Mismatch | None = report
+    if compared is None and report_path is not None:
+        compared = _read_report(report_path)
     wanted = {model.last_block} if model is not None else set()
-    report_block = _report_block(report) if report is not None else None
+    report_block = compared.last_block if isinstance(compared, ReportDocument) else None
     if report_block is not None:
         wanted.add(report_block)  # an older report is compared with the chain as it was then
     walk = ChainWalk(chaincode=chaincode, snapshot_after=frozenset(wanted))
@@ -114,16 +131,19 @@ def verify(
         checkpoints=len(final.checkpoints),
         failures=tuple(walk.failures),
         read_model=read_model,
-        report=None if report is None else tuple(_check_report(report, walk, final)),
+        report=None if compared is None else tuple(_check_report(compared, walk, final)),
         block_signatures_checked=walk.block_signatures_checked,
         orderer_rules=tuple(walk.orderer_rules),
+        report_kind=compared.kind if isinstance(compared, ReportDocument) else None,
     )
 
 
 def summary(result: VerifyResult) -> str:
     """One line of counts, and what the ledger was compared with."""
     codes = "".join(f", {n} {code}" for code, n in result.invalid)
-    sides = (("read model", result.read_model), ("report", result.report))
+    kind = result.report_kind
+    report = "report" if kind in (None, SHIPMENT_JSON) else f"report ({kind})"
+    sides = (("read model", result.read_model), (report, result.report))
     compared = ", ".join(name for name, part in sides if part is not None) or "nothing"
     return (
         f"{result.blocks} blocks, {result.transactions} transactions "

@@ -2,10 +2,17 @@
 
 Both are read once, up front, into plain frozen records, so the comparison itself is pure
 and a follower writing meanwhile cannot change the rows half-way through a comparison.
+
+A report file is recognised by its content, not its name: the shipment report as JSON or CSV,
+and EPCIS 2.0 documents (of a shipment, a lot or a period) can be compared with the ledger.
+The other files `tracker report` writes are refused with what they are: a PDF (its facts are
+the JSON report's, laid out for reading), an XLSX, a lot recall trace and an FSMA 204 sheet.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +22,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tracker.reports.csv_report import CSV_FIELDS
+from tracker.reports.fsma import FSMA_FIELDS
+from tracker.reports.json_report import FORMAT_VERSION, REPORT_TYPE
+from tracker.reports.recall import RECALL_FIELDS
 from tracker.store.readmodel import BlockRow, CheckpointRow, ShipmentRow, TransactionRow
 
 # Read-model columns derived from the ledger document: column → path in the document.
@@ -106,6 +117,110 @@ def load_read_model(sessions: sessionmaker[Session]) -> ReadModel:
         return _read(session)
 
 
-def load_report(path: str | Path) -> Any:
-    """The report JSON document (json_report.render_json output)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+SHIPMENT_JSON, SHIPMENT_CSV, EPCIS = "shipment JSON", "shipment CSV", "EPCIS document"
+VERIFIABLE = (
+    "it verifies shipment reports in JSON or CSV (`tracker report shipment SSCC --format json` "
+    "or `--format csv`) and EPCIS 2.0 documents (`--format epcis`)"
+)
+
+
+class ReportFileError(ValueError):
+    """A report file that cannot be compared with the ledger; `field` says why, for a Mismatch."""
+
+    field = "file"
+
+    def __init__(self, what: str) -> None:
+        """`what` the file is, e.g. 'a PDF', 'JSON that does not parse (...)'."""
+        super().__init__(what)
+        self.what = what
+
+
+class UnreadableReport(ReportFileError):
+    """Looks like a verifiable report but does not parse: broken JSON, ragged CSV."""
+
+
+class UnsupportedReport(ReportFileError):
+    """A file verification does not read: PDF, XLSX, recall trace, FSMA sheet, other JSON."""
+
+    field = "format"
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """A parsed report: its kind, and the JSON document or the CSV rows (text cells by column)."""
+
+    kind: str
+    content: Any
+
+    @property
+    def last_block(self) -> int | None:
+        """The block the report was built at, when the report says (EPCIS does not)."""
+        try:
+            if self.kind == SHIPMENT_JSON:
+                return int(self.content["source"]["last_block"])
+            if self.kind == SHIPMENT_CSV:
+                return int(self.content[0]["last_block"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            pass
+        return None
+
+
+def _json_report(document: Any) -> ReportDocument:
+    if not isinstance(document, dict):
+        raise UnsupportedReport(f"JSON {type(document).__name__}, not a report object")
+    if document.get("type") == "EPCISDocument":
+        return ReportDocument(EPCIS, document)
+    kind = document.get("report_type")
+    if kind == REPORT_TYPE and document.get("format_version") == FORMAT_VERSION:
+        return ReportDocument(SHIPMENT_JSON, document)
+    if kind == REPORT_TYPE:
+        version = json.dumps(document.get("format_version"))
+        raise UnsupportedReport(f"a shipment report of format version {version}, not 1")
+    if kind == "lot-recall-trace":
+        raise UnsupportedReport("a lot recall trace (JSON)")
+    raise UnsupportedReport(f"JSON of report_type {json.dumps(kind)}, not a tracker report")
+
+
+def _csv_report(text: str) -> ReportDocument:
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise UnreadableReport(f"CSV that does not parse ({error})") from None
+    header = tuple(rows[0]) if rows else ()
+    if header == RECALL_FIELDS:
+        raise UnsupportedReport("a lot recall trace (CSV)")
+    if header == FSMA_FIELDS:
+        raise UnsupportedReport("an FSMA 204 spreadsheet (CSV)")
+    if header != CSV_FIELDS:
+        raise UnsupportedReport("neither JSON nor a CSV with the shipment report's columns")
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            what = f"line {number} has {len(row)} cells, the header {len(header)}"
+            raise UnreadableReport(f"a shipment report CSV whose {what}")
+    return ReportDocument(SHIPMENT_CSV, [dict(zip(header, row, strict=True)) for row in rows[1:]])
+
+
+def parse_report(raw: bytes) -> ReportDocument:
+    """Recognise a report by its bytes; raises ReportFileError saying what it is otherwise."""
+    if raw.startswith(b"%PDF"):
+        raise UnsupportedReport("a PDF")
+    if raw.startswith(b"PK\x03\x04"):
+        raise UnsupportedReport("a ZIP file (an XLSX spreadsheet?)")
+    try:
+        text = raw.decode("utf-8-sig")  # a spreadsheet tool may have added a byte order mark
+    except UnicodeDecodeError:
+        raise UnsupportedReport("binary, not a text report") from None
+    if not text.strip():
+        raise UnreadableReport("empty")
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise UnreadableReport(f"JSON that does not parse ({error})") from None
+        return _json_report(document)
+    return _csv_report(text)
+
+
+def load_report(path: str | Path) -> ReportDocument:
+    """The report file, parsed; raises OSError or ReportFileError."""
+    return parse_report(Path(path).read_bytes())

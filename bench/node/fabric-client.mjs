@@ -7,10 +7,13 @@
 //     "warmup" of them untimed; prints {"samples_ms": [...], "wall_s", "cpu_s", "errors", ...}
 //   node fabric-client.mjs once --config FILE
 //     evaluates FILE's transaction, then submits it; prints {"evaluated", "tx_id", ...}
+//   node fabric-client.mjs evaluate --config FILE
+//     only evaluates FILE's transaction (a query: nothing is submitted); prints {"evaluated"}
 //
 // FILE is JSON: {"endpoint", "tls_root_cert", "host_override", "msp_id", "msp_dir",
 // "channel", "chaincode", "transaction", "arguments": ["<argument JSON>", ...],
-// "concurrency", "warmup"}. Each argument is one transaction's single string argument.
+// "concurrency", "warmup"}. Each argument is one transaction's single string argument. A missing
+// or null "host_override" verifies the peer's TLS certificate against the endpoint's host.
 
 import * as grpc from '@grpc/grpc-js';
 import { connect, hash, signers } from '@hyperledger/fabric-gateway';
@@ -144,11 +147,22 @@ async function once(config) {
     }
 }
 
+async function evaluate(config) {
+    const { client, gateway, contract } = await open(config);
+    try {
+        const evaluated = await contract.evaluateTransaction(config.transaction, config.arguments[0]);
+        return { evaluated: utf8.decode(evaluated) };
+    } finally {
+        gateway.close();
+        client.close();
+    }
+}
+
 async function main(argv) {
     const [command, flag, file] = argv;
-    const run = { bench, once }[command];
+    const run = { bench, once, evaluate }[command];
     if (!run || flag !== '--config' || !file) {
-        process.stderr.write('usage: node fabric-client.mjs bench|once --config FILE\n');
+        process.stderr.write('usage: node fabric-client.mjs bench|once|evaluate --config FILE\n');
         return 64;
     }
     const config = JSON.parse(await fs.readFile(file, 'utf8'));

@@ -41,7 +41,9 @@ def fabric(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNet]:
         if os.environ.get("PROVENANCE_REQUIRE_FABRIC") == "1":
             pytest.fail(f"real tier NOT RUN: {reason}")
         pytest.skip(f"real tier NOT RUN: {reason}")
-    root = tmp_path_factory.mktemp("fabric") / "network"
+    # scripts/test names a fixed folder (its exit trap stops what a killed run left behind).
+    fixed = os.environ.get("PROVENANCE_TEST_NETWORK_DIR")
+    root = Path(fixed).resolve() if fixed else tmp_path_factory.mktemp("fabric") / "network"
     env.update(
         FABRIC_BIN=fabric_bin,
         FABRIC_CFG=fabric_cfg,
@@ -49,6 +51,7 @@ def fabric(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNet]:
         PROVENANCE_NET_PORT_BASE=os.environ.get("PROVENANCE_TEST_NET_PORT_BASE", "17000"),
     )
     net = FabricNet(root, env)
+    net.network("clean")  # a fresh channel each session, whatever an earlier run left
     done = net.network("up")
     try:
         assert done.returncode == 0, f"scripts/network up failed:\n{done.stderr}"

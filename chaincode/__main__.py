@@ -86,16 +86,35 @@ def build_server(settings: Settings) -> grpc.aio.Server:
 
 
 async def serve(settings: Settings) -> None:
-    """Serve until SIGTERM/SIGINT, then stop with a short grace period."""
+    """Serve until SIGTERM/SIGINT, then stop within the grace period and return."""
     server = build_server(settings)
-    await server.start()
-    LOG.info("chaincode %s listening on %s", settings.chaincode_id, settings.address)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
+    await server.start()
+    LOG.info("chaincode %s listening on %s", settings.chaincode_id, settings.address)
     await stopping.wait()
+    LOG.info("stopping: open streams have %.0f s to finish", GRACE_SECONDS)
+    # No new streams from here; open ones are cancelled when the grace runs out.
     await server.stop(GRACE_SECONDS)
+    await _let_tasks_finish(GRACE_SECONDS)
+    LOG.info("stopped")
+
+
+async def _let_tasks_finish(timeout: float) -> None:
+    """Wait (at most ``timeout``) for the tasks still running after ``server.stop``.
+
+    ``server.stop`` returns when gRPC core has closed every call, which can be
+    before the Python side of a cancelled call has unwound. ``asyncio.run``
+    cancels whatever is left when ``serve`` returns, and gRPC's per-call task
+    then logs "Exception not handled by _handle_exceptions" with a
+    CancelledError traceback.
+    """
+    current = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not current]
+    if others:
+        await asyncio.wait(others, timeout=timeout)
 
 
 def main() -> None:

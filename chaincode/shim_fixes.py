@@ -7,6 +7,7 @@ its own gRPC server. Each defect below cites the library function it fixes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,40 @@ class PeerRequestError(Exception):
     """The peer answered a chaincode request (GET_STATE, PUT_STATE, ...) with ERROR."""
 
 
+class SerialisedWrites:
+    """A gRPC servicer context whose ``write`` waits for the previous write to finish."""
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        self._lock = asyncio.Lock()
+
+    async def write(self, message: Any) -> None:
+        """Send one message on the stream, after any write already in flight."""
+        async with self._lock:
+            await self._context.write(message)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+
 class FixedHandler(Handler):  # type: ignore[misc]
-    """The library's stream handler with the event and ERROR-reply defects fixed."""
+    """The library's stream handler with the stream, event and ERROR-reply defects fixed."""
+
+    # Defect 4 - Handler.chat_with_peer runs every peer message in its own task
+    # (Handler._track_task), so concurrent transactions write to the stream at
+    # the same time: replies from handle_stub_interaction, GET_STATE/PUT_STATE/...
+    # requests from MsgQueueHandler.__send_msg (via __ask_peer_and_listen), the
+    # ERROR replies from new_error_msg in handle_message*. A grpc.aio stream takes
+    # one write at a time; a second one fails with ExecuteBatchError
+    # GRPC_CALL_ERROR_TOO_MANY_OPERATIONS, which loses a COMPLETED (the peer
+    # times out) or fails a request (STATE_ERROR). The Go shim serialises its
+    # sends the same way (Handler.serialSend). Every library write goes through
+    # ``self.context.write`` (MsgQueueHandler keeps the handler's context, taken
+    # after it is set here), so one lock per stream around that method covers
+    # all of them, the REGISTER included. The library never writes a KEEPALIVE.
+    async def chat_with_peer(self, stream: Any, context: Any) -> None:
+        """Serve one peer stream, its writes serialised."""
+        await super().chat_with_peer(stream, SerialisedWrites(context))
 
     # Defect 2 - Handler.__ask_peer_and_listen (and so handle_get_state,
     # handle_put_state, handle_delete_state, the range/history/query helpers)

@@ -1,5 +1,5 @@
-"""`python -m network up|down|status|clean|upgrade VERSION` (use scripts/network, which finds
-the Fabric binaries first)."""
+"""`python -m network up|down|status|clean|upgrade VERSION|crl ORG` (use scripts/network, which
+finds the Fabric binaries first)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from network import control
+from network import control, crl
 from network.nodes import Tools
 from network.processes import NetworkError
-from network.topology import TopologyError, from_env
+from network.topology import CHANNEL, Topology, TopologyError, from_env
 
 EXIT_FAILED = 70
 EXIT_USAGE = 64
@@ -20,8 +20,13 @@ EXIT_USAGE = 64
 def main(argv: list[str] | None = None) -> int:
     """Run one network command; 0 on success."""
     parser = argparse.ArgumentParser(prog="scripts/network")
-    parser.add_argument("command", choices=("up", "down", "status", "clean", "upgrade"))
-    parser.add_argument("version", nargs="?", help="upgrade: the chaincode version label")
+    parser.add_argument("command", choices=("up", "down", "status", "clean", "upgrade", "crl"))
+    parser.add_argument(
+        "argument",
+        nargs="?",
+        metavar="VERSION|ORG",
+        help="upgrade: the chaincode version label; crl: producer, carrier, retailer or MSP id",
+    )
     args = parser.parse_args(argv)
     state = (
         Path(os.environ.get("PROVENANCE_NETWORK_DIR", ""))
@@ -38,10 +43,14 @@ def main(argv: list[str] | None = None) -> int:
             return control.status(topology, Tools.from_env())
         elif args.command == "clean":
             control.clean(topology)
+        elif args.command == "crl":
+            if not args.argument:
+                parser.error("crl needs an ORG, e.g. scripts/network crl producer")
+            _publish_crl(topology, Tools.from_env(), args.argument)
         else:
-            if not args.version:
+            if not args.argument:
                 parser.error("upgrade needs a VERSION, e.g. scripts/network upgrade 1.1")
-            deployed = control.upgrade(topology, Tools.from_env(), args.version)
+            deployed = control.upgrade(topology, Tools.from_env(), args.argument)
             sys.stdout.write(
                 f"{deployed.version} sequence {deployed.sequence} {deployed.package_id}\n"
             )
@@ -52,6 +61,25 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"error: {error}\n")
         return EXIT_FAILED
     return 0
+
+
+def _publish_crl(topology: Topology, tools: Tools, name: str) -> None:
+    org = crl.org_named(name)
+    done = crl.publish(topology, tools, org)
+    count = f"{len(done.serials)} revoked certificate(s)"
+    if done.changed:
+        line = (
+            f"{org.msp_id}: the CRL of ca-{org.name} ({count}) is in channel {CHANNEL}'s "
+            f"config since block {done.config_block}; every peer has it"
+        )
+    elif done.serials:
+        line = (
+            f"{org.msp_id}: channel {CHANNEL} already has the CRL of ca-{org.name} ({count}, "
+            f"config block {done.config_block}); nothing to do"
+        )
+    else:
+        line = f"{org.msp_id}: ca-{org.name} has revoked no certificate; nothing to publish"
+    sys.stdout.write(line + "\n")
 
 
 if __name__ == "__main__":

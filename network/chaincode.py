@@ -141,7 +141,8 @@ def _peer_args(topology: Topology, layout: Layout) -> list[str]:
     return args
 
 
-def _orderer_args(topology: Topology, layout: Layout) -> list[str]:
+def orderer_args(topology: Topology, layout: Layout) -> list[str]:
+    """The `peer` CLI's flags to reach the first orderer over TLS."""
     orderer = topology.of_kind("orderer")[0]
     return [
         "-o",
@@ -197,12 +198,12 @@ def deploy(
     _save(layout, deployed)
     for org in PEER_ORGS:
         env = admin_env(topology, layout, org)
-        argv = [peer, "lifecycle", "chaincode", "approveformyorg", *_orderer_args(topology, layout)]
+        argv = [peer, "lifecycle", "chaincode", "approveformyorg", *orderer_args(topology, layout)]
         argv += ["-C", CHANNEL, "-n", CHAINCODE, "--version", version]
         argv += ["--package-id", package_id, "--sequence", str(sequence), "--waitForEvent"]
         _retry(_step(argv, env, f"approve for {org.msp_id}"))
     env = admin_env(topology, layout, PEER_ORGS[0])
-    argv = [peer, "lifecycle", "chaincode", "commit", *_orderer_args(topology, layout)]
+    argv = [peer, "lifecycle", "chaincode", "commit", *orderer_args(topology, layout)]
     argv += ["-C", CHANNEL, "-n", CHAINCODE, "--version", version, "--sequence", str(sequence)]
     argv += [*_peer_args(topology, layout), "--waitForEvent"]
     _retry(_step(argv, env, "chaincode commit"))

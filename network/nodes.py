@@ -103,6 +103,11 @@ def peer_env(node: Node, layout: Layout) -> dict[str, str]:
         "CORE_LEDGER_SNAPSHOTS_ROOTDIR": str(layout.data(node) / "snapshots"),
         "CORE_OPERATIONS_LISTENADDRESS": f"{listen}:{node.ports['ops']}",
         "CORE_PEER_GATEWAY_ENABLED": "true",
+        # A peer that was not up yet when another probed it is retried after this, not after
+        # the default 25 s: the Gateway finds other orgs' endorsers sooner after a (re)start.
+        "CORE_PEER_GOSSIP_RECONNECTINTERVAL": os.environ.get(
+            "PROVENANCE_NET_GOSSIP_RECONNECT", "3s"
+        ),
     }
 
 

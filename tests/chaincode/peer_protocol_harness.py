@@ -6,6 +6,11 @@ the real chaincode server: read REGISTER, answer REGISTERED and READY, send a
 TRANSACTION carrying a SignedProposal, answer the chaincode's GET_STATE /
 PUT_STATE / DEL_STATE / range requests from a dict, and return the final
 COMPLETED (or ERROR) message.
+
+Like the peer, it multiplexes transactions on the one stream: after
+``register`` a reader task hands each chaincode message to the transaction
+with its txid, so several ``transact`` calls can run at once (``asyncio.gather``),
+and the peer's own writes on the stream go one at a time.
 """
 
 from __future__ import annotations
@@ -78,26 +83,65 @@ class FakePeer:
     async def __aenter__(self) -> FakePeer:
         self._channel = grpc.aio.insecure_channel(self.address)
         self._call = chaincode_shim_pb2_grpc.ChaincodeStub(self._channel).Connect()
+        # grpc.aio allows one write in flight per call, as on the chaincode's side.
+        self._write_lock = asyncio.Lock()
+        self._inboxes: dict[str, asyncio.Queue[Any]] = {}
+        self._reader: asyncio.Task[grpc.StatusCode] | None = None
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._call.done_writing()
+        if not self._call.done():
+            await self._call.done_writing()
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        await self._channel.close()
+
+    async def leave(self) -> None:
+        """Drop the connection without ending the stream, as a peer being shut down does."""
         await self._channel.close()
 
     async def _read(self) -> Any:
         return await asyncio.wait_for(self._call.read(), READ_TIMEOUT)
+
+    async def send(self, msg: Any) -> None:
+        """Write one message on the stream, never two at once."""
+        async with self._write_lock:
+            await self._call.write(msg)
 
     async def register(self) -> None:
         """Expect REGISTER, then move the chaincode to ready as the peer does."""
         first = await self._read()
         assert first.type == Msg.REGISTER, first
         self.registered_as = chaincode_pb2.ChaincodeID.FromString(first.payload).name
-        await self._call.write(Msg(type=Msg.REGISTERED))
-        await self._call.write(Msg(type=Msg.READY))
+        await self.send(Msg(type=Msg.REGISTERED))
+        await self.send(Msg(type=Msg.READY))
+        self._reader = asyncio.create_task(self._route())
 
-    async def transact(self, msp_id: str, pem: bytes, tx_id: str, function: str, *args: str) -> Any:
-        """Send a TRANSACTION and serve the chaincode's requests until it finishes."""
-        await self._call.write(
+    def _inbox(self, tx_id: str) -> asyncio.Queue[Any]:
+        return self._inboxes.setdefault(tx_id, asyncio.Queue())
+
+    async def _route(self) -> grpc.StatusCode:
+        """Hand each chaincode message to its transaction until the stream ends."""
+        try:
+            while (msg := await self._call.read()) is not grpc.aio.EOF:
+                self._inbox(msg.txid).put_nowait(msg)
+            return await self._call.code()
+        except grpc.aio.AioRpcError as exc:
+            return exc.code()
+        finally:
+            for inbox in self._inboxes.values():
+                inbox.put_nowait(None)
+
+    async def stream_end(self, timeout: float = READ_TIMEOUT) -> grpc.StatusCode:
+        """Wait for the chaincode to end the stream; the gRPC status it ended with."""
+        assert self._reader is not None, "register() first"
+        return await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+
+    async def start(self, msp_id: str, pem: bytes, tx_id: str, function: str, *args: str) -> None:
+        """Send a TRANSACTION without serving its requests (see ``transact``)."""
+        self._inbox(tx_id)
+        await self.send(
             Msg(
                 type=Msg.TRANSACTION,
                 payload=_input(function, list(args)).SerializeToString(),
@@ -106,11 +150,24 @@ class FakePeer:
                 proposal=signed_proposal(msp_id, pem, tx_id, function, list(args)),
             )
         )
+
+    async def next_request(self, tx_id: str) -> Any:
+        """The chaincode's next message for ``tx_id`` (fails if the stream ended)."""
+        inbox = self._inbox(tx_id)
+        ended = self._reader is not None and self._reader.done() and inbox.empty()
+        msg = None if ended else await asyncio.wait_for(inbox.get(), READ_TIMEOUT)
+        assert msg is not None, f"stream ended while {tx_id} was in flight"
+        return msg
+
+    async def transact(self, msp_id: str, pem: bytes, tx_id: str, function: str, *args: str) -> Any:
+        """Send a TRANSACTION and serve the chaincode's requests until it finishes."""
+        await self.start(msp_id, pem, tx_id, function, *args)
         while True:
-            msg = await self._read()
+            msg = await self.next_request(tx_id)
             if msg.type in (Msg.COMPLETED, Msg.ERROR):
+                self._inboxes.pop(tx_id, None)
                 return msg
-            await self._call.write(self._answer(msg))
+            await self.send(self._answer(msg))
 
     def _answer(self, msg: Any) -> Any:
         """Reply to one chaincode request from the in-memory dict (or with ERROR)."""

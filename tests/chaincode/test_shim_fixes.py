@@ -1,15 +1,17 @@
 """The shim fixes, exercised over the real chaincode gRPC protocol.
 
-The chaincode runs for real (``python -m chaincode`` in a subprocess); the
-other end of the stream is FakePeer from peer_protocol_harness, a fake of the
-peer side of the protocol (not Fabric). The last tests run the unmodified
-library service in-process to show the defects are still there: when one of
-them starts failing, the library was fixed and the workaround can go.
+The chaincode runs for real (``python -m chaincode`` in a subprocess; the
+SIGTERM tests start their own); the other end of the stream is FakePeer from
+peer_protocol_harness, a fake of the peer side of the protocol (not Fabric).
+The last tests run the unmodified library service in-process to show the
+defects are still there: when one of them starts failing, the library was
+fixed and the workaround can go.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -28,8 +30,9 @@ from cc_certs import caller
 from cc_samples import PRODUCER, make_sscc, shipment_request
 from fabric_chaincode_python.fabric_shim.server import ChaincodeService
 from fabric_protos.peer import chaincode_shim_pb2_grpc
-from peer_protocol_harness import FakePeer, Msg, completed_response
+from peer_protocol_harness import CHANNEL, FakePeer, Msg, completed_response
 
+from chaincode.__main__ import GRACE_SECONDS
 from chaincode.contract import ProvenanceChaincode
 from chaincode.shim_fixes import LibraryNoiseFilter
 
@@ -55,11 +58,9 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], deadline: float)
     raise TimeoutError(f"chaincode server did not listen on {port}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """``python -m chaincode`` listening on a free local port; yields (address, log file)."""
+def _start_chaincode(log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``python -m chaincode`` on a free local port, output to ``log``; (process, address)."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("chaincode") / "server.log"
     env = {
         **os.environ,
         "CHAINCODE_ID": "provenance_1.0:abc",
@@ -71,14 +72,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         )
     try:
         _wait_for_port(port, process, time.monotonic() + 15)
-        yield f"127.0.0.1:{port}", log
+    except BaseException:
+        _stop(process)
+        raise
+    return process, f"127.0.0.1:{port}"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """``python -m chaincode`` listening on a free local port; yields (address, log file)."""
+    log = tmp_path_factory.mktemp("chaincode") / "server.log"
+    process, address = _start_chaincode(log)
+    try:
+        yield address, log
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
 
 
 async def _create(address: str, peer_kwargs: dict[str, Any], tx_id: str) -> tuple[Any, FakePeer]:
@@ -144,6 +161,117 @@ def test_log_filter_drops_library_records_below_error() -> None:
     assert not quiet.filter(record(logging.WARNING, library_file))
     assert quiet.filter(record(logging.ERROR, library_file))
     assert quiet.filter(record(logging.INFO, "/usr/lib/python3.11/asyncio/base_events.py"))
+
+
+CONCURRENT = 16
+
+
+async def _create_many(address: str, count: int) -> tuple[list[str], FakePeer]:
+    """``count`` CreateShipments in flight at once on one stream, as a busy peer sends them.
+
+    Among them go messages the chaincode must refuse (a GET_STATE sent by the
+    peer), so its ERROR replies are written concurrently too. Each outcome is
+    "<txid> <status> <message> <event>" or "<txid> no reply".
+    """
+
+    async def create(peer: FakePeer, i: int) -> str:
+        body = json.dumps(shipment_request(make_sscc(600 + i)))
+        try:
+            reply = await peer.transact(
+                DISPATCHER.msp_id, DISPATCHER.pem, f"tx-many-{i}", "CreateShipment", body
+            )
+        except TimeoutError:
+            return f"tx-many-{i} no reply"
+        response = completed_response(reply)
+        event = reply.chaincode_event.event_name
+        return f"{reply.txid} {response.status} {response.message} {event}".strip()
+
+    async def unexpected(peer: FakePeer, i: int) -> str:
+        await peer.send(Msg(type=Msg.GET_STATE, txid=f"odd-{i}", channel_id=CHANNEL))
+        try:
+            reply = await peer.next_request(f"odd-{i}")
+        except TimeoutError:
+            return f"odd-{i} no reply"
+        return f"{reply.txid} {Msg.Type.Name(reply.type)}"
+
+    async with FakePeer(address) as peer:
+        await peer.register()
+        outcomes = await asyncio.gather(
+            *(create(peer, i) if i % 4 else unexpected(peer, i) for i in range(count))
+        )
+    return outcomes, peer
+
+
+def test_concurrent_transactions_on_one_stream_all_complete(server: tuple[str, Path]) -> None:
+    outcomes, peer = asyncio.run(_create_many(server[0], CONCURRENT))
+    created = [i for i in range(CONCURRENT) if i % 4]
+    assert outcomes == [
+        f"tx-many-{i} 200  ShipmentCreated" if i % 4 else f"odd-{i} ERROR"
+        for i in range(CONCURRENT)
+    ]
+    for i in created:
+        assert f"\x00shipment\x00{make_sscc(600 + i)}\x00" in peer.state
+    # They really overlapped: every transaction asked for a key before any wrote.
+    first_write = [kind for kind, _ in peer.requests].index("PUT_STATE")
+    assert first_write >= len(created)
+
+
+STREAMS, IN_FLIGHT = 4, 16
+
+
+async def _sigterm_mid_transactions(
+    address: str, process: subprocess.Popen[bytes], peer_leaves: bool
+) -> tuple[list[grpc.StatusCode], float]:
+    """SIGTERM while transactions on several streams wait on GET_STATEs never answered.
+
+    The peers then either stay connected (the chaincode must end the streams
+    by the end of its grace period) or drop their connections, as peers taken
+    down at the same time do. Returns the streams' final statuses (none when
+    the peers left) and the monotonic time of the signal.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        peers = [await stack.enter_async_context(FakePeer(address)) for _ in range(STREAMS)]
+        for n, peer in enumerate(peers):
+            await peer.register()
+            for i in range(IN_FLIGHT):
+                body = json.dumps(shipment_request(make_sscc(700 + n * IN_FLIGHT + i)))
+                tx_id = f"tx-term-{n}-{i}"
+                await peer.start(DISPATCHER.msp_id, DISPATCHER.pem, tx_id, "CreateShipment", body)
+            for i in range(IN_FLIGHT):
+                assert (await peer.next_request(f"tx-term-{n}-{i}")).type == Msg.GET_STATE
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        if peer_leaves:
+            await asyncio.sleep(0.5)  # the chaincode is stopping by now
+            await asyncio.gather(*(peer.leave() for peer in peers))
+            return [], signalled
+        ends = [peer.stream_end(timeout=GRACE_SECONDS + 5) for peer in peers]
+        return list(await asyncio.gather(*ends)), signalled
+
+
+@pytest.mark.parametrize("peer_leaves", [False, True], ids=["peer-stays", "peer-leaves"])
+def test_sigterm_stops_cleanly_with_transactions_in_flight(
+    tmp_path: Path, peer_leaves: bool
+) -> None:
+    log = tmp_path / "server.log"
+    process, address = _start_chaincode(log)
+    try:
+        statuses, signalled = asyncio.run(_sigterm_mid_transactions(address, process, peer_leaves))
+        returncode = process.wait(timeout=2 * GRACE_SECONDS + 5)
+        exited_after = time.monotonic() - signalled
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    text = log.read_text()
+    assert returncode == 0, text
+    assert "Traceback" not in text and "CancelledError" not in text, text
+    assert text.splitlines()[-1].endswith("INFO stopped"), text
+    # The streams end with the grace period and nothing left over holds the exit back.
+    assert exited_after < GRACE_SECONDS + 2
+    if not peer_leaves:
+        assert len(statuses) == STREAMS
+        assert grpc.StatusCode.OK not in statuses  # cut off: the transactions never ended
 
 
 async def _with_unfixed_library(peer_kwargs: dict[str, Any], tx_id: str) -> tuple[Any, FakePeer]:

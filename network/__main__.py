@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "down":
             control.down(topology)
         elif args.command == "status":
-            return control.status(topology, Tools.from_env())
+            tools = Tools.from_env() if os.environ.get("FABRIC_BIN") else None
+            return control.status(topology, tools)
         elif args.command == "clean":
             control.clean(topology)
         elif args.command == "crl":

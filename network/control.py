@@ -226,12 +226,12 @@ def down(topology: Topology) -> int:
     return stopped
 
 
-def status(topology: Topology, tools: Tools) -> int:
+def status(topology: Topology, tools: Tools | None) -> int:
     """Print each node's state, health, height and log; 0 when all are healthy."""
     layout = Layout(topology.state)
     if not layout.crypto.exists():
-        _out(f"no network in {layout.root} (run: scripts/network up)")
-        return 1
+        _out(f"no network processes recorded in {layout.root} (run: scripts/network up)")
+        return 0
     unhealthy = 0
     _out(f"{'node':<18} {'state':<8} {'address':<22} {'':<10} log")
     for node in topology.nodes:
@@ -241,7 +241,7 @@ def status(topology: Topology, tools: Tools) -> int:
         else:
             healthy = running and _healthy(node)
         extra = ""
-        if node.kind == "peer" and healthy:
+        if node.kind == "peer" and healthy and tools is not None:
             assert node.org is not None
             extra = f"height {channel.height(topology, layout, tools, node.org)}"
         state = "healthy" if healthy else ("running" if running else "stopped")

@@ -127,8 +127,12 @@ def _exists(pid: int) -> bool:
 
 
 def _signal_group(pid: int, signum: int) -> None:
+    """Signal the node's whole group when it leads one (spawn starts a session), else it alone."""
     try:
-        os.killpg(pid, signum)
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signum)
+        else:
+            os.kill(pid, signum)
     except ProcessLookupError:
         pass
 

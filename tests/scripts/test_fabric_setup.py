@@ -20,7 +20,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXIT_MISSING = 69
-TOOLS = "peer orderer configtxgen cryptogen osnadmin fabric-ca-server fabric-ca-client".split()
+TOOLS = (
+    "peer orderer configtxgen configtxlator cryptogen osnadmin fabric-ca-server fabric-ca-client"
+).split()
 
 
 def run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -75,10 +75,12 @@ def up(topology: Topology, tools: Tools) -> None:
         _wait_healthy(layout, peer)
         assert peer.org is not None
         channel.join_peer(topology, layout, tools, peer.org)
-    leader = topology.of_kind("orderer")[0]
+    first = topology.of_kind("orderer")[0]
     processes.wait_until(
-        layout, leader.name, lambda: channel.orderer_active(layout, tools, leader), "Raft leader"
+        layout, first.name, lambda: channel.orderer_active(layout, tools, first), "channel active"
     )
+    # "active" comes before the election: until a leader exists, Broadcast answers UNAVAILABLE.
+    processes.wait_until(layout, first.name, lambda: _raft_leaders(topology) >= 1, "Raft leader")
     _ensure_chaincode(topology, layout, tools)
     _wait_gossip(topology, layout)
     _write_tracker_env(topology, layout)
@@ -143,16 +145,23 @@ def _wait_healthy(layout: Layout, node: Node) -> None:
     processes.wait_until(layout, node.name, lambda: _healthy(node), "healthy /healthz")
 
 
-def _known_peers(node: Node) -> int:
+def _metric(node: Node, name: str) -> int:
+    """A node's Prometheus gauge for the channel (0 when absent or unreachable)."""
     try:
         with urllib.request.urlopen(f"http://{node.address('ops')}/metrics", timeout=2) as r:
             text = r.read().decode()
     except OSError:
         return 0
-    found = re.search(
-        rf'^gossip_membership_total_peers_known\{{channel="{CHANNEL}"\}} (\d+)', text, re.M
-    )
+    found = re.search(rf'^{name}\{{channel="{CHANNEL}"\}} (\d+)', text, re.M)
     return int(found.group(1)) if found else 0
+
+
+def _known_peers(node: Node) -> int:
+    return _metric(node, "gossip_membership_total_peers_known")
+
+
+def _raft_leaders(topology: Topology) -> int:
+    return sum(_metric(o, "consensus_etcdraft_is_leader") for o in topology.of_kind("orderer"))
 
 
 def _wait_gossip(topology: Topology, layout: Layout) -> None:

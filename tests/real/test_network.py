@@ -3,11 +3,14 @@ ledgers kept across `down`/`up`, and a clear error for a port already taken."""
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import socket
 import time
 from pathlib import Path
 
+from cc_samples import make_sscc, shipment_request
 from fabric_net import FabricNet
 
 from network.topology import PEER_ORGS
@@ -71,6 +74,17 @@ def test_down_leaves_no_process_and_up_keeps_the_ledger(fabric: FabricNet) -> No
     fabric.up()
     after = fabric.heights()
     assert all((after[msp] or 0) >= (h or 0) for msp, h in heights.items()), (heights, after)
+    # and it orders again at once: `up` returns only once a Raft leader is elected
+    producer = PEER_ORGS[0]
+    gateway = fabric.gateway(producer, fabric.enrol(producer, "dispatcher"))
+    try:
+        sscc = make_sscc(secrets.randbelow(10**9))
+        result = fabric.contract(gateway).submit(
+            "CreateShipment", json.dumps(shipment_request(sscc))
+        )
+    finally:
+        gateway.close()
+    assert result.validation_code == "VALID"
 
 
 def test_a_busy_port_is_named_at_once(fabric: FabricNet, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import time
 import uuid
 import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -37,6 +38,16 @@ SHIPMENTS = {  # serial reference → what happens to it
     "ready_to_scan": 1004,
 }
 WAIT_S = 60.0
+# The stories' times, before (or after) the moment the demo records them: the goods left the
+# farm 30 hours ago, a logger read every 15 minutes from then, the delivered shipment reached
+# the hub 6 hours ago, left it on the final-mile truck 3 hours ago and was signed for an hour
+# ago, well before the promised delivery. All in the past, since scans report what happened.
+DEPARTED_AGO = timedelta(hours=30)
+ARRIVED_AGO = timedelta(hours=6)
+LOADED_AGO = timedelta(hours=3)
+DELIVERED_AGO = timedelta(hours=1)
+PROMISED_IN = timedelta(hours=6)
+READING_EVERY = timedelta(minutes=15)
 _TOKEN = re.compile(r"API token \(shown once, stored hashed\): (\S+)")
 
 
@@ -96,25 +107,28 @@ class Api:
         body: dict[str, Any] = response.json()
         return body
 
-    def create(self, sscc: str, description: str, lot: str) -> None:
-        """The producer's dispatcher creates a chilled shipment."""
-        self.post("dispatcher", "/shipments", json=_shipment(sscc, description, lot))
+    def create(
+        self, sscc: str, description: str, lot: str, promised: datetime | None = None
+    ) -> None:
+        """The producer's dispatcher creates a chilled shipment, promised by `promised`
+        (PROMISED_IN from now when not given)."""
+        promised = promised or datetime.now(UTC) + PROMISED_IN
+        self.post("dispatcher", "/shipments", json=_shipment(sscc, description, lot, promised))
 
-    def scan(self, sscc: str, step: str, when: str, place: dict[str, str] = HUB) -> None:
+    def scan(self, sscc: str, step: str, when: datetime | str, place: dict[str, str] = HUB) -> None:
         """The carrier's scanner records a checkpoint."""
         body = {
             "client_scan_id": _scan_id(),
             "biz_step": step,
             "read_point": place,
-            "event_time": when,
+            "event_time": _instant(when),
         }
         self.post("scanner", f"/shipments/{sscc}/checkpoints", json=body)
 
-    def temperatures(self, sscc: str, celsius: list[float], start_hour: int) -> None:
-        """A logger file with a reading every 15 minutes from `start_hour`."""
+    def temperatures(self, sscc: str, celsius: list[float], start: datetime) -> None:
+        """A logger file with a reading every 15 minutes (READING_EVERY) from `start`."""
         lines = ["time,celsius"] + [
-            f"2026-11-20T{start_hour + i // 4:02d}:{i % 4 * 15:02d}:00Z,{c}"
-            for i, c in enumerate(celsius)
+            f"{_instant(start + i * READING_EVERY)},{c}" for i, c in enumerate(celsius)
         ]
         self.post(
             "scanner",
@@ -123,7 +137,7 @@ class Api:
             files={"file": ("logger.csv", "\n".join(lines).encode(), "text/csv")},
         )
 
-    def deliver(self, sscc: str, photo: bytes) -> None:
+    def deliver(self, sscc: str, photo: bytes, when: datetime) -> None:
         """The retailer's receiver confirms delivery with a photo."""
         self.post(
             "receiver",
@@ -132,7 +146,7 @@ class Api:
                 "client_scan_id": _scan_id(),
                 "read_point_gln": DC["gln"],
                 "read_point_name": DC["name"],
-                "event_time": "2026-11-21T11:00:00Z",
+                "event_time": _instant(when),
             },
             files={"photo": ("pod.png", photo, "image/png")},
         )
@@ -142,7 +156,14 @@ def _scan_id() -> str:
     return str(uuid.uuid4())
 
 
-def _shipment(sscc: str, description: str, lot: str) -> dict[str, Any]:
+def _instant(when: datetime | str) -> str:
+    """A time as the API takes it: ISO 8601 in UTC with a Z (a string is passed as given)."""
+    if isinstance(when, str):
+        return when
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _shipment(sscc: str, description: str, lot: str, promised: datetime) -> dict[str, Any]:
     return {
         "sscc": sscc,
         "client_scan_id": _scan_id(),
@@ -153,34 +174,39 @@ def _shipment(sscc: str, description: str, lot: str) -> dict[str, Any]:
         "destination": DC,
         "parties": {"producer": "ProducerMSP", "carrier": "CarrierMSP", "retailer": "RetailerMSP"},
         "cold_chain": {"min_c": 2, "max_c": 8, "allowed_minutes_outside": 30, "mkt_limit_c": 8},
-        "promised_delivery": "2026-11-22T12:00:00Z",
+        "promised_delivery": _instant(promised),
     }
 
 
-def record_stories(api: Api, demo: Demo, photo: bytes) -> None:
-    """Four shipments: delivered, cold-chain breach, in transit, and one left to scan."""
+def record_stories(api: Api, demo: Demo, photo: bytes, now: datetime | None = None) -> None:
+    """Four shipments: delivered, cold-chain breach, in transit, and one left to scan.
+
+    Event times are relative to `now` (the current minute when not given; DEPARTED_AGO and
+    the others), so each run, on a fresh ledger or one that keeps earlier runs' shipments,
+    tells a journey that ends just before it ran, with delivery promised after it."""
+    now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    departed = now - DEPARTED_AGO
+    promised = now + PROMISED_IN
     s = demo.ssccs
-    api.create(s["delivered"], "Strawberries 250 g", "LOT-2611-A")
-    api.create(s["cold_chain_breach"], "Strawberries 250 g", "LOT-2611-A")
-    api.create(s["in_transit"], "Raspberries 125 g", "LOT-2611-B")
-    api.create(s["ready_to_scan"], "Blueberries 125 g", "LOT-2611-B")
+    api.create(s["delivered"], "Strawberries 250 g", "LOT-2611-A", promised)
+    api.create(s["cold_chain_breach"], "Strawberries 250 g", "LOT-2611-A", promised)
+    api.create(s["in_transit"], "Raspberries 125 g", "LOT-2611-B", promised)
+    api.create(s["ready_to_scan"], "Blueberries 125 g", "LOT-2611-B", promised)
     for sscc in (s["delivered"], s["cold_chain_breach"], s["in_transit"]):
-        api.scan(
-            sscc,
-            "departing",
-            "2026-11-20T06:00:00Z",
-            FARM,
-        )
-    api.temperatures(s["delivered"], [4.0, 4.5, 5.0, 4.8, 5.2, 4.9, 5.1, 4.7], 6)
-    api.temperatures(s["in_transit"], [3.5, 3.9, 4.2, 4.0], 6)
-    # Two hours at 11-12 °C: 120 minutes outside a 30-minute allowance.
+        api.scan(sscc, "departing", departed, FARM)
+    api.temperatures(s["delivered"], [4.0, 4.5, 5.0, 4.8, 5.2, 4.9, 5.1, 4.7], departed)
+    api.temperatures(s["in_transit"], [3.5, 3.9, 4.2, 4.0], departed)
+    # Two hours at 11-12 °C: eight readings outside 2-8 °C, each holding 15 minutes until
+    # the next one, so 120 minutes outside a 30-minute allowance.
     api.temperatures(
-        s["cold_chain_breach"], [5.0, 11.0, 11.5, 12.0, 11.8, 11.2, 11.0, 11.6, 6.0], 6
+        s["cold_chain_breach"],
+        [5.0, 11.0, 11.5, 12.0, 11.8, 11.2, 11.0, 11.6, 11.3, 6.0],
+        departed,
     )
     for sscc in (s["delivered"], s["cold_chain_breach"]):
-        api.scan(sscc, "arriving", "2026-11-21T07:30:00Z")
-    api.scan(s["delivered"], "loading", "2026-11-21T09:00:00Z")
-    api.deliver(s["delivered"], photo)
+        api.scan(sscc, "arriving", now - ARRIVED_AGO)
+    api.scan(s["delivered"], "loading", now - LOADED_AGO)
+    api.deliver(s["delivered"], photo, now - DELIVERED_AGO)
 
 
 def wait_for_notifications(services: Services, demo: Demo, ledger: DemoLedger) -> int:

@@ -59,13 +59,17 @@ class Services:
         return f"http://127.0.0.1:{self.sandbox_port}"
 
     def write_env_file(self) -> Path:
-        """`<state>/env`: the tracker's variables, to `source` before running `tracker`."""
+        """`<state>/env`: the tracker's variables, to `source` before running `tracker`, and
+        the demo's virtualenv first on PATH, where the `tracker` command is installed."""
         path = self.state / "env"
         lines = [
             f"export {k}={shlex.quote(v)}"
             for k, v in self.env.items()
             if k.startswith(("TRACKER_", "WHATSAPP_"))
         ]
+        # The interpreter's own folder, not its resolved target: .venv/bin/python is a link to
+        # the base Python, whose folder holds no `tracker`.
+        lines.append(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"')
         path.write_text("\n".join(lines) + "\n")
         path.chmod(0o600)
         return path

@@ -156,3 +156,140 @@ def test_scan_page_refuses_a_misread_sscc(browser: Any, stack: ApiStack) -> None
     error = wait_for(lambda: browser.find_element(By.ID, "form-error").text, "error")
     assert "check digit" in error
     assert items(browser) == [] and stack.peer.checkpoints(sscc) == []
+
+
+def sign_in(driver: Any, stack: ApiStack, who: str = "scanner") -> None:
+    """Open the page with `who`'s token already stored, as after an earlier sign-in."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(stack.url + "/scan")
+    driver.execute_script("localStorage.setItem('scan.token', arguments[0])", stack.tokens[who])
+    driver.refresh()
+    wait_for(lambda: driver.find_element(By.ID, "who").text, "sign-in from storage")
+
+
+def type_place(driver: Any, gln: str, name: str | None = None) -> None:
+    """Type a GLN (and a name, unless the page is to fill it in)."""
+    from selenium.webdriver.common.by import By
+
+    for field, value in (("gln", gln), ("place", name)):
+        if value is not None:
+            element = driver.find_element(By.ID, field)
+            element.clear()
+            element.send_keys(value)
+
+
+def clipboard(driver: Any) -> str:
+    """What the page's clipboard holds (permission granted by `allow_clipboard`)."""
+    script = "navigator.clipboard.readText().then(arguments[0], e => arguments[0]('! ' + e))"
+    text: str = driver.execute_async_script(script)
+    return text
+
+
+def allow_clipboard(driver: Any, origin: str) -> None:
+    """Grant the page the clipboard, as a person accepting the prompt would."""
+    permissions = ["clipboardReadWrite", "clipboardSanitizedWrite"]
+    driver.execute_cdp_cmd(
+        "Browser.grantPermissions", {"origin": origin, "permissions": permissions}
+    )
+
+
+def test_success_banner_shows_a_short_tx_id_to_copy_or_open(browser: Any, stack: ApiStack) -> None:
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, stack)
+    allow_clipboard(browser, stack.url)
+    type_place(browser, "0614141000029", "Hub Lyon")
+    sscc = stack.created()
+    scan(browser, sscc, "departing")
+    [banner] = wait_for(
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#result p[data-tx-id]"), "commit"
+    )
+    tx_id = stack.peer.checkpoints(sscc)[0]["tx_id"]
+    assert banner.get_attribute("data-tx-id") == tx_id
+    # One short line a person can read out: first 8 … last 4, the whole id not printed.
+    assert f"{tx_id[:8]}…{tx_id[-4:]}" in banner.text and tx_id not in banner.text
+    assert banner.find_element(By.CSS_SELECTOR, "code").get_attribute("title") == tx_id
+
+    copy = browser.find_element(By.ID, "copy-tx")
+    copy.click()
+    wait_for(lambda: "copied" in browser.find_element(By.ID, "copy-status").text, "copied")
+    assert clipboard(browser) == tx_id
+
+    # The Clipboard API refusing (a denied permission, an older browser): the old way.
+    browser.execute_async_script("navigator.clipboard.writeText('').then(arguments[0])")
+    browser.execute_script(
+        "navigator.clipboard.writeText = () => Promise.reject(new Error('denied'));"
+        "document.getElementById('copy-status').textContent = ''"
+    )
+    copy.click()
+    wait_for(lambda: "copied" in browser.find_element(By.ID, "copy-status").text, "fallback")
+    assert clipboard(browser) == tx_id
+    # And when nothing may copy, the full id is shown selected, to copy by hand.
+    browser.execute_script("document.execCommand = () => false")
+    copy.click()
+    full = wait_for(lambda: browser.find_element(By.ID, "tx-full").is_displayed(), "full id")
+    assert full and browser.find_element(By.ID, "tx-full").get_attribute("value") == tx_id
+    assert "selected" in browser.find_element(By.ID, "copy-status").text
+
+    link = browser.find_element(By.ID, "open-shipment").get_attribute("href")
+    assert link == f"{stack.url}/shipments/{sscc}"
+    stack.follow()  # the public page reads the read model
+    browser.get(link)
+    assert browser.find_element(By.ID, "tx").text == tx_id
+
+
+def test_gln_field_offers_the_orgs_places_and_keeps_the_last_one(
+    browser: Any, stack: ApiStack
+) -> None:
+    from api_stack import HUB, checkpoint_body
+    from selenium.webdriver.common.by import By
+
+    dc = {"gln": "4006381000017", "name": "Retail DC Berlin"}
+    sscc = stack.created()
+    for step, point in (("departing", HUB), ("arriving", dc)):
+        body = checkpoint_body(step, read_point=point)
+        assert stack.post("scanner", f"/shipments/{sscc}/checkpoints", json=body).status_code == 201
+    stack.follow()
+
+    def offered() -> list[list[str]]:
+        script = (
+            "return [...document.querySelectorAll('#gln-places option')]"
+            ".map(o => [o.value, o.label])"
+        )
+        found: list[list[str]] = browser.execute_script(script)
+        return found
+
+    sign_in(browser, stack)
+    wait_for(lambda: len(offered()) == 2, "places offered")
+    assert offered() == [
+        [dc["gln"], f"{dc['name']} · {dc['gln']}"],
+        [HUB["gln"], f"{HUB['name']} · {HUB['gln']}"],
+    ]
+    type_place(browser, HUB["gln"])  # as picked from the list: the name fills in
+    assert browser.find_element(By.ID, "place").get_attribute("value") == HUB["name"]
+    scan(browser, sscc, "storing")
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#result p[data-tx-id]"), "commit")
+    point = stack.peer.checkpoints(sscc)[-1]["read_point"]
+    assert (point["gln"], point["name"]) == (HUB["gln"], HUB["name"])
+
+    browser.refresh()  # the last place used is the default, and first in the list
+    wait_for(lambda: len(offered()) == 2, "places offered again")
+    assert browser.find_element(By.ID, "gln").get_attribute("value") == HUB["gln"]
+    assert browser.find_element(By.ID, "place").get_attribute("value") == HUB["name"]
+    assert offered()[0][0] == HUB["gln"]
+
+    type_place(browser, "0614141000028", "Typo Hub")  # a misread GLN is caught before queueing
+    scan(browser, sscc, "storing")
+    error = wait_for(lambda: browser.find_element(By.ID, "form-error").text, "GLN error")
+    assert "check digit" in error
+
+
+def test_sscc_field_says_what_to_scan(browser: Any, stack: ApiStack) -> None:
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, stack)
+    label = browser.find_element(By.CSS_SELECTOR, "label[for=sscc]").text
+    assert label == "Shipment label (SSCC, 18 digits)"
+    placeholder = browser.find_element(By.ID, "sscc").get_attribute("placeholder")
+    assert placeholder == "Scan the SSCC barcode on the pallet label"

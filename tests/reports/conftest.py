@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -242,3 +243,111 @@ def epcis_schemas(
     if not (folder / "EPCISDocument.schema.json").exists():
         _fetch_schemas(root)
     return {p.name: json.loads(p.read_text("utf-8")) for p in folder.glob("*.json")}
+
+
+# The demo's shipment (demo/scenario.py) as the ledger holds it once delivered, with the
+# breach story on the same shipment: read points of the demo, no read point on logger
+# batches, a creation commit time with microseconds, 64-hex Fabric tx ids.
+DEMO_FARM = Location("0614141000012", "Farm Huelva")
+DEMO_HUB = Location("0614141000029", "Hub Lyon")
+DEMO_DC = Location("4006381000017", "Retail DC Berlin")
+DEMO_NOW = datetime(2026, 12, 4, 18, 15, 17, 128270, tzinfo=UTC)
+# Two hours at 11-12 °C after a cold start, back to 6 °C: 120 minutes outside 2-8 °C.
+DEMO_BREACH_C = (5.0, 11.0, 11.5, 12.0, 11.8, 11.2, 11.0, 11.6, 11.3, 6.0)
+
+
+def demo_history(now: datetime = DEMO_NOW) -> ShipmentHistory:
+    """Strawberries from Farm Huelva via Hub Lyon to Retail DC Berlin: departed 30 h before
+    `now`, a logger batch every 15 minutes with a 2-hour breach, arrived, loaded, delivered
+    with a photo; one resubmitted scan rejected by the peer."""
+    sscc = "006141410000010028"
+    departed = now - timedelta(hours=30)
+    scanner = Reporter("CarrierMSP", "scanner1", "scanner")
+    receiver = Reporter("RetailerMSP", "receiver1", "receiver")
+    batch = tuple(
+        TemperatureReading(departed + timedelta(minutes=15 * i), c)
+        for i, c in enumerate(DEMO_BREACH_C)
+    )
+    steps = [
+        (1, "departing", "in_transit", DEMO_FARM, departed, scanner, None, (), ""),
+        (
+            2,
+            "sensor_reporting",
+            "in_transit",
+            None,
+            batch[-1].time,
+            scanner,
+            TemperatureSummary(5.0, 12.0, 10.27, len(batch)),
+            ("e" * 64,),
+            "",
+        ),
+        (3, "arriving", "in_progress", DEMO_HUB, now - timedelta(hours=6), scanner, None, (), ""),
+        (4, "loading", "in_transit", DEMO_HUB, now - timedelta(hours=3), scanner, None, (), ""),
+        (
+            5,
+            "receiving",
+            "completeness_verified",
+            DEMO_DC,
+            now - timedelta(hours=1),
+            receiver,
+            None,
+            ("f" * 64,),
+            "",
+        ),
+    ]
+    cps = [
+        CheckpointRecord(
+            sscc,
+            seq,
+            step,
+            disp,
+            where,
+            at,
+            who,
+            ledger(seq, "demo", at, who.msp_id, who.role),
+            temp,
+            ev,
+            notes,
+        )
+        for seq, step, disp, where, at, who, temp, ev, notes in steps
+    ]
+    # A scanner's retry of "arriving" that lost the race: rejected, so it changed nothing.
+    cps.append(
+        CheckpointRecord(
+            sscc,
+            3,
+            "arriving",
+            "in_progress",
+            DEMO_HUB,
+            now - timedelta(hours=6),
+            scanner,
+            ledger(
+                6, "demo", now - timedelta(hours=6), "CarrierMSP", "scanner", "MVCC_READ_CONFLICT"
+            ),
+        )
+    )
+    created = dataclasses.replace(
+        ledger(0, "demo", now, "ProducerMSP", "dispatcher"), commit_time=now - timedelta(hours=31)
+    )
+    shipment = ShipmentRecord(
+        sscc=sscc,
+        product=Product("04006381333931", "LOT-2611-A", "Strawberries 250 g"),
+        quantity=120.0,
+        unit="case",
+        origin=DEMO_FARM,
+        destination=DEMO_DC,
+        parties=PARTIES,
+        cold_chain=ColdChainProfile(2.0, 8.0, 30.0, 8.0),
+        promised_delivery=now + timedelta(hours=6),
+        status="delivered",
+        custodian="RetailerMSP",
+        created=created,
+        verdict=ColdChainVerdict("breach", 120.0, 5.0, 12.0, 10.93),
+    )
+    return ShipmentHistory(shipment, tuple(cps), batch)
+
+
+@pytest.fixture
+def demo() -> ShipmentHistory:
+    """The demo-like delivered shipment with a cold-chain breach."""
+    return demo_history()

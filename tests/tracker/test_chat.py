@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from ledger_pki import LedgerPki
 from sqlalchemy import select
 from tracker_ledger import CARRIER, Ledger, sscc_with_check_digit
 from tracker_stack import Stack, start_stack, wait_until
 
+from chaincode.model import ColdChainTotals
+from tracker.chat.inbox import content_json
+from tracker.chat.replies import command_of
 from tracker.store.contacts import SubscriptionRow
 from tracker.store.queues import InboxMessageRow, OutboxRow
+from tracker.whatsapp.commands import TrackingQuery
+from tracker.whatsapp.updates import Media, MediaKind
 
 SSCC = sscc_with_check_digit("37612345000000002")
 MISTYPED = SSCC[:-1] + str((int(SSCC[-1]) + 1) % 10)
@@ -48,7 +54,7 @@ def test_tracking_query_gets_the_provenance_reply_with_buttons(
         f"📦 Expédition {SSCC}",
         "Statut : en transit",
         "Dépositaire : CarrierMSP",
-        "Dernier passage : Hub Lyon, 24/11/2026 10:01 UTC",
+        "Dernier passage : départ de Hub Lyon, 24/11/2026 10:01 UTC",
         "❔ pas de relevé de température",
         f"1 points de contrôle, tx {tx_id[:8]}…{tx_id[-4:]} (bloc 2)",
         f"https://tracker.example.org/shipments/{SSCC}",
@@ -138,3 +144,107 @@ def test_public_answers_none_means_strangers_get_nothing(tmp_path: Path, pki: Le
         assert stack.received(NOBODY) == []
     finally:
         stack.close()
+
+
+SSCC_2 = sscc_with_check_digit("37612345000000012")
+
+
+def test_a_template_stop_button_whose_payload_is_its_text_stops_that_shipment(
+    stack: Stack, ledger: Ledger
+) -> None:
+    ledger.create(SSCC)
+    ledger.create(SSCC_2)
+    stack.contact(CARRIER, OLIVER, "en", SSCC, SSCC_2)  # never wrote: notified by template
+    stack.start_worker()
+    ledger.checkpoint(SSCC, "in_transit")
+    stack.wait_received(OLIVER, 1)
+    template = stack.received(OLIVER)[0]
+    assert template.type == "template"
+    # A tap on the template's quick-reply button as Meta delivers it when the button's payload
+    # is its text: `type: "button"`, under the template (context).
+    stack.phone_writes(
+        OLIVER,
+        message={"type": "button", "button": {"payload": "Stop updates", "text": "Stop updates"}},
+        context_id=template.message_id,
+    )
+    assert stack.wait_received(OLIVER, 2)[1] == (
+        f"You will no longer receive notifications for {SSCC}."
+    )
+    with stack.sessions() as session:
+        followed = session.scalars(select(SubscriptionRow.sscc)).all()
+    assert followed == [SSCC_2]  # only the template's shipment
+
+
+def test_interactive_button_ids_mean_what_typing_them_means(stack: Stack, ledger: Ledger) -> None:
+    stack.contact(CARRIER, CARLA, "fr", SSCC)
+    ledger.create(SSCC)
+    stack.start_worker()
+    stack.phone_writes(CARLA, button={"id": "ARRET", "title": "Arrêter"})
+    assert stack.wait_received(CARLA, 1)[0] == (
+        "Vous ne recevrez plus les notifications de toutes vos expéditions."
+    )
+    assert not following(stack, SSCC)
+
+
+@pytest.mark.parametrize(
+    ("kind", "media"),
+    [
+        ("image", {"mime_type": "image/jpeg", "sha256": "ZK7hQdnR0zl3PVu8yEtJ0UXXpRmlkNbnbS5w"}),
+        ("document", {"mime_type": "application/pdf", "filename": "bon-de-livraison.pdf"}),
+    ],
+)
+def test_a_caption_holding_a_tracking_code_is_read_as_text(
+    stack: Stack, ledger: Ledger, kind: str, media: dict[str, str]
+) -> None:
+    ledger.create(SSCC)
+    ledger.checkpoint(SSCC, "in_transit")
+    stack.contact(CARRIER, CARLA, "fr")
+    stack.start_worker()
+    caption = f"Palette abîmée, colis (00) {SSCC}"
+    stack.phone_writes(
+        CARLA, message={"type": kind, kind: {"id": "1479537139650973", "caption": caption, **media}}
+    )
+    [reply] = stack.wait_received(CARLA, 1)
+    assert reply.startswith(f"📦 Expédition {SSCC}\nStatut : en transit")
+
+
+def test_a_french_message_is_answered_in_french_whatever_the_default(
+    stack: Stack, ledger: Ledger
+) -> None:
+    stack.contact(CARRIER, OLIVER, "en")  # a contact registered in English
+    stack.start_worker()
+    french_hint = (
+        f"Le code {MISTYPED} semble mal saisi : le dernier chiffre devrait être {SSCC[-1]}. "
+        f"Vouliez-vous dire {SSCC} ?"
+    )
+    # A stranger, with TRACKER_DEFAULT_LANGUAGE=en, writing in French.
+    assert ask(stack, NOBODY, f"Bonjour, où en est le colis {MISTYPED} ?") == french_hint
+    assert ask(stack, OLIVER, f"Bonjour, où en est le colis {MISTYPED} ?") == french_hint
+    # A message that does not tell (a code only) gets the contact's language.
+    assert ask(stack, OLIVER, MISTYPED).startswith(f"The code {MISTYPED} looks mistyped")
+
+
+def test_last_seen_says_the_step_and_the_place(stack: Stack, ledger: Ledger) -> None:
+    ledger.create(SSCC)
+    ledger.checkpoint(SSCC, "in_transit")  # departing from Hub Lyon
+    # A temperature logger's batch carries no read point: the goods are where last seen.
+    readings = ColdChainTotals(readings=6, duration_minutes=50.0, min_c=4.0, max_c=5.5)
+    ledger.checkpoint(SSCC, "in_transit", cold=readings, read_point=None)
+    stack.contact(CARRIER, OLIVER, "en")
+    stack.contact(CARRIER, CARLA, "fr")
+    stack.start_worker()
+    english = ask(stack, OLIVER, SSCC).splitlines()
+    assert english[3] == "Last seen: temperature reading at Hub Lyon, 2026-11-24 10:02 UTC"
+    french = ask(stack, CARLA, SSCC).splitlines()
+    assert french[3] == "Dernier passage : relevé de température à Hub Lyon, 24/11/2026 10:02 UTC"
+
+
+@pytest.mark.parametrize("kind", ["image", "document", "video"])
+def test_a_media_caption_is_stored_as_text_and_a_bare_media_as_unsupported(
+    kind: MediaKind,
+) -> None:
+    media = Media(kind, "1479537139650973", "x/y", None, f"colis {SSCC}", None)
+    assert content_json(media) == {"type": "text", "body": f"colis {SSCC}", "media": kind}
+    assert command_of(content_json(media)) == TrackingQuery(SSCC)
+    bare = Media(kind, "1479537139650973", "x/y", None, None, None)
+    assert content_json(bare) == {"type": "unsupported"}

@@ -65,11 +65,11 @@ def test_report_button_gets_the_pdf_as_a_document_in_the_contacts_language(
     [french] = documents(stack, CARLA)
     assert french.content["filename"] == f"provenance-{SSCC}.pdf"
     assert french.content["caption"] == (
-        f"📄 Rapport de provenance de l'expédition {SSCC}, lu sur le registre."
+        f"Rapport de provenance de l'expédition {SSCC}, lu sur le registre."
     )
     [english] = documents(stack, OLIVER)
     assert english.content["caption"] == (
-        f"📄 Provenance report of shipment {SSCC}, read from the ledger."
+        f"Provenance report of shipment {SSCC}, read from the ledger."
     )
 
     listed = admin_message(stack, french.message_id, CARLA)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from tracker_ledger import CARRIER, Ledger, sscc_with_check_digit
 from tracker_stack import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, Stack, wait_until
@@ -14,6 +17,9 @@ from tracker.whatsapp.webhook import SIGNATURE_HEADER, sign
 
 SSCC = sscc_with_check_digit("37612345000000003")
 CARLA = "+33639983301"
+# A user known only by a username: Meta's business-scoped user id, no phone number.
+USER_ID = "US.13491208655302741918"
+PARENT_USER_ID = "US.ENT.11815799212886844830"
 
 
 def text_webhook(stack: Stack, phone: str, text: str, message_id: str) -> bytes:
@@ -76,29 +82,33 @@ def test_the_same_webhook_twice_gets_one_reply(stack: Stack, ledger: Ledger) -> 
     assert len(stack.received(CARLA)) == 1
 
 
-def test_malformed_signed_body_is_a_400(stack: Stack) -> None:
-    raw = b'{"object": "page"}'
-    response = stack.http.post(
-        f"{stack.tracker_url}/webhook/whatsapp",
-        content=raw,
-        headers={SIGNATURE_HEADER: sign(raw, APP_SECRET)},
-    )
-    assert response.status_code == 400
-    assert set(response.json()["error"]) == {"code", "message"}
-
-
-def test_deeply_nested_signed_body_is_a_400_and_stores_nothing(stack: Stack) -> None:
-    # Signed, so it passes the signature check; 100 000 levels exceed Python's recursion limit.
-    raw = b'{"object": "whatsapp_business_account", "entry": ' + b"[" * 100_000
-    raw += b"]" * 100_000 + b"}"
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"object": "page"}',
+        b"not json at all",
+        # 100 000 levels exceed Python's recursion limit.
+        b'{"object": "whatsapp_business_account", "entry": '
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b"}",
+    ],
+    ids=["other-object", "not-json", "nested-100000-deep"],
+)
+def test_a_signed_body_that_does_not_parse_is_answered_200_logged_and_stores_nothing(
+    stack: Stack, raw: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Signed, so it comes from Meta: refusing it would only make Meta retry it for days.
+    caplog.set_level(logging.WARNING, logger="tracker")
     response = stack.http.post(
         f"{stack.tracker_url}/webhook/whatsapp",
         content=raw,
         headers={SIGNATURE_HEADER: sign(raw, APP_SECRET), "Content-Type": "application/json"},
     )
-    assert response.status_code == 400, response.text
-    assert response.json()["error"]["code"] == "malformed_payload"
+    assert response.status_code == 200, response.text
+    assert response.json() == {"messages": 0, "statuses": 0, "ignored": 0, "skipped": 1}
     assert inbox_count(stack) == 0
+    assert any("webhook item skipped: delivery:" in r.getMessage() for r in caplog.records)
 
 
 def test_subscription_handshake(stack: Stack) -> None:
@@ -129,3 +139,109 @@ def test_oversize_webhook_body_is_refused_before_it_is_read(stack: Stack) -> Non
     )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "request_entity_too_large"
+
+
+def post_signed(stack: Stack, body: dict[str, Any]) -> Any:
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    return stack.http.post(
+        f"{stack.tracker_url}/webhook/whatsapp",
+        content=raw,
+        headers={SIGNATURE_HEADER: sign(raw, APP_SECRET), "Content-Type": "application/json"},
+    )
+
+
+def username_only_text(phone_number_id: str, text: str, message_id: str) -> dict[str, Any]:
+    """A text from a user known only by a username, shaped as Meta documents it."""
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "12025550181", "phone_number_id": phone_number_id},
+        "contacts": [
+            {
+                "profile": {"name": "Camille"},
+                "user_id": USER_ID,
+                "parent_user_id": PARENT_USER_ID,
+            }
+        ],
+        "messages": [
+            {
+                "from_user_id": USER_ID,
+                "id": message_id,
+                "timestamp": "1790000000",
+                "type": "text",
+                "text": {"body": text},
+            }
+        ],
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}],
+    }
+
+
+def test_a_username_only_sender_is_stored_and_a_bad_change_beside_it_skipped(
+    stack: Stack, ledger: Ledger, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="tracker")
+    body = username_only_text(PHONE_NUMBER_ID, SSCC, "wamid.username-only")
+    bad = {"field": "messages", "value": {"messages": [{"type": "text"}]}}  # no metadata
+    body["entry"][0]["changes"].append(bad)
+    response = post_signed(stack, body)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"messages": 1, "statuses": 0, "ignored": 0, "skipped": 1}
+    with stack.sessions() as session:
+        [row] = session.scalars(select(InboxMessageRow)).all()
+    assert (row.wa_message_id, row.contact_id, row.sender) == ("wamid.username-only", None, None)
+    assert json.loads(row.content)["body"] == SSCC
+    assert any("webhook item skipped: change:" in r.getMessage() for r in caplog.records)
+    assert USER_ID not in caplog.text  # user ids are redacted like phone numbers
+
+
+def test_a_username_only_user_is_answered_at_their_user_id_which_is_then_forgotten(
+    stack: Stack, ledger: Ledger
+) -> None:
+    ledger.create(SSCC)
+    stack.start_worker()
+    # Through the sandbox: it delivers Meta's shape (contacts[].user_id, from_user_id, no
+    # wa_id nor from) and opens the user's 24-hour window.
+    stack.phone_writes(USER_ID, text=f"Where is {SSCC}?")
+    [reply] = stack.wait_received(USER_ID, 1)
+    assert reply == f"{SSCC}: created. Origin verified ✅: Ferme du Val."  # a stranger's answer
+    [inbound] = stack.sandbox.sandbox.state.inbound_from(USER_ID)
+    assert "from" not in inbound.message and inbound.message["from_user_id"] == USER_ID
+    # The user id was only kept while needed, as a stranger's number is.
+    wait_until(lambda: stack.outbox_states()["read"] == 1, "the reply read")
+    raw = stack.sessions.kw["bind"].raw_connection()
+    try:
+        assert USER_ID[3:] not in "\n".join(raw.iterdump())
+    finally:
+        raw.close()
+
+
+def test_a_delivery_for_another_phone_number_id_is_logged_and_counted_in_healthz(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="tracker")
+    other = "109876543219876"
+    message = {
+        "from": CARLA[1:],
+        "id": "wamid.other-number",
+        "timestamp": "1790000000",
+        "type": "text",
+        "text": {"body": "HELP"},
+    }
+    body = envelope(stack.sandbox.sandbox.identity, message_value(CARLA[1:], "Carla", message))
+    body["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = other
+    for _ in range(2):
+        response = post_signed(stack, body)
+        assert response.status_code == 200
+        assert response.json() == {"messages": 0, "statuses": 0, "ignored": 1, "skipped": 0}
+    assert inbox_count(stack) == 0
+    warnings = [
+        r.getMessage() for r in caplog.records if "another phone number id" in r.getMessage()
+    ]
+    assert len(warnings) == 2 and "…9876" in warnings[0]
+    assert other not in caplog.text  # redacted
+    health = stack.http.get(f"{stack.tracker_url}/healthz").json()
+    assert health["webhook"]["other_numbers"]["deliveries"] == 2
+    assert health["webhook"]["other_numbers"]["by_phone_number_id"] == {"…9876": 2}
+    assert other not in json.dumps(health)

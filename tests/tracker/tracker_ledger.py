@@ -95,8 +95,18 @@ class Ledger:
         self._commit(tx_id, [(composite_key("shipment", sscc), canonical_json(shipment))])
         return tx_id
 
-    def checkpoint(self, sscc: str, status: str, *, cold: ColdChainTotals | None = None) -> str:
-        """A RecordCheckpoint (or temperature batch when `cold` is given); returns the tx id."""
+    def checkpoint(
+        self,
+        sscc: str,
+        status: str,
+        *,
+        cold: ColdChainTotals | None = None,
+        read_point: ReadPoint | None = HUB,
+    ) -> str:
+        """A RecordCheckpoint (or temperature batch when `cold` is given); returns the tx id.
+
+        A temperature batch from a logger may have no read point (`read_point=None`).
+        """
         tx_id = self._tx_id()
         before = self.shipments[sscc]
         seq = before.checkpoint_count + 1
@@ -116,7 +126,7 @@ class Ledger:
             kind="temperature" if cold else "checkpoint",
             biz_step="sensor_reporting" if cold else "departing",
             disposition="in_transit",
-            read_point=HUB,
+            read_point=read_point,
             event_time=when,
             recorded_at=when,
             reporter=Reporter(CARRIER, "scanner1", "scanner"),

@@ -13,6 +13,7 @@ from tracker.whatsapp.commands import (
     Subscribe,
     TrackingQuery,
     Unknown,
+    parse_button,
     parse_button_payload,
     parse_text,
 )
@@ -80,3 +81,40 @@ def test_a_valid_code_wins_over_an_earlier_mistyped_one() -> None:
 )
 def test_parse_button_payload(payload: str, command: Command) -> None:
     assert parse_button_payload(payload) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("Stop updates", Stop(None)),
+        ("stop all updates please", Stop(None)),
+        ("Arrêter les notifications", Stop(None)),
+        ("arrêter le suivi", Stop(None)),
+        ("Arrêter les mises à jour", Stop(None)),
+        (f"stop updates for {GOOD}", Stop(GOOD)),
+        ("stop spamming me", Unknown("stop spamming me")),
+    ],
+)
+def test_stop_phrases_a_template_button_may_carry(text: str, command: Command) -> None:
+    assert parse_text(text) == command
+
+
+@pytest.mark.parametrize(
+    ("payload", "text", "command"),
+    [
+        (f"STOP:{GOOD}", "Stop updates", Stop(GOOD)),  # the tracker's payload wins
+        ("Stop updates", "Stop updates", Stop(None)),  # a template button's payload: its text
+        ("STOP", "Stop", Stop(None)),
+        ("ARRET", "Arrêter", Stop(None)),
+        ("btn_2", "Arrêter le suivi", Stop(None)),  # an opaque payload: the text tells
+        ("HELP", "Help", Help()),
+        ("callback_data", "Aide", Help()),
+        (GOOD, "Track", TrackingQuery(GOOD)),
+        (f"subscribe {GOOD}", "", Subscribe(GOOD)),
+        ("callback_data", "title", Unknown("callback_data")),
+    ],
+)
+def test_buttons_mean_what_typing_their_payload_or_text_means(
+    payload: str, text: str, command: Command
+) -> None:
+    assert parse_button(payload, text) == command

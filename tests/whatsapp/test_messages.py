@@ -229,3 +229,30 @@ def test_short_tx(tx: str, short: str) -> None:
 )
 def test_template_parameter_is_one_line_with_single_spaces(raw: str, sent: str) -> None:
     assert template_parameter(raw) == sent
+
+
+@pytest.mark.parametrize(
+    ("step", "place", "lang", "line"),
+    [
+        ("sensor_reporting", "Hub Lyon", "en", "Last seen: temperature reading at Hub Lyon, "),
+        (
+            "sensor_reporting",
+            "Hub Lyon",
+            "fr",
+            "Dernier passage : relevé de température à Hub Lyon, ",
+        ),
+        ("departing", "Rungis", "en", "Last seen: departure from Rungis, "),
+        ("arriving", "Rungis", "fr", "Dernier passage : arrivée à Rungis, "),
+        ("created", "Ferme du Bois", "en", "Last seen: created at Ferme du Bois, "),
+        ("some_new_step", "Rungis", "en", "Last seen: some new step at Rungis, "),
+    ],
+)
+def test_last_seen_names_the_step_and_the_place(
+    step: str, place: str, lang: Lang, line: str
+) -> None:
+    view = replace(VIEW, last_step=step, last_place=place)
+    [seen] = [
+        x for x in provenance_summary(view, lang).splitlines() if "passage" in x or "seen" in x
+    ]
+    assert seen.startswith(line)
+    assert "_" not in seen  # never a raw CBV code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -234,3 +235,52 @@ def test_one_malformed_item_does_not_refuse_the_good_ones_when_skipping() -> Non
     updates = parse_updates(raw, skipped=skipped)
     assert [u.message_id for u in updates] == ["wamid.OK"]  # type: ignore[union-attr]
     assert len(skipped) == 1 and skipped[0].startswith("message:")
+
+
+USER_ID = "US.13491208655302741918"
+
+
+def test_a_contact_with_a_user_id_beside_the_wa_id_is_still_answered_by_phone() -> None:
+    [update] = parse_updates(load("text_with_user_id"))
+    assert isinstance(update, InboundMessage)
+    assert (update.sender, update.sender_user_id, update.sender_name) == (
+        "33639985678",
+        USER_ID,
+        "Camille Martin",
+    )
+
+
+def test_a_username_only_contact_is_parsed_not_refused() -> None:
+    # Meta's business-scoped user ids: `user_id` in contacts[], `from_user_id`, no wa_id/from.
+    [update] = parse_updates(load("text_username_only"))
+    assert isinstance(update, InboundMessage)
+    assert (update.sender, update.sender_user_id, update.sender_name) == (
+        USER_ID,
+        USER_ID,
+        "Camille Martin",
+    )
+    assert update.content == Text("Où en est (00) 3 0614141 123456789 1 ?")
+
+
+def test_a_status_for_a_username_only_recipient_is_parsed() -> None:
+    [update] = parse_updates(load("status_username_only"))
+    assert isinstance(update, StatusUpdate)
+    assert (update.status, update.recipient_id, update.callback_data) == (
+        "sent",
+        USER_ID,
+        "event:42",
+    )
+
+
+def test_a_malformed_entry_or_change_is_skipped_beside_good_ones() -> None:
+    good = load("text_username_only").decode()
+    envelope = json.loads(good)
+    envelope["entry"].insert(0, {"id": "1", "changes": "not a list"})
+    envelope["entry"][1]["changes"].append({"field": "messages", "value": {"messages": []}})
+    raw = json.dumps(envelope).encode()
+    with pytest.raises(MalformedPayload):
+        parse_updates(raw)  # strict by default
+    skipped: list[str] = []
+    [update] = parse_updates(raw, skipped=skipped)
+    assert isinstance(update, InboundMessage) and update.sender == USER_ID
+    assert [s.split(":")[0] for s in skipped] == ["entry", "change"]

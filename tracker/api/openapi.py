@@ -102,6 +102,8 @@ _COMPONENTS = (
     s.ScanStateSchema,
     s.ProvenanceSchema,
     s.ShipmentListSchema,
+    s.UsedPlaceSchema,
+    s.PlaceListSchema,
     s.ErrorDetailSchema,
     s.ErrorSchema,
 )
@@ -218,6 +220,19 @@ def _paths() -> dict[str, Any]:
         "/shipments/{sscc}/exceptions": {
             "parameters": [_SSCC],
             **_write("Report a problem", _body("Exception")),
+        },
+        "/places": {
+            "get": {
+                "summary": "Places (read points) recently scanned on shipments the caller's "
+                "organisation is party to (every shipment for auditors and admins), newest "
+                "first, one per GLN, from the read model (empty until it is followed); the "
+                "scan page offers them",
+                "parameters": _query(s.PlacesQuerySchema),
+                "responses": {
+                    "200": _json("PlaceList", "the places"),
+                    **_errors("401", "422"),
+                },
+            },
         },
         "/scans/{client_scan_id}": {
             "parameters": [scan_id],

@@ -20,6 +20,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -77,6 +78,30 @@ def find(sessions: sessionmaker[Session], msp_id: str, scan_id: str) -> JournalE
     with sessions() as session:
         row = _row(session, msp_id, scan_id)
         return None if row is None else JournalEntry.of(row)
+
+
+def first_event_time(
+    sessions: sessionmaker[Session], msp_id: str, prepared: PreparedWrite
+) -> datetime | None:
+    """The event time of the write this journal holds under `prepared`'s scan id, when it is
+    the same kind of write on the same shipment (else None). A request sent without
+    `event_time` gets the server's clock; its resend must carry the first send's, or it would
+    be another request under the same scan id (SCAN_ID_CONFLICT)."""
+    found = find(sessions, msp_id, prepared.client_scan_id)
+    if found is None:
+        return None
+    if found.prepared.kind != prepared.kind or found.prepared.sscc != prepared.sscc:
+        return None
+    try:
+        recorded = json.loads(found.prepared.argument).get("event_time")
+    except ValueError:  # an argument this tracker wrote is JSON; be safe all the same
+        return None
+    if not isinstance(recorded, str):
+        return None
+    try:
+        return datetime.fromisoformat(recorded)
+    except ValueError:
+        return None
 
 
 def enqueue(

@@ -7,22 +7,24 @@ from typing import Any
 
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from tracker.api import bodies
 from tracker.api.blueprint import api
 from tracker.api.errors import SHA256_PATTERN, ApiProblem, from_ledger
 from tracker.api.openapi import openapi_document
 from tracker.api.pending import find
-from tracker.api.schemas import ListQuerySchema
+from tracker.api.schemas import ListQuerySchema, PlacesQuerySchema
 from tracker.api.state import api_state, signed_in
 from tracker.api.writes import sscc_of
 from tracker.ledger.errors import LedgerError
 from tracker.store.evidence import EvidenceBlob, get_evidence
-from tracker.store.readmodel import FollowerState, ShipmentRow
+from tracker.store.readmodel import CheckpointRow, FollowerState, ShipmentRow
 from tracker.store.staff import StaffMember
 
 READ_MODEL_BOOKMARK = "rm:"
+# How many of the latest checkpoints GET /places looks through for distinct read points.
+PLACES_WINDOW = 1000
 _SEE_ALL = ("auditor", "admin")
 # File name extensions of the media types evidence is stored under (uploads.py, writes.py).
 _EXTENSIONS = {
@@ -81,13 +83,7 @@ def _from_read_model(party: str | None, query: dict[str, Any]) -> dict[str, Any]
             return None  # no follower has run: the read model is not available
         rows = select(ShipmentRow)
         if party:
-            rows = rows.where(
-                or_(
-                    ShipmentRow.producer == party,
-                    ShipmentRow.carrier == party,
-                    ShipmentRow.retailer == party,
-                )
-            )
+            rows = rows.where(_party_filter(party))
         if query.get("status"):
             rows = rows.where(ShipmentRow.status == query["status"])
         if bookmark:
@@ -127,6 +123,50 @@ def list_shipments() -> ResponseReturnValue:
         raise from_ledger(error) from error
     shipments = [s.document() for s in page.shipments]
     return jsonify({"shipments": shipments, "bookmark": page.bookmark, "source": "ledger"})
+
+
+def _party_filter(party: str) -> ColumnElement[bool]:
+    return or_(
+        ShipmentRow.producer == party,
+        ShipmentRow.carrier == party,
+        ShipmentRow.retailer == party,
+    )
+
+
+@api.get("/places")
+def places() -> ResponseReturnValue:
+    """Read points of the latest checkpoints on shipments the caller's organisation is party
+    to (all shipments for auditors and admins), newest first, one per GLN: the scan page's
+    suggestions. From the read model; empty until a follower has filled it."""
+    member = signed_in()
+    query = PlacesQuerySchema().load(bodies.single_texts(request.args))
+    party = None if member.role in _SEE_ALL else member.msp_id
+    rows = select(CheckpointRow.document).join(ShipmentRow, ShipmentRow.sscc == CheckpointRow.sscc)
+    if party is not None:
+        rows = rows.where(_party_filter(party))
+    newest_first = (CheckpointRow.block_number.desc(), CheckpointRow.seq.desc())
+    latest = rows.order_by(*newest_first).limit(PLACES_WINDOW)
+    found: dict[str, dict[str, str]] = {}
+    with api_state().sessions() as session:
+        for document in session.scalars(latest):
+            place = _read_point_of(document)
+            if place is not None and place["gln"] not in found:
+                found[place["gln"]] = place
+                if len(found) == query["limit"]:
+                    break
+    return jsonify({"places": list(found.values())})
+
+
+def _read_point_of(document: str) -> dict[str, str] | None:
+    """GLN, name and event time of a checkpoint's read point (None if it has none)."""
+    checkpoint = json.loads(document)
+    point = checkpoint.get("read_point")
+    if not isinstance(point, dict):
+        return None
+    gln, name = point.get("gln"), point.get("name")
+    if not (isinstance(gln, str) and isinstance(name, str) and gln):
+        return None
+    return {"gln": gln, "name": name, "last_event_time": str(checkpoint.get("event_time", ""))}
 
 
 @api.get("/scans/<path:client_scan_id>")  # path: a scan id may hold a slash

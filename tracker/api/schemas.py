@@ -214,6 +214,12 @@ class ListQuerySchema(Schema):
     bookmark = _text(1000)
 
 
+class PlacesQuerySchema(Schema):
+    """GET /places query."""
+
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
 # Answers (used for the OpenAPI document; the ledger documents are passed through as-is).
 
 
@@ -266,6 +272,20 @@ class ShipmentListSchema(Schema):
     shipments = fields.List(LedgerDocument(), required=True)
     bookmark = fields.String(required=True)
     source = fields.String(required=True, validate=validate.OneOf(("read_model", "ledger")))
+
+
+class UsedPlaceSchema(Schema):
+    """A read point scanned before, as its latest checkpoint there named it."""
+
+    gln = fields.String(required=True)
+    name = fields.String(required=True)
+    last_event_time = fields.String(required=True)
+
+
+class PlaceListSchema(Schema):
+    """Read points of recent checkpoints, newest first, one per GLN."""
+
+    places = fields.List(fields.Nested(UsedPlaceSchema), required=True)
 
 
 class ErrorDetailSchema(Schema):

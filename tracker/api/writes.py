@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import uuid
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +26,7 @@ from tracker.api.schemas import (
 )
 from tracker.api.state import answer, api_state, signed_in
 from tracker.api.uploads import check_photo, logger_media_type, parse_logger_file
-from tracker.ledger.errors import LedgerError
+from tracker.ledger.errors import ChaincodeError, LedgerError
 from tracker.ledger.facade import prepare
 from tracker.ledger.facade_values import (
     CheckpointRequest,
@@ -39,6 +41,10 @@ from tracker.store.db import transaction
 from tracker.store.evidence import put_evidence
 
 NOT_ACKNOWLEDGED = "the scan was NOT recorded and NOT queued; send it again later"
+
+Recover = Callable[[], PreparedWrite | None]
+"""On a SCAN_ID_CONFLICT: the request as first sent, when only what the server filled in
+differs (see submit_scan), else None."""
 
 
 def sscc_of(text: str) -> str:
@@ -66,7 +72,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def submit(prepared: PreparedWrite, created: int = 201) -> ResponseReturnValue:
+def submit(
+    prepared: PreparedWrite, created: int = 201, recover: Recover | None = None
+) -> ResponseReturnValue:
     """Commit a write as the signed-in person; queue it durably if the ledger cannot take it
     now (``LedgerError.retriable``: our peer unreachable, other organisations' peers or the
     chaincode down, an unclear outcome). Resubmitting with the same scan id is safe: the
@@ -76,6 +84,10 @@ def submit(prepared: PreparedWrite, created: int = 201) -> ResponseReturnValue:
         committed = state.facade.commit(state.actors.actor(member), prepared)
     except LedgerError as error:
         if not error.retriable:
+            if recover is not None and _scan_id_conflict(error):
+                first = recover()
+                if first is not None and first.argument != prepared.argument:
+                    return submit(first, created)
             raise from_ledger(error) from error
         try:
             queued = pending.enqueue(
@@ -103,6 +115,65 @@ def submit(prepared: PreparedWrite, created: int = 201) -> ResponseReturnValue:
     body = answer(committed, prepared.client_scan_id)
     pending.record_committed(state.sessions, member.msp_id, member.id, prepared, body)
     return jsonify(body), created
+
+
+def _scan_id_conflict(error: LedgerError) -> bool:
+    return isinstance(error, ChaincodeError) and error.chaincode_code == "SCAN_ID_CONFLICT"
+
+
+def submit_scan(
+    build: Callable[[datetime], PreparedWrite], given: datetime | None
+) -> ResponseReturnValue:
+    """Submit a scan whose `event_time` the client may leave out (`given` None).
+
+    Left out, the server's clock fills it in, and a resend of the same request must carry
+    the same time, or the chaincode (which compares the whole request) would see another
+    request under the same scan id and refuse it (SCAN_ID_CONFLICT). The time is the first
+    send's: from the scan journal (every write this tracker committed or queued), else, on
+    a conflict, from the ledger's own record of that scan id (the tracker stopped between
+    the commit and noting it).
+    """
+    if given is not None:
+        return submit(build(given))
+    member, state = signed_in(), api_state()
+    now = build(_now())
+    earlier = pending.first_event_time(state.sessions, member.msp_id, now)
+    if earlier is not None:
+        return submit(build(earlier))
+    return submit(now, recover=lambda: _as_recorded(now, build))
+
+
+def _as_recorded(
+    prepared: PreparedWrite, build: Callable[[datetime], PreparedWrite]
+) -> PreparedWrite | None:
+    """`prepared` with the event time of the ledger's checkpoint of its scan id, if the
+    signed-in person's organisation recorded one of that kind on that shipment."""
+    member, state = signed_in(), api_state()
+    try:
+        found = state.facade.get_provenance(state.actors.actor(member), prepared.sscc)
+    except LedgerError:
+        return None  # the conflict stands
+    for checkpoint in found.checkpoints:
+        if (
+            checkpoint.client_scan_id == prepared.client_scan_id
+            and checkpoint.reporter_msp_id == member.msp_id
+            and checkpoint.kind == prepared.kind.value
+        ):
+            try:
+                return build(datetime.fromisoformat(checkpoint.event_time))
+            except ValueError:
+                return None
+    return None
+
+
+def _create_scan_id(create: CreateShipment) -> str:
+    """A scan id for a create sent without one, derived from the request itself, so that a
+    resend of the same request is recognised (a different request for the same SSCC gets
+    another id, and SHIPMENT_EXISTS)."""
+    body = create.argument()
+    del body["client_scan_id"]
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return "api-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
 
 
 def _read_point(form: dict[str, Any]) -> ReadPoint | None:
@@ -152,11 +223,12 @@ def create_shipment() -> ResponseReturnValue:
         retailer=parties["retailer"],
         cold_chain=data["cold_chain"],
         promised_delivery=data["promised_delivery"],
-        # Without a client id a retry could not be recognised; this one makes the call
-        # safe to queue, not to repeat (send client_scan_id to be able to retry).
-        client_scan_id=data.get("client_scan_id") or f"api-{uuid.uuid4()}",
+        client_scan_id=data.get("client_scan_id") or "",
         certificates=tuple((c["type"], c["sha256"]) for c in data.get("certificates", [])),
     )
+    if not create.client_scan_id:
+        # Derived from the request, so a resend of it is recognised as one.
+        create = dataclasses.replace(create, client_scan_id=_create_scan_id(create))
     return submit(prepare(create))
 
 
@@ -166,17 +238,21 @@ def record_checkpoint(sscc: str) -> ResponseReturnValue:
     signed_in()
     sscc = sscc_of(sscc)
     data = CheckpointSchema().load(_json_body())
-    scan = CheckpointRequest(
-        sscc=sscc,
-        client_scan_id=data["client_scan_id"],
-        biz_step=data["biz_step"],
-        read_point=data["read_point"],
-        event_time=data.get("event_time") or _now(),
-        disposition=data.get("disposition"),
-        evidence=tuple(data.get("evidence", ())),
-        notes=data.get("notes", ""),
-    )
-    return submit(prepare(scan))
+
+    def build(event_time: datetime) -> PreparedWrite:
+        scan = CheckpointRequest(
+            sscc=sscc,
+            client_scan_id=data["client_scan_id"],
+            biz_step=data["biz_step"],
+            read_point=data["read_point"],
+            event_time=event_time,
+            disposition=data.get("disposition"),
+            evidence=tuple(data.get("evidence", ())),
+            notes=data.get("notes", ""),
+        )
+        return prepare(scan)
+
+    return submit_scan(build, data.get("event_time"))
 
 
 @api.post("/shipments/<sscc>/temperatures")
@@ -212,16 +288,21 @@ def confirm_delivery(sscc: str) -> ResponseReturnValue:
     upload = _file("photo")
     photo = upload.read()
     media = check_photo(photo, upload.mimetype)
-    delivery = DeliveryRequest(
-        sscc=sscc,
-        client_scan_id=form["client_scan_id"],
-        proof_of_delivery_sha256=put_digest(photo),
-        event_time=form.get("event_time") or _now(),
-        read_point=_read_point(form),
-        notes=form.get("notes", ""),
-    )
+    read_point = _read_point(form)
+
+    def build(event_time: datetime) -> PreparedWrite:
+        delivery = DeliveryRequest(
+            sscc=sscc,
+            client_scan_id=form["client_scan_id"],
+            proof_of_delivery_sha256=put_digest(photo),
+            event_time=event_time,
+            read_point=read_point,
+            notes=form.get("notes", ""),
+        )
+        return prepare(delivery)
+
     _store(sscc, (photo, media))
-    return submit(prepare(delivery))
+    return submit_scan(build, form.get("event_time"))
 
 
 @api.post("/shipments/<sscc>/exceptions")
@@ -230,15 +311,19 @@ def report_exception(sscc: str) -> ResponseReturnValue:
     signed_in()
     sscc = sscc_of(sscc)
     data = ExceptionSchema().load(_json_body())
-    report = ExceptionRequest(
-        sscc=sscc,
-        client_scan_id=data["client_scan_id"],
-        reason=data["reason"],
-        event_time=data.get("event_time") or _now(),
-        read_point=data.get("read_point"),
-        biz_step=data.get("biz_step"),
-        disposition=data.get("disposition"),
-        evidence=tuple(data.get("evidence", ())),
-        notes=data.get("notes", ""),
-    )
-    return submit(prepare(report))
+
+    def build(event_time: datetime) -> PreparedWrite:
+        report = ExceptionRequest(
+            sscc=sscc,
+            client_scan_id=data["client_scan_id"],
+            reason=data["reason"],
+            event_time=event_time,
+            read_point=data.get("read_point"),
+            biz_step=data.get("biz_step"),
+            disposition=data.get("disposition"),
+            evidence=tuple(data.get("evidence", ())),
+            notes=data.get("notes", ""),
+        )
+        return prepare(report)
+
+    return submit_scan(build, data.get("event_time"))

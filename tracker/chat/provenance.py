@@ -34,10 +34,7 @@ def provenance_view(session: Session, sscc: str, *, public_url: str = "") -> Pro
     if row is None:
         return None
     doc = json.loads(row.document)
-    latest = session.scalar(
-        select(CheckpointRow).where(CheckpointRow.sscc == sscc).order_by(CheckpointRow.seq.desc())
-    )
-    place, moment = _last_seen(doc, latest, row)
+    place, moment, step = _last_seen(session, doc, row)
     cold = _dict(doc.get("cold_chain_state"))
     return ProvenanceView(
         sscc=sscc,
@@ -56,6 +53,7 @@ def provenance_view(session: Session, sscc: str, *, public_url: str = "") -> Pro
         url=shipment_url(public_url, sscc) if public_url else "",
         origin_name=str(_dict(doc.get("origin")).get("name") or row.producer),
         origin_verified=_origin_verified(session, doc, row.producer),
+        last_step=step,
     )
 
 
@@ -65,15 +63,31 @@ def shipment_url(public_url: str, sscc: str) -> str:
 
 
 def _last_seen(
-    doc: dict[str, Any], latest: CheckpointRow | None, row: ShipmentRow
-) -> tuple[str, datetime]:
-    # The latest checkpoint's read point and event time; before any, the origin at creation.
-    if latest is not None:
-        cp = json.loads(latest.document)
-        place = _dict(cp.get("read_point")).get("name") or latest.biz_step
-        return str(place), _instant(latest.event_time, row.committed_at)
-    origin = _dict(doc.get("origin")).get("name") or row.producer
-    return str(origin), _instant(str(doc.get("created_at", "")), row.committed_at)
+    session: Session, doc: dict[str, Any], row: ShipmentRow
+) -> tuple[str, datetime, str]:
+    """Place, time and bizStep of the latest checkpoint; before any, the origin at creation.
+
+    A checkpoint without a read point (a temperature batch from a logger, say) happened
+    where the goods were last seen: the latest read point before it, else the origin.
+    """
+    origin = str(_dict(doc.get("origin")).get("name") or row.producer)
+    checkpoints = session.scalars(
+        select(CheckpointRow)
+        .where(CheckpointRow.sscc == row.sscc)
+        .order_by(CheckpointRow.seq.desc())
+    )
+    latest: CheckpointRow | None = None
+    place: str | None = None
+    for checkpoint in checkpoints:
+        latest = latest or checkpoint
+        name = _dict(json.loads(checkpoint.document).get("read_point")).get("name")
+        if isinstance(name, str) and name.strip():
+            place = name
+            break
+    if latest is None:
+        return origin, _instant(str(doc.get("created_at", "")), row.committed_at), "created"
+    moment = _instant(latest.event_time, row.committed_at)
+    return place or origin, moment, latest.biz_step
 
 
 def _origin_verified(session: Session, doc: dict[str, Any], producer: str) -> bool:

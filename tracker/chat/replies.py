@@ -8,6 +8,11 @@ provenance; anyone else gets the public answer (status and verified origin) when
 TRACKER_PUBLIC_ANSWERS=short, and nothing when it is `none`. A Report button from a contact
 of a party queues the report PDF (`reply.report`, built when sending) instead of the text,
 when the provider can upload documents; everyone else gets what a tracking query gets.
+A reply is in the language of the message it answers when its words tell (`detect_language`),
+else in the contact's language (the default language for a stranger). A "Stop" button with
+no code under a notification stops that notification's shipment only.
+A sender known only by a username (a user id, no phone number) is answered as a stranger,
+at that user id, which is forgotten, as a stranger's number is, once the message is handled.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat import texts
+from tracker.chat.inbox import USER_ID_KEY
 from tracker.chat.provenance import provenance_view, shipment_parties
+from tracker.chat.recipient import TO_USER_ID
 from tracker.chat.report_document import REPORT_KIND
 from tracker.store.columns import utcnow
 from tracker.store.contacts import Contact, SubscriptionRow, get_contact, subscribe, unsubscribe
 from tracker.store.db import transaction
-from tracker.store.queues import InboxMessageRow, enqueue
+from tracker.store.queues import InboxMessageRow, OutboxRow, enqueue
 from tracker.whatsapp import messages
 from tracker.whatsapp.commands import (
     Command,
@@ -37,9 +44,10 @@ from tracker.whatsapp.commands import (
     Subscribe,
     TrackingQuery,
     Unknown,
-    parse_button_payload,
+    parse_button,
     parse_text,
 )
+from tracker.whatsapp.language import detect_language
 from tracker.whatsapp.messages import Lang
 from tracker.whatsapp.provider import ReplyButton
 
@@ -87,19 +95,25 @@ def process_inbox(
 
 
 def _handle(session: Session, row: InboxMessageRow, policy: ChatPolicy) -> None:
-    command = command_of(json.loads(row.content))
+    content = json.loads(row.content)
+    user_id = content.pop(USER_ID_KEY, None)  # a username-only sender (see chat.inbox)
+    command = _scoped(session, command_of(content), content)
+    lang = language_of(content)
     contact = get_contact(session, row.contact_id) if row.contact_id is not None else None
     if contact is not None:
-        reply: Reply | None = answer_contact(session, contact, command, policy)
+        reply: Reply | None = answer_contact(session, contact, command, policy, lang=lang)
     else:
-        reply = answer_stranger(session, command, policy)
-    if reply is not None and (contact is not None or row.sender):
+        reply = answer_stranger(session, command, policy, lang=lang)
+    to_user_id = user_id if contact is None and not row.sender else None
+    if reply is not None and (contact is not None or row.sender or to_user_id):
         body: dict[str, object]
         if reply.report_sscc is not None:
             kind, body = REPORT_KIND, {"sscc": reply.report_sscc}
         else:
             kind = "reply"
             body = {"text": reply.text, "buttons": [[b.id, b.title] for b in reply.buttons]}
+        if isinstance(to_user_id, str):
+            body[TO_USER_ID] = to_user_id  # forgotten once the reply is settled
         enqueue(
             session,
             dedupe_key=f"reply:{row.wa_message_id}",  # one answer per message, whatever it is
@@ -110,6 +124,8 @@ def _handle(session: Session, row: InboxMessageRow, policy: ChatPolicy) -> None:
             window_from=row.sent_at,
         )
     row.state, row.processed_at, row.sender = "done", utcnow(), None
+    if user_id is not None:
+        row.content = json.dumps(content, ensure_ascii=False)  # the user id is not kept either
 
 
 def command_of(content: dict[str, object]) -> Command:
@@ -117,19 +133,50 @@ def command_of(content: dict[str, object]) -> Command:
     if content.get("type") == "text":
         return parse_text(str(content.get("body", "")))
     if content.get("type") == "button":
-        return parse_button_payload(str(content.get("payload", "")))
+        return parse_button(str(content.get("payload", "")), str(content.get("text", "")))
     return Unknown("")
 
 
+def language_of(content: dict[str, object]) -> Lang | None:
+    """The language the contact wrote (or tapped a button) in, when the words tell."""
+    if content.get("type") == "text":
+        return detect_language(str(content.get("body", "")))
+    if content.get("type") == "button":
+        return detect_language(str(content.get("text", "")))
+    return None
+
+
+def _scoped(session: Session, command: Command, content: dict[str, object]) -> Command:
+    # "Stop" tapped under a notification (a template's button whose payload is only its
+    # text, say) means that notification's shipment, not every shipment.
+    context = content.get("context")
+    if not isinstance(command, Stop) or command.sscc or not isinstance(context, str):
+        return command
+    if content.get("type") != "button":
+        return command
+    row = session.scalar(select(OutboxRow).where(OutboxRow.wamid == context))
+    if row is None:
+        return command
+    body = row.payload()
+    view = body.get("view")
+    sscc = view.get("sscc") if isinstance(view, dict) else body.get("sscc")
+    return Stop(sscc) if isinstance(sscc, str) and sscc else command
+
+
 def answer_contact(
-    session: Session, contact: Contact, command: Command, policy: ChatPolicy
+    session: Session,
+    contact: Contact,
+    command: Command,
+    policy: ChatPolicy,
+    *,
+    lang: Lang | None = None,
 ) -> Reply | None:
-    """The reply to a known contact, in the contact's language."""
-    lang = contact.language
+    """The reply to a known contact, in `lang` (the message's) or the contact's language."""
+    lang = lang or contact.language
     if isinstance(command, MistypedCode):
         return Reply(messages.mistyped_hint(command.digits, command.expected_check_digit, lang))
     if isinstance(command, Subscribe):
-        return _subscribe(session, contact, command.sscc)
+        return _subscribe(session, contact, command.sscc, lang)
     if isinstance(command, Stop):
         unsubscribe(session, contact.id, command.sscc)
         return Reply(messages.unsubscribed(command.sscc, lang))
@@ -137,7 +184,7 @@ def answer_contact(
         if _is_party(session, contact, command.sscc):
             return Reply("", report_sscc=command.sscc)
     if isinstance(command, TrackingQuery | ReportRequest):
-        return _provenance(session, contact, command.sscc, policy)
+        return _provenance(session, contact, command.sscc, policy, lang)
     return Reply(messages.help_text(lang))  # Help, Unknown and unsupported messages
 
 
@@ -147,8 +194,7 @@ def _is_party(session: Session, contact: Contact, sscc: str) -> bool:
     return parties is not None and contact.org_msp_id in parties
 
 
-def _subscribe(session: Session, contact: Contact, sscc: str) -> Reply:
-    lang = contact.language
+def _subscribe(session: Session, contact: Contact, sscc: str, lang: Lang) -> Reply:
     parties = shipment_parties(session, sscc)
     if parties is None:
         return Reply(texts.not_found(sscc, lang))
@@ -159,8 +205,9 @@ def _subscribe(session: Session, contact: Contact, sscc: str) -> Reply:
     return Reply(messages.subscribed(sscc, lang))
 
 
-def _provenance(session: Session, contact: Contact, sscc: str, policy: ChatPolicy) -> Reply | None:
-    lang = contact.language
+def _provenance(
+    session: Session, contact: Contact, sscc: str, policy: ChatPolicy, lang: Lang
+) -> Reply | None:
     view = provenance_view(session, sscc, public_url=policy.public_url)
     if view is None:
         return Reply(texts.not_found(sscc, lang))
@@ -179,11 +226,13 @@ def _provenance(session: Session, contact: Contact, sscc: str, policy: ChatPolic
     return Reply(messages.provenance_summary(view, lang), buttons)
 
 
-def answer_stranger(session: Session, command: Command, policy: ChatPolicy) -> Reply | None:
+def answer_stranger(
+    session: Session, command: Command, policy: ChatPolicy, *, lang: Lang | None = None
+) -> Reply | None:
     """The reply to a number that is not a contact: public facts only, or nothing."""
     if policy.public_answers == "none":
         return None
-    lang = policy.default_language
+    lang = lang or policy.default_language
     if isinstance(command, MistypedCode):
         return Reply(messages.mistyped_hint(command.digits, command.expected_check_digit, lang))
     if isinstance(command, TrackingQuery | ReportRequest):

@@ -40,6 +40,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.compose import Outgoing, Undeliverable, compose, in_window
+from tracker.chat.recipient import forget_recipient, recipient_of
 from tracker.chat.report_document import ReportLoader, load_report
 from tracker.config import SendTuning, Templates
 from tracker.store.columns import utcnow
@@ -181,7 +182,7 @@ class Sender:
 
     def _compose(self, session: Session, row: OutboxRow, now: datetime) -> Outgoing:
         lang: Lang = "en"
-        to, window_start = row.recipient, row.window_from
+        to, window_start = recipient_of(row), row.window_from
         reports: ReportLoader | None = None  # reports go to contacts of a party only
         if row.contact_id is not None:
             contact = get_contact(session, row.contact_id)
@@ -304,7 +305,8 @@ def _settle_in_doubt(session: Session, row: OutboxRow, now: datetime) -> None:
     if statuses:
         best = max(statuses, key=lambda s: RANK[s.status])
         row.state, row.wamid, row.claimed_at = best.status, best.wa_message_id, None
-        row.recipient, row.updated_at = None, now
+        row.updated_at = now
+        forget_recipient(row)
         log.info("outbox %d in doubt: provider had it (%s), not resent", row.id, best.status)
         return
     row.state, row.next_attempt_at, row.claimed_at = "pending", now, None
@@ -318,17 +320,21 @@ def _accepted(row: OutboxRow, wamid: str, now: datetime) -> None:
     if RANK[row.state] < RANK["sent"]:
         row.state = "sent"
     row.wamid = row.wamid or wamid
-    row.claimed_at, row.recipient, row.updated_at = None, None, now
+    row.claimed_at, row.updated_at = None, now
+    forget_recipient(row)
 
 
 def _dead(row: OutboxRow, error: str, now: datetime) -> None:
     row.state, row.last_error, row.claimed_at = "dead", error, None
-    row.recipient, row.updated_at = None, now  # a stranger's number is not kept
+    row.updated_at = now
+    forget_recipient(row)  # a stranger's number is not kept
     log.warning("outbox %d dead: %s", row.id, error)
 
 
 def _pace_recipient(session: Session, row: OutboxRow, until: datetime) -> None:
     # 131056 limits one business-recipient pair: only that recipient's other rows wait.
+    if row.contact_id is None and row.recipient is None:
+        return  # a user id in the body: no column to match; this row waits by itself
     same = (
         OutboxRow.contact_id == row.contact_id
         if row.contact_id is not None

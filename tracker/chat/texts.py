@@ -105,7 +105,7 @@ def provenance_buttons(sscc: str, lang: Lang, *, subscribed: bool) -> tuple[Repl
 
 
 def report_caption(sscc: str, lang: Lang) -> str:
-    """Caption of the provenance report PDF sent as a document."""
+    """Caption of the provenance report PDF sent as a document (the phone draws its icon)."""
     if lang == "fr":
-        return f"📄 Rapport de provenance de l'expédition {sscc}, lu sur le registre."
-    return f"📄 Provenance report of shipment {sscc}, read from the ledger."
+        return f"Rapport de provenance de l'expédition {sscc}, lu sur le registre."
+    return f"Provenance report of shipment {sscc}, read from the ledger."

@@ -1,4 +1,4 @@
-"""The shipment provenance PDF: facts, custody timeline, chart, verdict, hashes, ledger refs."""
+"""The shipment provenance PDF: facts, custody timeline, verdict, chart, hashes, ledger refs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     Flowable,
     Image,
     KeepTogether,
-    PageBreak,
     Paragraph,
     Spacer,
 )
@@ -21,7 +20,9 @@ from tracker.reports.facts import Scalar, ShipmentReport
 from tracker.reports.model import ColdChainVerdict, ShipmentRecord
 
 CHART_HEADING = "Temperature chart"
+CUSTODY_HEADING = "Chain of custody"
 MAX_LISTED_EXCURSIONS = 20
+NO_PLACE = "—"  # an em dash: a logger batch is recorded without a read point
 
 
 def title_pairs(report: ShipmentReport) -> list[tuple[str, Scalar]]:
@@ -40,7 +41,8 @@ def title_pairs(report: ShipmentReport) -> list[tuple[str, Scalar]]:
         ),
         ("Status", s.status),
         ("Current custodian", s.custodian),
-        ("Promised delivery", s.promised_delivery.isoformat()),
+        ("Promised delivery", pc.when_text(s.promised_delivery, one_line=True)),
+        ("Cold chain (ledger verdict)", _verdict_text(s.verdict)),
         ("Ledger channel", src.channel),
         ("Block range", f"{src.first_block} to {src.last_block}"),
         ("Report inputs SHA-256", report.inputs_sha256),
@@ -57,32 +59,41 @@ def _notes_cell(fact: Mapping[str, Scalar]) -> Scalar:
 
 def custody_table(report: ShipmentReport, width: float) -> Flowable:
     """The chain of custody as a timeline table, one row per event in ledger order."""
-    rows = []
+    rows: list[list[Scalar]] = []
     for f in report.facts:
-        step = f["biz_step"] or f["event"]
+        step = pc.label(f["biz_step"] or f["event"])
+        if f["disposition"] is not None:
+            step += f" / {pc.label(f['disposition'])}"
         if f["validation_code"] != "VALID":
             # Shown, since it was submitted, but it changed nothing on the ledger.
-            step = f"{step} (REJECTED: {f['validation_code']})"
+            step += f"\nREJECTED: {f['validation_code']}"
         temp = (
             ""
             if f["temp_count"] is None
             else (
-                f"{f['temp_min_c']}..{f['temp_max_c']} °C, "
+                f"{f['temp_min_c']}–{f['temp_max_c']} °C, "
                 f"mean {f['temp_mean_c']} (n={f['temp_count']})"
             )
+        )
+        place = (
+            NO_PLACE
+            if f["location_name"] is None
+            else f"{f['location_name']} ({f['location_gln']})"
         )
         rows.append(
             [
                 f["row"],
-                f["event_time"],
-                f"{step} / {f['disposition'] or '-'}",
-                f"{f['location_name']} ({f['location_gln']})",
+                pc.when_text(str(f["event_time"])),
+                step,
+                place,
                 f"{f['reporter_msp']} {f['reporter_role']}",
                 temp,
                 _notes_cell(f),
             ]
         )
-    widths = [w * width for w in (0.04, 0.17, 0.15, 0.2, 0.14, 0.16, 0.14)]
+    # Wide enough for a date, a time with its offset and the longest common words of each
+    # column; a longer word is set smaller rather than broken (pdf_common.fitted_size).
+    widths = [w * width for w in (0.04, 0.12, 0.18, 0.19, 0.13, 0.15, 0.19)]
     header = ["#", "event time", "step / disposition", "place", "reporter", "temperature", "notes"]
     return pc.data_table(header, rows, widths)
 
@@ -150,8 +161,8 @@ def verdict_block(report: ShipmentReport, width: float) -> list[Flowable]:
     if a.excursions:
         rows: list[list[Scalar]] = [
             [
-                e.start.isoformat(),
-                e.end.isoformat(),
+                pc.when_text(e.start, one_line=True),
+                pc.when_text(e.end, one_line=True),
                 f"{(e.end - e.start).total_seconds() / 60:g}",
                 e.extreme_celsius,
             ]
@@ -183,7 +194,7 @@ def hashes_table(report: ShipmentReport, width: float) -> Flowable:
     for f in report.facts:
         if f["event"] != "shipment_created" and f["evidence_sha256"]:
             for digest in str(f["evidence_sha256"]).split(";"):
-                rows.append([f"event {f['row']}", f["biz_step"], digest])
+                rows.append([f"event {f['row']}", pc.label(f["biz_step"]), digest])
     if not rows:
         rows = [["-", "none recorded", ""]]
     return pc.data_table(
@@ -207,8 +218,10 @@ def ledger_table(report: ShipmentReport, width: float) -> Flowable:
         ]
         for f in report.facts
     ]
-    # Ids and codes are unwrapped Courier, so a 64-character tx id needs half the page width.
-    widths = [w * width for w in (0.04, 0.5, 0.07, 0.14, 0.1, 0.15)]
+    # Ids and codes are unwrapped Courier: a 64-character tx id needs 250 pt at 6.5 pt, just
+    # over half the page width; a validation code longer than MVCC_READ_CONFLICT is set
+    # smaller to stay in its column (pdf_common.data_table).
+    widths = [w * width for w in (0.04, 0.52, 0.07, 0.14, 0.10, 0.13)]
     return pc.data_table(
         ["#", "tx id", "block", "signer org", "role", "validation"],
         rows,
@@ -223,16 +236,19 @@ def render_pdf(report: ShipmentReport) -> bytes:
     story: list[Flowable] = [
         Paragraph("Shipment provenance report", pc.TITLE),
         pc.kv_table(title_pairs(report), width),
-        Spacer(1, 4 * mm),
+        Spacer(1, 2 * mm),
         pc.body(
             "Every fact below is read from the ledger range above. Re-run the report on the "
-            "same blocks: the inputs SHA-256 must match."
+            "same blocks: the inputs SHA-256 must match. Times are shown to the second with "
+            "their UTC offset; the JSON and CSV reports carry them exactly."
         ),
-        PageBreak(),
-        pc.heading("Chain of custody"),
+        # No page break: the custody timeline starts on page 1, under the summary.
+        pc.heading(CUSTODY_HEADING),
         custody_table(report, width),
-        *chart_block(report, width),
+        # The verdict before the chart: it is short enough to follow the timeline on page 1,
+        # where the chart (kept whole with its heading) often is not.
         *verdict_block(report, width),
+        *chart_block(report, width),
         pc.heading("Certificates and evidence hashes"),
         hashes_table(report, width),
         pc.heading("Ledger transactions"),

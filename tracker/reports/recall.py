@@ -124,6 +124,27 @@ def render_recall_json(trace: RecallTrace) -> str:
     )
 
 
+# Short headers for the narrow custody-step columns of the PDF (the CSV keeps field names).
+_STEP_HEADERS = {
+    "sequence": "seq",
+    "location_gln": "GLN",
+    "location_name": "place",
+    "reporter_msp": "reporter",
+    "block_number": "block",
+}
+
+
+def _step_cell(row: dict[str, Scalar], key: str) -> Scalar:
+    """A custody-step value as the PDF shows it: names readable, times unbroken."""
+    if key == "biz_step":
+        return pc.label(row[key] or row["event"])
+    if key == "disposition":
+        return "" if row[key] is None else pc.label(row[key])
+    if key == "event_time":
+        return pc.when_text(str(row[key]))
+    return row[key]
+
+
 def render_recall_pdf(trace: RecallTrace) -> bytes:
     """The recall trace as a landscape PDF: lot facts, shipments, then every custody step."""
     width = pc.content_width(wide=True)
@@ -136,21 +157,22 @@ def render_recall_pdf(trace: RecallTrace) -> bytes:
         ("Report inputs SHA-256", trace.inputs_sha256),
     ]
     shipment_rows = [[s[k] for k in SHIPMENT_FIELDS] for s in trace.shipments]
+    shipment_header = [pc.label(k) for k in SHIPMENT_FIELDS]
     columns = ("sscc", *(k for k in STEP_FIELDS if k != "event"))
-    step_rows = [
-        [r[k] or r["event"] if k == "biz_step" else r[k] for k in columns] for r in trace.rows
-    ]
-    # Identifiers are unwrapped Courier (the tx id needs 64 characters); text columns wrap.
-    step_widths = (0.11, 0.03, 0.07, 0.07, 0.11, 0.08, 0.08, 0.06, 0.35, 0.04)
+    step_rows = [[_step_cell(r, k) for k in columns] for r in trace.rows]
+    step_header = [_STEP_HEADERS.get(k, pc.label(k)) for k in columns]
+    # Identifiers are unwrapped Courier (the tx id needs 64 characters); text columns wrap
+    # between words, each column wide enough for its longest usual word.
+    step_widths = (0.11, 0.03, 0.07, 0.07, 0.10, 0.08, 0.08, 0.07, 0.35, 0.04)
     mono = frozenset(i for i, k in enumerate(columns) if k in ("sscc", "location_gln", "tx_id"))
     story: list[Flowable] = [
         Paragraph(f"Recall trace: lot {trace.lot}", pc.TITLE),
         pc.kv_table(pairs, width),
         pc.heading("Shipments of the lot"),
-        pc.data_table(SHIPMENT_FIELDS, shipment_rows, [width / len(SHIPMENT_FIELDS)] * 7),
+        pc.data_table(shipment_header, shipment_rows, [width / len(SHIPMENT_FIELDS)] * 7),
         Spacer(1, 4),
         pc.heading("Custody steps"),
-        pc.data_table(columns, step_rows, [w * width for w in step_widths], mono),
+        pc.data_table(step_header, step_rows, [w * width for w in step_widths], mono),
     ]
     footer = f"lot {trace.gtin}/{trace.lot}  inputs SHA-256 {trace.inputs_sha256}"
     return pc.build_pdf(story, f"Recall {trace.gtin} {trace.lot}", footer, wide=True)

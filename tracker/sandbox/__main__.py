@@ -4,7 +4,9 @@ Host and port default to SANDBOX_HOST (127.0.0.1) and SANDBOX_PORT (8710). Every
 comes from the SANDBOX_* variables documented in `tracker.sandbox.config`, notably
 SANDBOX_WEBHOOK_URL (the tracker's webhook, e.g. http://127.0.0.1:8000/webhook/whatsapp),
 SANDBOX_ACCESS_TOKEN and SANDBOX_APP_SECRET (shared with the tracker's configuration).
-Open http://HOST:PORT/_sandbox/chat?phone=33639985678 to play a contact's phone.
+Open http://HOST:PORT/_sandbox/chat?phone=33639985678 to play a contact's phone, or
+?phone=US.13491208655302741918 (a business-scoped user id) to play a user known only by a
+username.
 """
 
 from __future__ import annotations

@@ -4,12 +4,15 @@ Graph routes (Meta's contract):
     POST /{version}/{phone_number_id}/messages   send, or mark as read
     POST /{version}/{phone_number_id}/media      multipart upload -> {"id": media_id}
 Admin routes (sandbox only):
-    GET  /_sandbox/messages?to=PHONE    messages the business sent (to one number)
+    GET  /_sandbox/messages?to=PHONE    messages the business sent (to one number or user id)
     GET  /_sandbox/conversation?phone=  both directions, for the chat page (inbound messages
                                         carry `read_count`, the business's mark-as-read calls)
     GET  /_sandbox/media/MEDIA_ID       the bytes of an uploaded file, with its type and name
     POST /_sandbox/inbound              {"from", "text"|"button"|"message", "context_id"?,
-                                         "timestamp"?, "name"?}: a contact's phone writes
+                                         "timestamp"?, "name"?}: a contact's phone writes;
+                                        "from" a user id (US.1349…) plays a user known only
+                                        by a username; "button" is {"id","title"} or a
+                                        template quick reply's payload
     GET|POST /_sandbox/faults           {"error_5xx_share", "rate_limit_share", "latency_ms"}
     GET  /_sandbox/deliveries           webhook delivery attempts
     POST /_sandbox/reset                forget everything, restore configured faults
@@ -24,7 +27,7 @@ from flask import Flask, Response, jsonify, request
 
 from tracker.sandbox.chat_page import render_chat
 from tracker.sandbox.config import Faults, SandboxConfig
-from tracker.sandbox.contract import ContractError, wa_id
+from tracker.sandbox.contract import ContractError, address
 from tracker.sandbox.service import Sandbox
 from tracker.sandbox.views import inbound_view, outbound_view
 
@@ -68,13 +71,13 @@ def _admin_routes(app: Flask, sandbox: Sandbox) -> None:
     @app.get("/_sandbox/messages")
     def sent_messages() -> Response:
         to = request.args.get("to")
-        records = sandbox.state.outbound_to(wa_id(to) if to else None)
-        return jsonify([outbound_view(r) for r in records])
+        records = sandbox.state.outbound_to(address(to) if to else None)
+        return jsonify([outbound_view(r, sandbox.config) for r in records])
 
     @app.get("/_sandbox/conversation")
     def conversation() -> Response:
-        phone = wa_id(request.args.get("phone", ""))
-        items = [outbound_view(r) for r in sandbox.state.outbound_to(phone)]
+        phone = address(request.args.get("phone", ""))
+        items = [outbound_view(r, sandbox.config) for r in sandbox.state.outbound_to(phone)]
         reads = sandbox.state.read_count
         items += [inbound_view(r, reads(r.message_id)) for r in sandbox.state.inbound_from(phone)]
         return jsonify(sorted(items, key=lambda m: m["seq"]))

@@ -14,7 +14,8 @@ body {{ font-family: sans-serif; margin: 0; background: #ece5dd; }}
 header {{ background: #075e54; color: #fff; padding: .8em; }}
 #log {{ padding: 1em; height: calc(100vh - 9em); overflow-y: auto; }}
 .msg {{ max-width: 70%; margin: .4em 0; padding: .5em .7em; border-radius: .5em;
-        white-space: pre-wrap; }}
+        white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-word;
+        box-sizing: border-box; }}
 .in {{ background: #dcf8c6; margin-left: auto; }}
 .out {{ background: #fff; }}
 .msg button {{ display: block; margin-top: .3em; width: 100%; }}

@@ -5,6 +5,12 @@ Environment variables read by `SandboxConfig.from_env` (all optional):
     SANDBOX_DISPLAY_PHONE_NUMBER, SANDBOX_WEBHOOK_URL,
     SANDBOX_TEMPLATES ("name:lang,name:lang"),
     SANDBOX_FAULT_5XX, SANDBOX_FAULT_429 (shares 0..1), SANDBOX_LATENCY_MS.
+
+Registered templates are what the sandbox accepts to send; `TEMPLATE_BODIES` is how the
+phone shows them (Meta renders the approved body with the send's parameters for {{1}}, {{2}},
+..., and the approved quick-reply buttons): the tracker's two templates, in French and
+English, as the README asks to get them approved, and Meta's `hello_world`. A registered
+template without a known body is shown as its name and parameters.
 """
 
 from __future__ import annotations
@@ -19,7 +25,54 @@ DEFAULT_TEMPLATES = frozenset(
         ("hello_world", "en_US"),
         ("shipment_status_update", "fr"),
         ("shipment_status_update", "en_US"),
+        ("shipment_cold_chain_alert", "fr"),
+        ("shipment_cold_chain_alert", "en_US"),
     }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateBody:
+    """An approved template as the phone shows it: body with {{n}} and button titles."""
+
+    name: str
+    language: str
+    body: str
+    buttons: tuple[str, ...] = ()
+
+
+TEMPLATE_BODIES: tuple[TemplateBody, ...] = (
+    TemplateBody(
+        "hello_world",
+        "en_US",
+        "Welcome and congratulations!! This message demonstrates your ability to send a "
+        "WhatsApp message notification from the Cloud API, hosted by Meta. Thank you for "
+        "taking the time to test with us.",
+    ),
+    TemplateBody(
+        "shipment_status_update",
+        "fr",
+        "🔔 L'expédition {{1}} est maintenant {{2}} ({{3}}, {{4}}).",
+        ("Rapport", "Arrêter le suivi"),
+    ),
+    TemplateBody(
+        "shipment_status_update",
+        "en_US",
+        "🔔 Shipment {{1}} is now {{2}} ({{3}}, {{4}}).",
+        ("Report", "Stop updates"),
+    ),
+    TemplateBody(
+        "shipment_cold_chain_alert",
+        "fr",
+        "{{2}} : expédition {{1}}, {{3}} min hors de la plage de température autorisée.",
+        ("Rapport", "Arrêter le suivi"),
+    ),
+    TemplateBody(
+        "shipment_cold_chain_alert",
+        "en_US",
+        "{{2}}: shipment {{1}}, {{3}} min outside its allowed temperature range.",
+        ("Report", "Stop updates"),
+    ),
 )
 
 
@@ -59,6 +112,7 @@ class SandboxConfig:
     waba_id: str = "102290129340398"
     webhook_url: str | None = None
     templates: frozenset[tuple[str, str]] = DEFAULT_TEMPLATES
+    template_bodies: tuple[TemplateBody, ...] = TEMPLATE_BODIES
     service_window: timedelta = timedelta(hours=24)
     faults: Faults = Faults()
     auto_read: bool = True  # play a phone that reads everything it receives
@@ -90,6 +144,12 @@ class SandboxConfig:
             if env.get("SANDBOX_TEMPLATES")
             else defaults.templates,
             faults=faults,
+        )
+
+    def template_body(self, name: str, language: str) -> TemplateBody | None:
+        """How the phone shows a template, when the sandbox knows its approved body."""
+        return next(
+            (t for t in self.template_bodies if (t.name, t.language) == (name, language)), None
         )
 
 

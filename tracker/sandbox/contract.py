@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tracker.whatsapp.provider import is_user_id
+
 # code -> (HTTP status, message, default details)
 _ERRORS: Mapping[int, tuple[int, str, str]] = {
     100: (400, "(#100) Invalid parameter", "Invalid parameter"),
@@ -70,7 +72,7 @@ def error_body(
 
 @dataclass(frozen=True, slots=True)
 class SendRequest:
-    """A validated send: recipient wa_id, type, the type's object, and callback data."""
+    """A validated send: recipient (wa_id or user id), type, the type's object, callback data."""
 
     to: str
     type: str
@@ -89,6 +91,11 @@ def wa_id(to: str) -> str:
     return re.sub(r"\D", "", to)
 
 
+def address(to: str) -> str:
+    """Who a phone or user stands for: a business-scoped user id as is, else the wa_id."""
+    return to if is_user_id(to) else wa_id(to)
+
+
 def validate_send(
     body: object,
     is_template_registered: IsRegistered,
@@ -97,11 +104,17 @@ def validate_send(
     """Check a send body the way the Cloud API does and return it typed."""
     if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
         raise ContractError(100, "The parameter messaging_product is required.")
-    to = wa_id(str(body.get("to", "")))
+    # `to` takes a phone number; `recipient` a business-scoped user id (a user known only by
+    # a username, whose webhooks carry `from_user_id` and no `from`). A user id is kept as
+    # is wherever it is given: turned into digits, it would reach some other phone.
+    given = body.get("to", body.get("recipient"))
+    to = address(str(given)) if given is not None else ""
     kind = body.get("type", "text")  # Meta defaults the type to text
     content = body.get(kind) if isinstance(kind, str) else None
     if not to or not isinstance(content, dict):
-        raise ContractError(100, f"Parameter 'to' and an object for type {kind!r} are required.")
+        raise ContractError(
+            100, f"Parameter 'to' (or 'recipient') and an object for type {kind!r} are required."
+        )
     callback = body.get("biz_opaque_callback_data")
     if callback is not None and (not isinstance(callback, str) or len(callback) > 512):
         raise ContractError(100, "biz_opaque_callback_data must be a string of 512 chars max.")

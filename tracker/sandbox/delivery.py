@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from tracker.whatsapp.provider import is_user_id
 from tracker.whatsapp.webhook import SIGNATURE_HEADER, sign
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,13 @@ def status_value(
     message_id: str, recipient: str, status: str, at: datetime, callback_data: str | None
 ) -> dict[str, Any]:
     """The `statuses` change value for one status of one sent message."""
+    # A user known only by a username: `recipient_user_id`, and no `recipient_id`.
+    key = "recipient_user_id" if is_user_id(recipient) else "recipient_id"
     item: dict[str, Any] = {
         "id": message_id,
         "status": status,
         "timestamp": str(int(at.timestamp())),
-        "recipient_id": recipient,
+        key: recipient,
         "pricing": {"billable": True, "pricing_model": "CBP", "category": "service"},
     }
     if callback_data is not None:
@@ -65,8 +68,13 @@ def status_value(
 
 
 def message_value(sender: str, name: str, message: dict[str, Any]) -> dict[str, Any]:
-    """The `messages` change value for one inbound message."""
-    return {"contacts": [{"profile": {"name": name}, "wa_id": sender}], "messages": [message]}
+    """The `messages` change value for one inbound message.
+
+    A sender known only by a username (a business-scoped user id) has `user_id` in
+    `contacts[]` and `from_user_id` in the message, and no `wa_id` / `from`.
+    """
+    key = "user_id" if is_user_id(sender) else "wa_id"
+    return {"contacts": [{"profile": {"name": name}, key: sender}], "messages": [message]}
 
 
 @dataclass(frozen=True, slots=True)

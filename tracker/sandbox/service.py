@@ -16,9 +16,9 @@ from tracker.sandbox.config import SandboxConfig
 from tracker.sandbox.contract import (
     FREE_FORM_TYPES,
     ContractError,
+    address,
     check_version,
     validate_send,
-    wa_id,
 )
 from tracker.sandbox.delivery import (
     Identity,
@@ -28,6 +28,8 @@ from tracker.sandbox.delivery import (
     status_value,
 )
 from tracker.sandbox.state import Inbound, Outbound, SandboxState, StoredMedia, new_wamid
+from tracker.sandbox.views import outbound_text
+from tracker.whatsapp.provider import is_user_id
 
 Reply = tuple[dict[str, Any], int]
 
@@ -87,8 +89,11 @@ class Sandbox:
         message: dict[str, Any] = {"id": record.message_id}
         if request.type == "template":
             message["message_status"] = "accepted"
-        raw_to = str(body.get("to")) if isinstance(body, dict) else request.to
-        contacts = [{"input": raw_to, "wa_id": request.to}]
+        raw_to = request.to
+        if isinstance(body, dict):
+            raw_to = str(body.get("to", body.get("recipient", request.to)))
+        key = "user_id" if is_user_id(request.to) else "wa_id"
+        contacts = [{"input": raw_to, key: request.to}]
         return {"messaging_product": "whatsapp", "contacts": contacts, "messages": [message]}, 200
 
     def upload(self, form: Mapping[str, str], file: tuple[str, bytes, str] | None) -> Reply:
@@ -101,16 +106,21 @@ class Sandbox:
         return {"id": media_id}, 200
 
     def inject_inbound(self, data: Mapping[str, Any]) -> Reply:
-        """Play the contact's phone: build a Meta message object and deliver it."""
-        sender = wa_id(str(data.get("from", "")))
+        """Play the contact's phone: build a Meta message object and deliver it.
+
+        `from` is a phone number, or a business-scoped user id (`US.1349…`) to play a user
+        known only by a username: the webhook then carries `from_user_id` and no `from`.
+        """
+        sender = address(str(data.get("from", "")))
         if not sender:
             return {"error": "'from' is required"}, 400
         message = self._inbound_message(data)
         if message is None:
             return {"error": "give text, button {id,title} or message {type,...}"}, 400
         sent_at = datetime.fromtimestamp(int(data.get("timestamp") or time.time()), tz=UTC)
+        sender_key = "from_user_id" if is_user_id(sender) else "from"
         message.update(
-            {"from": sender, "id": new_wamid(), "timestamp": str(int(sent_at.timestamp()))}
+            {sender_key: sender, "id": new_wamid(), "timestamp": str(int(sent_at.timestamp()))}
         )
         self.state.add_inbound(Inbound(message["id"], sender, message, sent_at))
         name = str(data.get("name") or f"Contact {sender[-2:]}")
@@ -132,22 +142,33 @@ class Sandbox:
         if isinstance(data.get("text"), str) and data["text"]:
             return {**context, "type": "text", "text": {"body": data["text"]}}
         button = data.get("button")
+        quick_reply = isinstance(button, str) and bool(button)
+        if quick_reply:
+            button = {"id": button}  # `"button": "<payload>"`: a template's quick reply
         if isinstance(button, dict) and isinstance(button.get("id"), str):
             origin = self.state.find_outbound(context_id) if isinstance(context_id, str) else None
-            title = str(button.get("title") or button["id"])
-            if origin is not None and origin.type == "template":
-                # Template quick replies arrive as type "button", not "interactive".
-                return {
-                    **context,
-                    "type": "button",
-                    "button": {"payload": button["id"], "text": title},
-                }
-            reply = {"type": "button_reply", "button_reply": {"id": button["id"], "title": title}}
+            payload = button["id"]
+            if quick_reply or (origin is not None and origin.type == "template"):
+                # Template quick replies arrive as type "button", not "interactive", with the
+                # button's approved text.
+                title = str(button.get("title") or self._template_button(origin, payload))
+                return {**context, "type": "button", "button": {"payload": payload, "text": title}}
+            title = str(button.get("title") or payload)
+            reply = {"type": "button_reply", "button_reply": {"id": payload, "title": title}}
             return {**context, "type": "interactive", "interactive": reply}
         raw = data.get("message")
         if isinstance(raw, dict) and isinstance(raw.get("type"), str):
             return {**context, **raw}
         return None
+
+    def _template_button(self, origin: Outbound | None, payload: str) -> str:
+        """The text of the template button carrying `payload`, or the payload itself."""
+        if origin is not None and origin.type == "template":
+            _, buttons = outbound_text(origin, self.config)
+            for button in buttons:
+                if button["id"] == payload:
+                    return button["title"]
+        return payload
 
     def _mark_read(self, body: dict[str, Any]) -> Reply:
         message_id = body.get("message_id")

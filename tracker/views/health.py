@@ -1,4 +1,6 @@
-"""`GET /healthz`: database reachable, sending halted or not, queue depths (JSON)."""
+"""`GET /healthz`: database reachable, sending halted or not, queue depths (JSON), and the
+webhook deliveries for another phone number id (`webhook.other_numbers`, see
+`views.other_numbers`): a count above 0 usually means a misconfigured number id."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.app import state
 from tracker.store.queues import depths, halted
+from tracker.views import other_numbers
 
 health = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -36,5 +39,6 @@ def healthz() -> ResponseReturnValue:
             "database": True,
             "sending": sending,
             "queues": queues,
+            "webhook": {"other_numbers": other_numbers.summary(state().config.state_dir)},
         }
     )

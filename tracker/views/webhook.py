@@ -4,6 +4,10 @@ POST order matters: the signature is checked over the RAW body before anything i
 (401 and nothing stored when it does not match); then the updates are stored in the inbox
 and statuses applied to the outbox in ONE transaction, and 200 is answered at once. The
 worker does the rest, so a slow provider never makes Meta retry a webhook.
+A signed delivery is never refused: Meta retries anything but 200 for days, and a body it
+signed will not parse better the next time. What cannot be parsed (the whole body, or one
+entry, change, message or status) is logged and counted in `skipped`; updates for another
+phone number id are logged and counted (`other_numbers`, shown in /healthz).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from tracker.app import ApiError, state
 from tracker.chat.doorbell import parse_address, ring
 from tracker.chat.inbox import Ingested, ingest
 from tracker.config import CloudSettings
+from tracker.store.columns import utcnow
 from tracker.store.db import transaction
+from tracker.views import other_numbers
 from tracker.whatsapp.updates import Update
 from tracker.whatsapp.webhook import (
     SIGNATURE_HEADER,
@@ -35,6 +41,7 @@ def accept(parsed: list[Update], business_id: str | None) -> Ingested:
     """Store a verified delivery's updates in one transaction, then wake the worker."""
     with transaction(state().sessions) as session:
         result = ingest(session, parsed, business_id)
+    other_numbers.record(state().config.state_dir, result.other_numbers, utcnow())
     if result.messages:
         ring(parse_address(state().config.wake_address))  # committed: the worker may start
     return result
@@ -74,7 +81,7 @@ def updates() -> ResponseReturnValue:
     try:
         parsed = parse_updates(raw, skipped=skipped)
     except MalformedPayload as exc:
-        raise ApiError(400, "malformed_payload", str(exc)) from None
+        parsed, skipped = [], [f"delivery: {exc}"]  # signed, so Meta's: answered, not retried
     for problem in skipped:
         log.warning("webhook item skipped: %s", problem)
     result = accept(parsed, cloud.phone_number_id)

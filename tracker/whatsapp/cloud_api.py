@@ -1,9 +1,10 @@
 """Meta WhatsApp Business Cloud API provider over httpx.
 
 Request bodies follow Meta's documented shapes (`messaging_product: "whatsapp"`,
-`recipient_type`, `to`, `type`, one object named after the type); errors are translated
-through `errors.error_from_response`. The access token is a value handed in by the caller:
-this module never reads the environment. Phone numbers are only logged redacted.
+`recipient_type`, `to` (a phone number) or `recipient` (a business-scoped user id, for a
+contact known only by a username), `type`, one object named after the type); errors are
+translated through `errors.error_from_response`. The access token is a value handed in by the
+caller: this module never reads the environment. Phone numbers are only logged redacted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tracker.whatsapp.provider import (
     ReplyButton,
     SentMessage,
     check_buttons,
+    is_user_id,
     redact_phone,
     template_parameter,
 )
@@ -157,7 +159,8 @@ class CloudApiProvider:
         payload: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
-            "to": to,
+            # A user known only by a username is addressed by their user id, never `to`.
+            ("recipient" if is_user_id(to) else "to"): to,
             "type": kind,
             kind: content,
         }

@@ -1,10 +1,14 @@
 """Turn what a contact typed or tapped into a command (pure, no I/O).
 
-Texts: HELP / AIDE, SUBSCRIBE / ABONNER <code>, STOP / ARRET / ARRÊT [<code>], or any text
-holding an SSCC (18 digits, optionally prefixed by the `(00)` application identifier,
-spaces allowed) which becomes a tracking query. 18 digits with a wrong GS1 check digit
-give `MistypedCode` so the reply can suggest the right last digit.
-Button payloads: `SUBSCRIBE:<sscc>`, `STOP:<sscc>`, `REPORT:<sscc>`.
+Texts: HELP / AIDE, SUBSCRIBE / ABONNER <code>, STOP / ARRET / ARRÊT [<code>] (also "stop
+updates", "arrêter les notifications", ...), or any text holding an SSCC (18 digits,
+optionally prefixed by the `(00)` application identifier, spaces allowed) which becomes a
+tracking query. 18 digits with a wrong GS1 check digit give `MistypedCode` so the reply can
+suggest the right last digit.
+Buttons (`parse_button`): the tracker's payloads `SUBSCRIBE:<sscc>`, `STOP:<sscc>`,
+`REPORT:<sscc>`; any other payload, then the button's text, is read as typed text, so a
+template button approved as "Stop updates" (whose payload is its text when none was set)
+means what typing it means.
 """
 
 from __future__ import annotations
@@ -77,6 +81,16 @@ _HELP = {"HELP", "AIDE", "?", "MENU", "INFO"}
 _SUBSCRIBE = {"SUBSCRIBE", "ABONNER", "S'ABONNER", "SABONNER", "FOLLOW", "SUIVRE"}
 _STOP = {"STOP", "ARRET", "ARRETER", "UNSUBSCRIBE", "DESABONNER"}
 _ALL = {"ALL", "TOUT", "TOUS"}
+# Words that may follow STOP / ARRET without changing its meaning ("stop updates", "arrêter
+# les notifications", "stop all updates please"). Anything else ("stop spamming me") is not
+# a command.
+_STOP_WORDS = frozenset(
+    (
+        "UPDATES UPDATE NOTIFICATIONS NOTIFICATION ALERTS ALERT MESSAGES THE MY THESE FOR "
+        "PLEASE TRACKING SHIPMENT SHIPMENTS LES LE LA MES CES DES DE DU POUR MISES MISE A JOUR "
+        "ALERTES SUIVI EXPEDITION EXPEDITIONS COLIS SVP STP MERCI"
+    ).split()
+)
 
 # An optional "(00)" AI, then digits separated by at most single spaces (incl. no-break).
 _CODE_RUN = re.compile(r"(\(\s*00\s*\)\s*)?\d(?:[ \u00a0]?\d)*")
@@ -108,7 +122,26 @@ def _with_code(keyword: str, rest: str, text: str) -> Command:
         return Subscribe(code) if code else Help()
     if code:
         return Stop(code)
-    return Stop(None) if not rest or rest in _ALL else Unknown(text)
+    words = re.findall(r"[A-Z']+|[^A-Z' ]+", rest)
+    if all(word in _ALL or word in _STOP_WORDS for word in words):
+        return Stop(None)
+    return Unknown(text)
+
+
+def parse_button(payload: str, text: str = "") -> Command:
+    """Map a tapped button to a command: its payload, else its payload or text read as typed.
+
+    Template quick replies arrive as `button.payload` / `button.text`, interactive reply buttons
+    as `button_reply.id` / `.title`; both mean the same commands as typed text.
+    """
+    command = parse_button_payload(payload)
+    if not isinstance(command, Unknown):
+        return command
+    for typed in (payload, text):
+        command = parse_text(typed)
+        if not isinstance(command, Unknown):
+            return command
+    return Unknown(payload)
 
 
 def parse_button_payload(payload: str) -> Command:

@@ -53,6 +53,9 @@ class ProvenanceView:
     url: str
     origin_name: str
     origin_verified: bool
+    # CBV bizStep of the latest checkpoint ("sensor_reporting", ...), "created" before any;
+    # "" when unknown (views queued before it existed), then only the place is shown.
+    last_step: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +81,48 @@ class TemplateMessage:
     button_payloads: tuple[str, ...]
 
 
+# What a CBV bizStep means to a reader, and the preposition before the place, fr then en.
+_STEPS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "created": (("création", "à"), ("created", "at")),
+    "shipping": (("expédition", "depuis"), ("shipping", "from")),
+    "departing": (("départ", "de"), ("departure", "from")),
+    "arriving": (("arrivée", "à"), ("arrival", "at")),
+    "receiving": (("réception", "à"), ("receipt", "at")),
+    "storing": (("stockage", "à"), ("storage", "at")),
+    "unloading": (("déchargement", "à"), ("unloading", "at")),
+    "loading": (("chargement pour livraison", "à"), ("loading for delivery", "at")),
+    "transporting": (("transport", "via"), ("transport", "via")),
+    "inspecting": (("inspection", "à"), ("inspection", "at")),
+    "sensor_reporting": (("relevé de température", "à"), ("temperature reading", "at")),
+    "holding": (("mise en attente", "à"), ("holding", "at")),
+}
+
+
 def _pick(pair: tuple[str, str], lang: Lang) -> str:
     return pair[0] if lang == "fr" else pair[1]
+
+
+def last_seen(view: ProvenanceView, lang: Lang) -> str:
+    """The latest event as a reader says it: "temperature reading at Hub Lyon"."""
+    if not view.last_step:
+        return view.last_place
+    known = _STEPS.get(view.last_step)
+    if known is None:  # a step this table does not know yet: its words, never the raw code
+        step, preposition = view.last_step.replace("_", " "), "à" if lang == "fr" else "at"
+    else:
+        step, preposition = known[0] if lang == "fr" else known[1]
+    return f"{step} {preposition} {view.last_place}" if view.last_place else step
 
 
 def status_label(status: str, lang: Lang) -> str:
     """Human label of a shipment status; unknown statuses are shown as they are."""
     pair = _STATUS.get(status)
     return _pick(pair, lang) if pair else status
+
+
+def verdict_label(verdict: Verdict, lang: Lang) -> str:
+    """Human label of a cold-chain verdict, with its sign (✅, ⚠️, 🛑, ❔)."""
+    return _pick(_VERDICT[verdict], lang)
 
 
 def _number(value: float, lang: Lang) -> str:
@@ -124,7 +161,7 @@ def _field(fr_label: str, en_label: str, value: str, lang: Lang) -> str:
 def provenance_summary(view: ProvenanceView, lang: Lang) -> str:
     """Full provenance answer for a tracking query by a known contact."""
     fr = lang == "fr"
-    seen = f"{view.last_place}, {_when(view.last_time, lang)}"
+    seen = f"{last_seen(view, lang)}, {_when(view.last_time, lang)}"
     chain = (
         f"{view.checkpoint_count} {'points de contrôle' if fr else 'checkpoints'}, "
         f"tx {short_tx(view.last_tx_id)} ({'bloc' if fr else 'block'} {view.last_block})"

@@ -8,6 +8,7 @@ to the tracker event that caused the send.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -55,8 +56,21 @@ class MediaRef:
         return cls("link", link)
 
 
+# A business-scoped user id (BSUID): ISO 3166 alpha-2 country code, a dot, then up to 128
+# alphanumerics, e.g. `US.13491208655302741918` (a parent BSUID has `.ENT.` after the code).
+# Meta gives it (`user_id`, `from_user_id`) for contacts known by a username, with no phone.
+_USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
+
+
+def is_user_id(recipient: str) -> bool:
+    """Whether a sender or recipient is a business-scoped user id rather than a phone number."""
+    return _USER_ID.match(recipient) is not None
+
+
 def redact_phone(phone: str) -> str:
-    """Hide a phone number for logs, keeping only its last 2 digits."""
+    """Hide a phone number (or user id) for logs, keeping only its last 2 digits."""
+    if is_user_id(phone):
+        return f"{phone[:3]}…{phone[-2:]}"  # the country code is not personal
     digits = [c for c in phone if c.isdigit()]
     return "*" * max(len(digits) - 2, 0) + "".join(digits[-2:])
 

@@ -117,7 +117,9 @@ def _content(params: Mapping[str, str]) -> MessageContent:
     if payload:
         return QuickReply(payload, params.get("ButtonText", ""))
     if params.get("NumMedia", "0") not in ("", "0"):
-        return Unsupported("media")
+        # Twilio puts a media's caption in Body: text the contact typed, read as such.
+        caption = params.get("Body", "")
+        return Text(caption) if caption.strip() else Unsupported("media")
     if params.get("Latitude") and params.get("Longitude"):
         return _location(params)
     body = params.get("Body", "")

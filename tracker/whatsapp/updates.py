@@ -91,7 +91,12 @@ MessageContent = Text | ButtonReply | ListReply | QuickReply | Location | Media 
 
 @dataclass(frozen=True, slots=True)
 class InboundMessage:
-    """A message a contact sent to our business number."""
+    """A message a contact sent to our business number.
+
+    `sender` is the contact's wa_id (phone number without `+`) when Meta gives one (`from`),
+    else their business-scoped user id (`from_user_id`, see `provider.is_user_id`): a contact
+    known only by a username. `sender_user_id` is that user id whenever Meta sends it.
+    """
 
     message_id: str
     sender: str
@@ -100,6 +105,7 @@ class InboundMessage:
     phone_number_id: str
     context_message_id: str | None  # the business message this one replies to, if any
     content: MessageContent
+    sender_user_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +113,7 @@ class StatusUpdate:
     """A delivery status of a message we sent."""
 
     message_id: str
-    recipient_id: str
+    recipient_id: str  # wa_id, else the user id (`recipient_user_id`), else ""
     status: StatusKind
     timestamp: datetime
     phone_number_id: str

@@ -67,9 +67,10 @@ def verify_signature(raw_body: bytes, header: str | None, app_secret: str) -> bo
 def parse_updates(raw_body: bytes, *, skipped: list[str] | None = None) -> list[Update]:
     """Parse every entry and change of a webhook POST into typed updates.
 
-    A malformed envelope always raises. With `skipped` given, a malformed message or status
-    is described there and left out, so one bad item does not refuse the good ones beside it
-    (Meta would redeliver the whole POST, good items included, until it gives up).
+    A body that is not Meta's envelope (not JSON, another `object`, no `entry` list) always
+    raises. With `skipped` given, a malformed entry, change, message or status is described
+    there and left out, so one bad item does not refuse the good ones beside it (Meta would
+    redeliver the whole POST, good items included, until it gives up); without it, it raises.
     """
     try:
         envelope = json.loads(raw_body)
@@ -83,19 +84,30 @@ def parse_updates(raw_body: bytes, *, skipped: list[str] | None = None) -> list[
         raise MalformedPayload(f"unexpected object {envelope.get('object')!r}")
     updates: list[Update] = []
     for entry in _list(envelope, "entry"):
-        for change in _list(_obj(entry, "entry"), "changes"):
-            change = _obj(change, "change")
-            if change.get("field") == "messages":
-                updates.extend(_parse_value(_obj(change.get("value"), "value"), skipped))
+        try:
+            changes = _list(_obj(entry, "entry"), "changes")
+        except MalformedPayload as exc:
+            _skip(skipped, "entry", exc)
+            continue
+        for change in changes:
+            try:
+                change = _obj(change, "change")
+                if change.get("field") == "messages":
+                    updates.extend(_parse_value(_obj(change.get("value"), "value"), skipped))
+            except MalformedPayload as exc:
+                _skip(skipped, "change", exc)
     return updates
+
+
+def _skip(skipped: list[str] | None, kind: str, exc: MalformedPayload) -> None:
+    if skipped is None:
+        raise exc
+    skipped.append(f"{kind}: {exc}")
 
 
 def _parse_value(value: dict[str, Any], skipped: list[str] | None) -> list[Update]:
     phone_id = _str(_obj(value.get("metadata"), "metadata"), "phone_number_id")
-    names = {
-        _str(c, "wa_id"): _obj(c.get("profile", {}), "profile").get("name")
-        for c in map(lambda c: _obj(c, "contact"), _list(value, "contacts", required=False))
-    }
+    names = _names(value.get("contacts"))
     updates: list[Update] = []
     for message in _list(value, "messages", required=False):
         _keep(updates, skipped, "message", partial(_message_item, message, phone_id, names))
@@ -106,7 +118,25 @@ def _parse_value(value: dict[str, Any], skipped: list[str] | None) -> list[Updat
     return updates
 
 
-def _message_item(raw: object, phone_id: str, names: dict[str, Any]) -> Update:
+def _names(contacts: object) -> dict[str, str]:
+    """Profile names by wa_id and by user id; `contacts[]` only adds names, so never refuses."""
+    names: dict[str, str] = {}
+    for contact in contacts if isinstance(contacts, list) else []:
+        if not isinstance(contact, dict):
+            continue
+        profile = contact.get("profile")
+        name = profile.get("name") if isinstance(profile, dict) else None
+        if not isinstance(name, str):
+            continue
+        # A contact known only by a username has a `user_id` (BSUID) and no `wa_id`.
+        for key in ("wa_id", "user_id"):
+            identifier = contact.get(key)
+            if isinstance(identifier, str) and identifier:
+                names[identifier] = name
+    return names
+
+
+def _message_item(raw: object, phone_id: str, names: dict[str, str]) -> Update:
     return _parse_message(_obj(raw, "message"), phone_id, names)
 
 
@@ -126,19 +156,24 @@ def _keep(
         skipped.append(f"{kind}: {exc}")
 
 
-def _parse_message(msg: dict[str, Any], phone_id: str, names: dict[str, Any]) -> InboundMessage:
-    sender = _str(msg, "from")
+def _parse_message(msg: dict[str, Any], phone_id: str, names: dict[str, str]) -> InboundMessage:
+    # `from` (the wa_id) is missing for a user known only by a username: `from_user_id` then.
+    wa_id, user_id = _opt_str(msg, "from") or None, _opt_str(msg, "from_user_id") or None
+    sender = wa_id or user_id
+    if sender is None:
+        raise MalformedPayload("from and from_user_id are missing or not strings")
     context = msg.get("context")
     context_id = context.get("id") if isinstance(context, dict) else None
-    name = names.get(sender)
+    name = names.get(sender) or (names.get(user_id) if user_id else None)
     return InboundMessage(
         message_id=_str(msg, "id"),
         sender=sender,
-        sender_name=name if isinstance(name, str) else None,
+        sender_name=name,
         timestamp=_time(msg),
         phone_number_id=phone_id,
         context_message_id=context_id if isinstance(context_id, str) else None,
         content=_parse_content(msg),
+        sender_user_id=user_id,
     )
 
 
@@ -191,7 +226,10 @@ def _parse_status(status: dict[str, Any], phone_id: str) -> StatusUpdate:
         raise MalformedPayload(f"unknown status {kind!r}")
     return StatusUpdate(
         message_id=_str(status, "id"),
-        recipient_id=_str(status, "recipient_id"),
+        # A recipient known only by a username has `recipient_user_id` and no `recipient_id`.
+        recipient_id=_opt_str(status, "recipient_id")
+        or _opt_str(status, "recipient_user_id")
+        or "",
         status=cast(StatusKind, kind),  # membership checked just above
         timestamp=_time(status),
         phone_number_id=phone_id,

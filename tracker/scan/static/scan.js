@@ -5,7 +5,9 @@
 const API = "/api/v1";
 const RETRY_MS = 10000;
 const $ = (id) => document.getElementById(id);
-const store = { token: "scan.token", gln: "scan.gln", place: "scan.place", step: "scan.step" };
+const store = { token: "scan.token", gln: "scan.gln", place: "scan.place", step: "scan.step",
+  used: "scan.places.used", offered: "scan.places.offered" };
+const MAX_PLACES = 50;
 
 // ---- IndexedDB queue (one object store, key = client scan id) ----
 let dbPromise = null;
@@ -67,6 +69,7 @@ function showSignedIn(me) {
   $("scan-panel").hidden = false;
   $("who").textContent = `${me.display_name} · ${me.role} · ${me.msp_id}`;
   $("sscc").focus();
+  loadPlaces();
 }
 $("signin-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -83,7 +86,59 @@ $("signin-form").addEventListener("submit", async (event) => {
 });
 $("signout").addEventListener("click", () => {
   localStorage.removeItem(store.token);
+  localStorage.removeItem(store.offered); // the organisation's places go with its token
   location.reload();
+});
+
+// ---- places: the GLNs used before, offered in the GLN field's list ----
+function storedPlaces(key) {
+  try {
+    const list = JSON.parse(localStorage.getItem(key) || "[]");
+    return Array.isArray(list) ? list.filter((p) => p && typeof p.gln === "string") : [];
+  } catch (error) {
+    return [];
+  }
+}
+function distinctPlaces(...lists) {
+  const seen = new Map();
+  for (const place of lists.flat()) {
+    if (!seen.has(place.gln)) seen.set(place.gln, { gln: place.gln, name: String(place.name || "") });
+  }
+  return [...seen.values()].slice(0, MAX_PLACES);
+}
+// Used on this device first (newest first), then the organisation's from the server.
+const knownPlaces = () => distinctPlaces(storedPlaces(store.used), storedPlaces(store.offered));
+function renderPlaces() {
+  const list = $("gln-places");
+  list.replaceChildren(...knownPlaces().map((place) => {
+    const option = document.createElement("option");
+    option.value = place.gln;
+    option.label = place.name ? `${place.name} · ${place.gln}` : place.gln;
+    return option;
+  }));
+}
+function rememberUsed(place) {
+  localStorage.setItem(store.used, JSON.stringify(distinctPlaces([place], storedPlaces(store.used))));
+  renderPlaces();
+}
+async function loadPlaces() {
+  // Kept in localStorage too, so the list is there when the phone is offline.
+  try {
+    const response = await fetch(`${API}/places?limit=${MAX_PLACES}`,
+      { headers: { Authorization: `Bearer ${token()}` } });
+    if (response.ok) {
+      const body = await response.json();
+      localStorage.setItem(store.offered, JSON.stringify(distinctPlaces(body.places || [])));
+    }
+  } catch (error) {
+    // offline: keep the list from last time
+  }
+  renderPlaces();
+}
+$("gln").addEventListener("input", () => {
+  // Picking a place (or typing a GLN used before) fills in its name.
+  const found = knownPlaces().find((place) => place.gln === $("gln").value.trim());
+  if (found && found.name) $("place").value = found.name;
 });
 
 // ---- making a scan ----
@@ -97,7 +152,11 @@ $("step").addEventListener("change", stepChanged);
 function readPoint() {
   const gln = $("gln").value.trim();
   const name = $("place").value.trim();
-  return gln && name ? { gln, name } : null;
+  if (!gln && !name) return null;
+  if (!gln || !name) throw new Error("enter the place's GLN and its name");
+  if (!/^\d{13}$/.test(gln)) throw new Error("a GLN has 13 digits");
+  if (!gs1Valid(gln)) throw new Error("the GLN's check digit is wrong: check the number");
+  return { gln, name };
 }
 
 function buildItems(sscc, now) {
@@ -120,7 +179,7 @@ function buildItems(sscc, now) {
     if (point) body.read_point = point;
     items.push({ ...base, id: newScanId(), label: "problem", url: `${path}/exceptions`, body });
   } else {
-    if (!point) throw new Error("enter the location's GLN and name");
+    if (!point) throw new Error("enter the place's GLN and name");
     items.push({ ...base, id: newScanId(), label: step, url: `${path}/checkpoints`,
       body: { biz_step: step, read_point: point, event_time: now } });
   }
@@ -155,6 +214,8 @@ $("scan-form").addEventListener("submit", async (event) => {
   localStorage.setItem(store.gln, $("gln").value.trim());
   localStorage.setItem(store.place, $("place").value.trim());
   localStorage.setItem(store.step, $("step").value);
+  const point = readPoint();
+  if (point) rememberUsed(point); // the default next time, and first in the list
   for (const item of items) await saveScan(item); // durable before any network attempt
   $("sscc").value = "";
   $("temperature").value = "";
@@ -247,14 +308,64 @@ async function flush() {
 }
 
 // ---- display ----
+// A transaction id is 64 hex digits: shown short, copied or opened in full.
+const shortTx = (id) => (id && id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-4)}` : String(id));
+
+function element(tag, props, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch (error) {
+      // refused (permission, no focus): try the older way
+    }
+  }
+  const area = element("textarea", { value: text, readOnly: true, className: "offscreen" });
+  document.body.append(area);
+  area.select();
+  let copied = false;
+  try {
+    copied = document.execCommand("copy");
+  } catch (error) {
+    copied = false;
+  }
+  area.remove();
+  return copied;
+}
+
 function showResult(item) {
-  $("result").innerHTML = "";
-  const p = document.createElement("p");
-  p.className = "ok";
-  p.textContent = `Recorded ${item.label} for ${item.sscc} — tx ${item.tx_id}, block ${item.block}`;
-  p.dataset.txId = item.tx_id;
+  const txId = String(item.tx_id);
+  const p = element("p", { className: "ok" }, `Recorded ${item.label} for ${item.sscc}`,
+    element("br"), "Transaction ",
+    element("code", { className: "txid", title: txId }, shortTx(txId)),
+    `, block ${item.block}`);
+  p.dataset.txId = txId;
   p.dataset.block = String(item.block);
-  $("result").append(p);
+  const status = element("p", { className: "hint", id: "copy-status" });
+  const full = element("input", { id: "tx-full", readOnly: true, value: txId, hidden: true });
+  full.setAttribute("aria-label", "Full transaction id");
+  const copy = element("button", { type: "button", id: "copy-tx", className: "secondary" },
+    "Copy full tx id");
+  copy.addEventListener("click", async () => {
+    if (await copyText(txId)) {
+      status.textContent = "Full transaction id copied.";
+      $("sscc").focus(); // the next scan lands in the SSCC field
+    } else {
+      status.textContent = "Copying is not allowed here: the full id is selected below.";
+      full.hidden = false;
+      full.select();
+    }
+  });
+  const open = element("a", { id: "open-shipment", className: "button",
+    href: `/shipments/${encodeURIComponent(item.sscc)}`, target: "_blank", rel: "noopener" },
+  "Open shipment page");
+  $("result").replaceChildren(p, element("div", { className: "actions" }, copy, open), status, full);
 }
 const LABELS = { queued: "waiting to send", "server-queued": "queued on server",
   committed: "on the ledger", rejected: "refused" };
@@ -266,10 +377,12 @@ async function render() {
     const li = document.createElement("li");
     li.dataset.scanId = item.id;
     li.dataset.state = item.state;
-    let text = `${item.sscc} · ${item.label} · ${LABELS[item.state] || item.state}`;
-    if (item.state === "committed") text += ` · tx ${item.tx_id.slice(0, 12)}… block ${item.block}`;
-    if (item.error && item.state !== "committed") text += ` · ${item.error}`;
-    li.textContent = text;
+    li.append(`${item.sscc} · ${item.label} · ${LABELS[item.state] || item.state}`);
+    if (item.state === "committed") {
+      li.append(" · tx ", element("span", { className: "txid" }, shortTx(item.tx_id)),
+        ` block ${item.block}`);
+    }
+    if (item.error && item.state !== "committed") li.append(` · ${item.error}`);
     list.append(li);
   }
   $("network").textContent = navigator.onLine ? "online" : "offline";
@@ -279,7 +392,7 @@ async function render() {
 // ---- camera (BarcodeDetector where the browser has it; typing otherwise) ----
 async function setUpCamera() {
   if (!("BarcodeDetector" in window) || !navigator.mediaDevices) {
-    $("camera-hint").textContent = "Use the scanner or type the SSCC (no camera barcode reader here).";
+    $("camera-hint").textContent = "No camera barcode reader in this browser: use a hand scanner.";
     return;
   }
   const formats = await BarcodeDetector.getSupportedFormats();
@@ -309,6 +422,7 @@ async function setUpCamera() {
 async function start() {
   $("gln").value = localStorage.getItem(store.gln) || "";
   $("place").value = localStorage.getItem(store.place) || "";
+  renderPlaces();
   $("step").value = localStorage.getItem(store.step) || "departing";
   stepChanged();
   window.addEventListener("online", flush);

@@ -24,6 +24,7 @@ from ledger_probe import LedgerProbe
 
 from demo.fabric import connect_network
 from demo.scenario import CONTACTS, FARM, Api, sscc_of
+from demo.services import TRACKER_PROCESSES
 from tracker.whatsapp.messages import status_label
 
 RETAILER = org("RetailerMSP")
@@ -158,6 +159,55 @@ def test_burst_survives_another_orgs_peer_and_the_chaincode_killed(
     sys.stdout.write(
         f"\nreal burst: {total} scans, {clients.answered(201)} committed at once, "
         f"{clients.answered(202)} queued; {resent} sent again\n"
+    )
+
+
+def test_burst_survives_the_gateway_peer_and_the_whole_tracker_killed(
+    stack: CrashStack, probe: LedgerProbe, fabric: FabricNet
+) -> None:
+    ssccs = _fresh_ssccs(SHIPMENTS)
+    stack.subscribe_all(ssccs)
+    api = Api(stack.services.tracker_url, stack.demo.tokens)
+    for sscc in ssccs:
+        api.create(sscc, "Strawberries 250 g", "LOT-GATEWAY")
+        api.scan(sscc, "departing", "2026-11-21T06:00:00Z", FARM)
+    plan = plan_burst(ssccs, THREADS, SCANS_PER_SHIPMENT)
+    for n, scans in enumerate(plan):
+        for scan in scans:
+            scan.body["client_scan_id"] = f"{ssccs[0]}-gw-{n}-{scan.body['client_scan_id']}"
+    clients = Clients(stack.services.tracker_url, stack.demo.tokens["scanner"], plan)
+    total = len(clients.scans)
+    clients.start()
+    wait_for(lambda: clients.answered() >= total // 5, "the burst under way")
+    fabric.kill("peer0-carrier")  # the tracker's own gateway peer (and its follower's)
+    wait_for(lambda: clients.answered(202) >= 5, "scans queued while the gateway peer is down")
+    clients.kills += 1
+    stack.services.kill(TRACKER_PROCESSES)  # kill -9 of serve, worker and follow
+    fabric.up()  # the carrier's peer back on its kept ledger
+    stack.restart()
+    clients.join()
+
+    refused = [(s.scan_id, s.refusals) for s in clients.scans if s.status is None]
+    assert not refused, refused
+    first = _settled(stack, clients)
+    _assert_once_on_ledger(probe, ssccs, clients.scans, first)
+    height = fabric.height(org("CarrierMSP")) or 0
+    wait_for(lambda: stack.next_block() >= height, f"the follower at block {height}")
+    verdict = stack.services.run("verify")
+    assert verdict.split()[0] == "PASS", verdict
+    for _, phone, lang, _ in CONTACTS:
+        changes = ("in_transit", "at_hub")
+        want = Counter({(s, status_label(c, lang)): 1 for s in ssccs for c in changes})
+        wait_for(
+            lambda p=phone, w=want: (
+                Counter(m for s in ssccs for m in _status_messages(stack, p, s)) == w
+            ),
+            f"each status change once on {phone}",
+        )
+    cut = sum(1 for s in clients.scans if s.cut_off)
+    sys.stdout.write(
+        f"\nreal gateway-peer + tracker kill: {total} scans, {clients.answered(201)} committed "
+        f"at once, {clients.answered(202)} queued, {cut} cut off and sent again\n"
     )
 
 

@@ -1,4 +1,7 @@
-"""`python -m bench`: runs the sections that can run here, prints a table, writes JSON."""
+"""`python -m bench`: runs the sections that can run here, prints a table, writes JSON.
+
+`python -m bench --network` runs only scan -> committed on a real Fabric network it starts
+(bench/scan_network.py) and removes at the end."""
 
 from __future__ import annotations
 
@@ -14,50 +17,70 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import scan_commit, sections, whatsapp
+from bench import scan_commit, scan_network, sections, whatsapp
+from bench.fabric_network import FabricUnavailable
+
+EXIT_UNAVAILABLE = 69  # as scripts/setup when Fabric cannot be had
 
 BLOCKED = (
     "scan -> committed latency and throughput against a real Fabric network (ordering service, "
     "endorsement policy, several peers) and the network settings (BatchTimeout, "
-    "MaxMessageCount) they would run with need the Fabric network, whose binaries cannot be "
-    "obtained on this machine (see README, Status); the scan -> committed figures above are "
-    "against the SimulatedPeer, a FAKE peer"
+    "MaxMessageCount) they run with: `scripts/bench --network` measures them on a network it "
+    "starts; the scan -> committed figures above are against the SimulatedPeer, a FAKE peer"
 )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Runs every section and writes the figures with their raw samples."""
     args = _parser().parse_args(argv)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     with tempfile.TemporaryDirectory() as work:
         urls = {"sqlite": f"sqlite:///{Path(work) / 'bench.db'}"}
         if os.environ.get("TRACKER_TEST_POSTGRES_URL"):
             urls["postgresql"] = os.environ["TRACKER_TEST_POSTGRES_URL"]
-        figures = _run(args, urls)
-    out = Path(args.out)
+        try:
+            figures = _run_network(args) if args.network else _run(args, urls)
+        except FabricUnavailable as reason:
+            sys.stderr.write(f"bench --network NOT RUN: no Fabric binaries here:\n{reason}\n")
+            return EXIT_UNAVAILABLE
+    out = Path(args.out or f".state/bench/bench{'-network' if args.network else ''}-{stamp}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2))
-    sys.stdout.write(_table(figures) + f"\nraw samples: {out}\n")
+    table = _network_table(figures) if args.network else _table(figures)
+    sys.stdout.write(table + f"\nraw samples: {out}\n")
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    parser.add_argument("--out", default=f".state/bench/bench-{stamp}.json")
+    parser.add_argument("--out", help="default .state/bench/bench[-network]-<UTC time>.json")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument(
+        "--network",
+        action="store_true",
+        help="only scan -> committed, on a real Fabric network started (and removed) for the run",
+    )
     return parser
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "node": _node_version(),
+    }
+
+
+def _run_network(args: argparse.Namespace) -> dict[str, Any]:
+    return {"machine": _machine(), "network": scan_network.on_network(args.quick)}
 
 
 def _run(args: argparse.Namespace, urls: dict[str, str]) -> dict[str, Any]:
     quick = args.quick
     first = next(iter(urls.values()))
     return {
-        "machine": {
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-            "node": _node_version(),
-        },
+        "machine": _machine(),
         "warmup": "one untimed run before timed runs (report_pdf); follower runs start cold",
         "follower_catch_up": sections.follower_catch_up(urls, 50 if quick else 400, 2),
         "report_pdf": sections.report_pdf(first, 1_000 if quick else 10_000),
@@ -154,6 +177,68 @@ def _scan_table(scan: dict[str, Any]) -> list[str]:
         f"{first['official_node']['signature_ms']} ms (@noble/curves, JavaScript)"
     )
     return lines
+
+
+def _network_table(f: dict[str, Any]) -> str:
+    machine, net = f["machine"], f["network"]
+    settings, rate = net["settings"], net["throughput"]
+    lines = [
+        f"machine: {machine['cores']} cores, Python {machine['python']}, node {machine['node']}",
+        f"network: Fabric {settings['fabric_version']}, profile {settings['profile']} "
+        f"({settings['consensus']}, {settings['peers']} peers), BatchTimeout "
+        f"{settings['batch_timeout']}, MaxMessageCount {settings['max_message_count']} "
+        f"(AbsoluteMaxBytes {settings['absolute_max_bytes']}, PreferredMaxBytes "
+        f"{settings['preferred_max_bytes']})",
+        f"  endorsement policy: {settings['endorsement_policy']}",
+        f"  gateway peer: {settings['gateway_peer']}",
+        f"  up in {settings['network_up_s']} s in {settings['network_dir']} (ports from "
+        f"{settings['port_base']}); section wall time {net['wall_s']} s",
+        "  phases (s): " + ", ".join(f"{k} {v}" for k, v in net["phases_s"].items()),
+    ]
+    lines.extend(_scan_table(net))
+    d = rate["durations"]
+    lines += [
+        "",
+        f"committed checkpoints per second, {rate['client']}",
+        f"  {rate['transaction']}",
+        f"  concurrency tried: {rate['trial_plan']}",
+        f"  trials: {d['trial_s']} s each after {d['trial_warmup_s']} s untimed; sustained: "
+        f"{d['sustain_s']} s after {d['sustain_warmup_s']} s untimed",
+        f"  {'scanners':>8}  {'run':<10}{'committed':>10}{'tx/s':>8}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'p99 ms':>9}{'errors':>8}{'client CPU':>12}",
+    ]
+    for name, run in [*(("trial", t) for t in rate["trials"]), ("sustained", rate["sustained"])]:
+        lat = run.get("latency", {"p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0})
+        lines.append(
+            f"  {run['concurrency']:>8}  {name:<10}{run['committed']:>10}"
+            f"{run['throughput_tx_s']:>8.1f}{lat['p50_ms']:>9.1f}{lat['p95_ms']:>9.1f}"
+            f"{lat['p99_ms']:>9.1f}{run['errors']:>8}{run['caller_cpu_ms_per_tx']:>12.2f}"
+        )
+    s = rate["sustained"]
+    lines.append(
+        f"  sustained at {rate['best_concurrency']} scanners (the trial that committed most): "
+        f"{s['throughput_tx_s']} tx/s over {s['window_s']} s, per second min {s['per_second_min']}"
+        f" / max {s['per_second_max']}; {s['blocks']} blocks cut, {s['tx_per_block']} tx per "
+        "block (warm-up and tail included)"
+    )
+    c = rate["comparison"]
+    lines.append(
+        f"  at {c['concurrency']} scanners, the same {c['timed']} transactions after "
+        f"{c['warmup']} untimed, each client on its own connection:"
+    )
+    for key in ("ledger_client", "official_node"):
+        r, label = c[key], SCAN_CLIENTS[key]
+        lines.append(
+            f"  {c['concurrency']:>8}  {label:<22}{r['count']:>5}{r['p50_ms']:>9.1f}"
+            f"{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['throughput_tx_s']:>8.1f}"
+            f"{r['errors']:>8}{r['caller_cpu_ms_per_tx']:>12.2f}"
+        )
+    q = c["ratio_ledger_client_to_official"]
+    lines.append(
+        f"  {'':>8}  project client / official: p50 x{q['p50_ms']}, p95 x{q['p95_ms']}, "
+        f"p99 x{q['p99_ms']}, throughput x{q['throughput_tx_s']}"
+    )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

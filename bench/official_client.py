@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.scan_stack import CHAINCODE, CHANNEL, SCANNER_ORG, PeerProcess
+from bench.scan_stack import CHAINCODE, CHANNEL, SCANNER_ORG
+from demo.ledger import DemoLedger
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 NODE_TIMEOUT_S = 900  # an upper bound for one run, never a measured duration
@@ -48,9 +49,8 @@ def run_node_client(config: dict[str, Any], command: str = "bench") -> dict[str,
     return answer
 
 
-def node_config(peer: PeerProcess, org: str, transaction: str, arguments: list[str]) -> Any:
+def node_config(ledger: DemoLedger, org: str, transaction: str, arguments: list[str]) -> Any:
     """The Node client's configuration: the same peer, TLS root and enrolment folder."""
-    ledger = peer.ledger
     return {
         "endpoint": ledger.endpoint,
         "tls_root_cert": str(ledger.tls_root),
@@ -65,10 +65,10 @@ def node_config(peer: PeerProcess, org: str, transaction: str, arguments: list[s
 
 
 def official_node(
-    peer: PeerProcess, concurrency: int, arguments: list[str], warmup: int
+    ledger: DemoLedger, concurrency: int, arguments: list[str], warmup: int
 ) -> dict[str, Any]:
     """(c) The official Node client: `submitAsync` + `getStatus`, one async worker per scanner."""
-    config = node_config(peer, SCANNER_ORG, "RecordCheckpoint", arguments)
+    config = node_config(ledger, SCANNER_ORG, "RecordCheckpoint", arguments)
     answer = run_node_client({**config, "concurrency": concurrency, "warmup": warmup})
     return {
         "samples": [ms / 1000 for ms in answer["samples_ms"]],

@@ -7,8 +7,10 @@ GatewayPool shares one per identity), (b) the tracker's HTTP API (`POST
 /api/v1/shipments/<sscc>/checkpoints` with the scanner's token, `tracker serve` under
 gunicorn, answering once committed), (c) the official Node client (@hyperledger/fabric-gateway,
 bench/node/fabric-client.mjs: `submitAsync` + `getStatus`, one connection, one async worker per
-scanner). The clock runs from the call to its commit status. All of it runs against the
-SimulatedPeer, a FAKE peer (see NOTE): the figures are client and tracker overhead, not Fabric.
+scanner). The clock runs from the call to its commit status. `scan_to_committed` runs it all
+against the SimulatedPeer, a FAKE peer (see NOTE): the figures are client and tracker overhead,
+not Fabric. Every function takes the ledger as a DemoLedger, so bench/scan_network.py runs the
+same code against a real Fabric network.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ from bench.scan_stack import (
     CHANNEL,
     DISPATCHER_ORG,
     SCANNER_ORG,
-    PeerProcess,
     ServedTracker,
+    connect_as,
     fresh_postgres,
     served_tracker,
     simulated_peer,
 )
 from bench.stats import summary_ms
+from demo.ledger import DemoLedger
 from tracker.ledger.facade import prepare
 from tracker.ledger.facade_values import CheckpointRequest, ReadPoint
 from tracker.ledger.identity import load_enrolment
@@ -131,12 +134,12 @@ def new_ssccs(count: int) -> list[str]:
     return [fixtures.make_sscc(next(_serials)) for _ in range(count)]
 
 
-def create_shipments(peer: PeerProcess, ssccs: list[str]) -> None:
-    """Untimed set-up: the producer's dispatcher creates the shipments, 8 at a time."""
-    with peer.connect(DISPATCHER_ORG) as gateway:
+def create_shipments(ledger: DemoLedger, ssccs: list[str], threads: int = 8) -> None:
+    """Untimed set-up: the producer's dispatcher creates the shipments, `threads` at a time."""
+    with connect_as(ledger, DISPATCHER_ORG) as gateway:
         contract = gateway.network(CHANNEL).contract(CHAINCODE)
         arguments = [json.dumps(fixtures.shipment_request(sscc)) for sscc in ssccs]
-        done = _threads(8, arguments, lambda a: contract.submit("CreateShipment", a))
+        done = _threads(threads, arguments, lambda a: contract.submit("CreateShipment", a))
     if done["errors"]:
         raise RuntimeError(f"creating the benchmark's shipments failed: {done['messages']}")
 
@@ -153,9 +156,9 @@ def scan_argument(sscc: str) -> str:
     return prepare(request).argument
 
 
-def ledger_client(peer: PeerProcess, concurrency: int, ssccs: list[str], warmup: int) -> Any:
+def ledger_client(ledger: DemoLedger, concurrency: int, ssccs: list[str], warmup: int) -> Any:
     """(a) The project's Gateway client, one thread per scanner on one connection."""
-    with peer.connect(SCANNER_ORG) as gateway:
+    with connect_as(ledger, SCANNER_ORG) as gateway:
         contract = gateway.network(CHANNEL).contract(CHAINCODE)
         arguments = [scan_argument(sscc) for sscc in ssccs]
 
@@ -163,13 +166,13 @@ def ledger_client(peer: PeerProcess, concurrency: int, ssccs: list[str], warmup:
             contract.submit("RecordCheckpoint", argument)
 
         result = drive(concurrency, arguments, scan, warmup)
-    return {**result, "signature_ms": signature_ms(peer)}
+    return {**result, "signature_ms": signature_ms(ledger)}
 
 
-def signature_ms(peer: PeerProcess, count: int = 200) -> float:
+def signature_ms(ledger: DemoLedger, count: int = 200) -> float:
     """Milliseconds per signature of the project's signer (cryptography, OpenSSL); each
     submit signs three times: proposal, transaction envelope, commit status request."""
-    _, signer = load_enrolment(SCANNER_ORG, peer.ledger.msp_dirs[SCANNER_ORG])
+    _, signer = load_enrolment(SCANNER_ORG, ledger.msp_dirs[SCANNER_ORG])
     start = time.perf_counter()
     for _ in range(count):
         signer.sign(b"benchmark")
@@ -196,27 +199,34 @@ def http_api(tracker: ServedTracker, concurrency: int, ssccs: list[str], warmup:
         return drive(concurrency, ssccs, scan, warmup)
 
 
-def _ratio(mine: dict[str, Any], official: dict[str, Any]) -> dict[str, float]:
+def ratio(mine: dict[str, Any], official: dict[str, Any]) -> dict[str, float]:
     """mine / official: above 1 is slower (latency) or faster (throughput)."""
     keys = ("p50_ms", "p95_ms", "p99_ms", "throughput_tx_s")
     return {k: round(mine[k] / official[k], 2) if official[k] else 0.0 for k in keys}
 
 
-def _level(
-    peer: PeerProcess, tracker: ServedTracker, concurrency: int, quick: bool
+def level(
+    ledger: DemoLedger,
+    tracker: ServedTracker,
+    concurrency: int,
+    warmup: int,
+    timed: int,
+    create_threads: int = 8,
 ) -> dict[str, Any]:
-    warmup, timed = sizes(concurrency, quick)
+    """One row: the three clients at one concurrency, each on `warmup + timed` fresh
+    shipments of its own (created first, untimed), in the order ledger, Node, HTTP."""
     batches = {client: new_ssccs(warmup + timed) for client in CLIENTS}
-    create_shipments(peer, [sscc for batch in batches.values() for sscc in batch])
+    all_ssccs = [sscc for batch in batches.values() for sscc in batch]
+    create_shipments(ledger, all_ssccs, create_threads)
     row: dict[str, Any] = {"concurrency": concurrency}
     row["ledger_client"] = summarise(
-        ledger_client(peer, concurrency, batches["ledger_client"], warmup)
+        ledger_client(ledger, concurrency, batches["ledger_client"], warmup)
     )
     arguments = [scan_argument(sscc) for sscc in batches["official_node"]]
-    row["official_node"] = summarise(official_node(peer, concurrency, arguments, warmup))
+    row["official_node"] = summarise(official_node(ledger, concurrency, arguments, warmup))
     row["http_api"] = summarise(http_api(tracker, concurrency, batches["http_api"], warmup))
-    row["ratio_ledger_client_to_official"] = _ratio(row["ledger_client"], row["official_node"])
-    row["ratio_http_api_to_official"] = _ratio(row["http_api"], row["official_node"])
+    row["ratio_ledger_client_to_official"] = ratio(row["ledger_client"], row["official_node"])
+    row["ratio_http_api_to_official"] = ratio(row["http_api"], row["official_node"])
     return row
 
 
@@ -227,11 +237,11 @@ def scan_to_committed(quick: bool) -> dict[str, Any]:
         raise RuntimeError(f"scan -> committed needs the official Node client: {missing}")
     postgres = os.environ.get("TRACKER_TEST_POSTGRES_URL")
     load = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews figures
-    with tempfile.TemporaryDirectory() as work, simulated_peer(Path(work) / "pki") as peer:
+    with tempfile.TemporaryDirectory() as work, simulated_peer(Path(work) / "pki") as ledger:
         sqlite = f"sqlite:///{Path(work) / 'tracker.db'}"
         url = fresh_postgres(postgres, "bench_scan") if postgres else sqlite
-        with served_tracker(Path(work) / "tracker", peer, url) as tracker:
-            rows = [_level(peer, tracker, c, quick) for c in CONCURRENCY]
+        with served_tracker(Path(work) / "tracker", ledger, url) as tracker:
+            rows = [level(ledger, tracker, c, *sizes(c, quick)) for c in CONCURRENCY]
     return {
         "note": NOTE,
         "machine": {"cores": os.cpu_count(), "load_average_at_start": load},

@@ -1,9 +1,11 @@
 """The processes behind the scan → committed benchmark, each in its own process.
 
-The SimulatedPeer (tests/sim, a FAKE peer: the real chaincode behind the real Gateway and
-Deliver services, no ordering service) runs in `python -m bench.peer_process`, and the
-tracker in `tracker serve` (gunicorn, as deployed). The clients under test are the bench's
-own threads (the project's ledger client), an HTTP client, and a Node process.
+The ledger is a DemoLedger: either the SimulatedPeer (tests/sim, a FAKE peer: the real
+chaincode behind the real Gateway and Deliver services, no ordering service) in `python -m
+bench.peer_process`, or a real Fabric network (bench/fabric_network.py) with people enrolled at
+its real CAs. The tracker runs in `tracker serve` (gunicorn, as deployed). The clients under
+test are the bench's own threads (the project's ledger client), an HTTP client, and a Node
+process; all of them sign with the enrolments in the DemoLedger's `msp_dirs`.
 """
 
 from __future__ import annotations
@@ -31,12 +33,24 @@ GUNICORN_WORKERS = 2  # `tracker serve`'s default
 _TOKEN = re.compile(r"API token \(shown once, stored hashed\): (\S+)")
 
 
+def connect_as(ledger: DemoLedger, org: str) -> Gateway:
+    """The project's Gateway client to the ledger's gateway peer, signing as the person whose
+    enrolment `ledger.msp_dirs[org]` holds."""
+    identity, signer = load_enrolment(org, ledger.msp_dirs[org])
+    return connect(
+        endpoint=ledger.endpoint,
+        tls_root_cert_path=ledger.tls_root,
+        server_name_override=ledger.host_override,
+        signer=signer,
+        identity=identity,
+    )
+
+
 @dataclass
-class PeerProcess:
-    """The SimulatedPeer's process and what it wrote: endpoint, TLS root, enrolments."""
+class _PeerProcess:
+    """DemoLedger's `peer` for the SimulatedPeer's child process."""
 
     process: subprocess.Popen[str]
-    ledger: DemoLedger
 
     def stop(self) -> None:
         """Close its standard input (it stops serving), then wait for it."""
@@ -48,20 +62,13 @@ class PeerProcess:
             self.process.kill()
             self.process.wait()
 
-    def connect(self, org: str) -> Gateway:
-        """The project's Gateway client, signing as that org's demo person."""
-        identity, signer = load_enrolment(org, self.ledger.msp_dirs[org])
-        return connect(
-            endpoint=self.ledger.endpoint,
-            tls_root_cert_path=self.ledger.tls_root,
-            server_name_override=self.ledger.host_override,
-            signer=signer,
-            identity=identity,
-        )
+
+def _height_elsewhere() -> int:
+    raise RuntimeError("the SimulatedPeer's ledger is in its own process: no height here")
 
 
 @contextmanager
-def simulated_peer(root: Path) -> Iterator[PeerProcess]:
+def simulated_peer(root: Path) -> Iterator[DemoLedger]:
     """A SimulatedPeer in a child process, with a fresh PKI under `root`."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.peer_process", str(root)],
@@ -81,20 +88,13 @@ def simulated_peer(root: Path) -> Iterator[PeerProcess]:
         tls_root=Path(where["tls_root"]),
         msp_dirs={org: Path(folder) for org, folder in where["msp_dirs"].items()},
         follower_msp_dir=Path(where["follower_msp_dir"]),
-        peer=_Unowned(),
+        peer=_PeerProcess(process),
+        height=_height_elsewhere,
     )
-    peer = PeerProcess(process, ledger)
     try:
-        yield peer
+        yield ledger
     finally:
-        peer.stop()
-
-
-class _Unowned:
-    """DemoLedger's `peer`: here the process is stopped by PeerProcess, not through it."""
-
-    def stop(self) -> None:
-        """Nothing to stop."""
+        ledger.stop()
 
 
 def fresh_postgres(url: str, name: str) -> str:
@@ -117,16 +117,17 @@ class ServedTracker:
 
 
 @contextmanager
-def served_tracker(state: Path, peer: PeerProcess, database_url: str) -> Iterator[ServedTracker]:
-    """`tracker db upgrade`, `tracker staff add` (the scanner), then `tracker serve` (gunicorn)
-    in front of the peer; the environment is the demo's, WhatsApp pointing nowhere."""
-    services: Services = prepare(state, peer.ledger, free_port(), free_port())
+def served_tracker(state: Path, ledger: DemoLedger, database_url: str) -> Iterator[ServedTracker]:
+    """`tracker db upgrade`, `tracker staff add --msp-dir` (the scanner), then `tracker serve`
+    (gunicorn) in front of the ledger; the environment is the demo's, WhatsApp pointing
+    nowhere."""
+    services: Services = prepare(state, ledger, free_port(), free_port())
     services.env["TRACKER_DATABASE_URL"] = database_url
     try:
         services.run("db", "upgrade")
         printed = services.run(
             "staff", "add", "--org", SCANNER_ORG, "--name", "bench scanner",
-            "--role", "scanner", "--msp-dir", str(peer.ledger.msp_dirs[SCANNER_ORG]),
+            "--role", "scanner", "--msp-dir", str(ledger.msp_dirs[SCANNER_ORG]),
         )  # fmt: skip
         found = _TOKEN.search(printed)
         if found is None:

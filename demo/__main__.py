@@ -22,6 +22,8 @@ from demo.scenario import (
     wait_for_notifications,
 )
 from demo.services import DemoError, Services, prepare, start_all
+from tracker.chat.links import shipment_links
+from tracker.config import Config
 
 EXIT_UNAVAILABLE = 69
 EXIT_FAILED = 70
@@ -112,6 +114,8 @@ def _print_where_to_look(
 ) -> None:
     t, s = services.tracker_url, services.sandbox_url
     phone = next(iter(demo.contacts)).lstrip("+")
+    # The page's tracking links, as the contacts receive them (the token opens the page).
+    links = shipment_links(Config.from_env(services.env, require_whatsapp=False))
     if ledger.simulated:
         where = [
             "LEDGER: SIMULATED PEER (tests/sim), NOT Hyperledger Fabric: the real chaincode",
@@ -138,7 +142,7 @@ def _print_where_to_look(
         *(f"  {role:<11}{token}" for role, token in demo.tokens.items()),
         "",
         "Shipments:",
-        *(f"  {story:<18}{sscc}  {t}/shipments/{sscc}" for story, sscc in demo.ssccs.items()),
+        *(f"  {story:<18}{sscc}  {links.url(sscc)}" for story, sscc in demo.ssccs.items()),
         "",
         f"Notifications received in the sandbox so far: {received}",
         f"Chat answer to the in-transit code:\n    {answer.replace(chr(10), chr(10) + '    ')}",

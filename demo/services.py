@@ -70,15 +70,15 @@ class Services:
         # The interpreter's own folder, not its resolved target: .venv/bin/python is a link to
         # the base Python, whose folder holds no `tracker`.
         lines.append(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"')
-        path.write_text("\n".join(lines) + "\n")
-        path.chmod(0o600)
+        _write_private(path, "\n".join(lines) + "\n")
         return path
 
     def start(self, name: str, argv: Sequence[str], extra: Mapping[str, str] = {}) -> None:
         """Start a process in the background, its output in `<state>/logs/<name>.log`."""
         logs = self.state / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        with (logs / f"{name}.log").open("ab") as log:
+        _private_folder(logs)  # logs name contacts' phone numbers
+        descriptor = os.open(logs / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(descriptor, "ab") as log:
             process = subprocess.Popen(
                 list(argv),
                 env={**os.environ, **self.env, **extra},
@@ -154,16 +154,35 @@ def _kill_group(leader: int) -> None:
         pass  # the whole group is gone already
 
 
-def _secret(folder: Path, name: str) -> Path:
+def _private_folder(folder: Path) -> None:
+    """A folder only its owner can enter (mode 0700 whatever the umask)."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """A file created mode 0600 (and set so, if an earlier run left it), then written."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(text)
+
+
+def _secret(folder: Path, name: str) -> Path:
+    _private_folder(folder)
     path = folder / name
-    path.write_text(secrets.token_urlsafe(24))
-    path.chmod(0o600)
+    _write_private(path, secrets.token_urlsafe(24))
     return path
 
 
 def prepare(state: Path, ledger: DemoLedger, tracker_port: int, sandbox_port: int) -> Services:
-    """Secrets and the environment of the tracker and the sandbox, sharing them."""
+    """Secrets and the environment of the tracker and the sandbox, sharing them.
+
+    The demo's state (staff keys, the database with contacts' phone numbers and token
+    hashes, logs) is for its owner only: the state folder and the tracker's are made 0700
+    before the tracker writes there (the database itself is 0600, tracker/store/db.py)."""
+    _private_folder(state)
+    _private_folder(state / "tracker")
     keys = state / "secrets"
     token, app_secret = _secret(keys, "access-token"), _secret(keys, "app-secret")
     tracker_url = f"http://127.0.0.1:{tracker_port}"

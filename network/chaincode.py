@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import ipaddress
 import json
+import os
 import re
 import tarfile
 import time
@@ -52,9 +53,11 @@ def _save(layout: Layout, deployed: Deployment) -> None:
 def ensure_tls(layout: Layout, server: Node) -> Path:
     """A CA and a server certificate for the chaincode server; the CA's path."""
     tls = layout.chaincode / "tls"
+    # The server key's folder is its owner's only (it was 0755 before: mended on the next up).
+    tls.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tls.chmod(0o700)
     if (tls / "server.crt").exists():
         return tls / "ca.crt"
-    tls.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "provenance chaincode TLS CA")])
@@ -95,8 +98,11 @@ def ensure_tls(layout: Layout, server: Node) -> Path:
     key_pem = key.private_bytes(
         pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    (tls / "server.key").write_bytes(key_pem)
-    (tls / "server.key").chmod(0o600)
+    # Created 0600: the key is never readable by others, not even before a chmod.
+    descriptor = os.open(tls / "server.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(key_pem)
     return tls / "ca.crt"
 
 

@@ -48,6 +48,8 @@ def up(topology: Topology, tools: Tools) -> None:
             {"PATH": "/usr/bin:/bin"},
             "cryptogen",
         )
+    # cryptogen writes keys 0600 but in 0755 folders; also mends a network made before this.
+    identities.make_private(layout.crypto)
     channel.ensure_genesis(layout, tools)
     for node in topology.nodes:  # every clash named before anything starts
         if processes.pid_of(layout, node.name) is None:
@@ -57,11 +59,13 @@ def up(topology: Topology, tools: Tools) -> None:
         _start(
             layout,
             ca,
-            ca_argv(ca, layout, tools, f"admin:{identities.bootstrap_secret(layout, ca.org)}"),
-            ca_env(),
+            ca_argv(ca, layout, tools),
+            ca_env(f"admin:{identities.bootstrap_secret(layout, ca.org)}"),
         )
     for ca in topology.of_kind("ca"):
         _wait_healthy(layout, ca)
+        # Its first start wrote the bootstrap password into its config, and Idemix keys, 0644.
+        identities.make_private(layout.data(ca))
         assert ca.org is not None
         identities.enroll_all(topology, layout, tools, ca.org)
     for orderer in topology.of_kind("orderer"):
@@ -103,6 +107,7 @@ def upgrade(topology: Topology, tools: Tools, version: str) -> chaincode.Deploym
 
 def _ensure_chaincode(topology: Topology, layout: Layout, tools: Tools) -> None:
     layout.chaincode.mkdir(parents=True, exist_ok=True)
+    identities.make_private(layout.chaincode)  # its TLS key's folder, on a network made before
     server = topology.node("chaincode")
     committed = chaincode.committed(topology, layout, tools)
     deployed = chaincode.deployment(layout)
@@ -184,7 +189,9 @@ def _check_profile(topology: Topology, layout: Layout) -> None:
             f"the network in {layout.root} was created with profile {stamp.read_text().strip()}; "
             f"run `scripts/network clean` before using profile {topology.settings.profile}"
         )
-    layout.root.mkdir(parents=True, exist_ok=True)
+    # Keys, CA passwords and ledgers: the state is its owner's only (0700), whatever the umask.
+    layout.root.mkdir(mode=identities.PRIVATE_FOLDER, parents=True, exist_ok=True)
+    layout.root.chmod(identities.PRIVATE_FOLDER)
     stamp.write_text(topology.settings.profile + "\n")
 
 

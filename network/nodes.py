@@ -126,7 +126,7 @@ def admin_env(topology: Topology, layout: Layout, org: Org) -> dict[str, str]:
     }
 
 
-def ca_argv(node: Node, layout: Layout, tools: Tools, bootstrap: str) -> list[str]:
+def ca_argv(node: Node, layout: Layout, tools: Tools) -> list[str]:
     """fabric-ca-server started with the org's own CA key, so whom it enrolls are members."""
     assert node.org is not None
     return [
@@ -149,14 +149,16 @@ def ca_argv(node: Node, layout: Layout, tools: Tools, bootstrap: str) -> list[st
         ",".join(sorted({"localhost", "127.0.0.1", node.host})),
         "--operations.listenaddress",
         f"{_listen_host(node)}:{node.ports['ops']}",
-        "--boot",
-        bootstrap,
     ]
 
 
-def ca_env() -> dict[str, str]:
-    """fabric-ca-server's environment (its home comes from the command line)."""
-    return {**_base_env(), "FABRIC_CA_SERVER_LOGLEVEL": "info"}
+def ca_env(bootstrap: str = "") -> dict[str, str]:
+    """fabric-ca-server's (or -client's) environment; the bootstrap `user:password` goes here,
+    not on the command line, where any local user could read it with `ps`."""
+    env = {**_base_env(), "FABRIC_CA_SERVER_LOGLEVEL": "info"}
+    if bootstrap:
+        env["FABRIC_CA_SERVER_BOOT"] = bootstrap
+    return env
 
 
 def chaincode_env(node: Node, layout: Layout, package_id: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,25 @@ if TYPE_CHECKING:
 EXTENSION = "tracker"
 MAX_BODY_BYTES = 1024 * 1024
 log = logging.getLogger(__name__)
+
+# Sent with every answer unless its view set its own (the scan page's stricter policy, a
+# static file's caching): nothing here runs script, loads from elsewhere or may be framed.
+# The public shipment page keeps its styles in the page, hence 'unsafe-inline' for styles
+# only; JSON, files and the webhooks' answers need nothing at all.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    # Shipment facts, tokens' answers, evidence: no copy in a browser's or proxy's cache.
+    "Cache-Control": "no-store",
+}
+API_PREFIX = "/api/v1"
 
 
 class ApiError(Exception):
@@ -80,7 +99,22 @@ def create_app(config: Config, *, api: ApiSettings | None = None) -> Flask:
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    app.after_request(security_headers)
     return app
+
+
+def security_headers(response: Response) -> Response:
+    """Add SECURITY_HEADERS to every answer, errors included, keeping a view's own.
+
+    Under /api/v1 nothing may be cached, whatever a view said: the answers are read with a
+    bearer token (Pragma for HTTP/1.0 caches).
+    """
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response
 
 
 def error_body(status: int, code: str, message: str) -> ResponseReturnValue:

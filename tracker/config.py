@@ -13,6 +13,15 @@ and `SecretFile`'s repr never shows the content.
 | `TRACKER_CHANNEL` | `supplychain` | Fabric channel followed |
 | `TRACKER_CHAINCODE` | `provenance` | chaincode whose writes are mirrored |
 | `TRACKER_PUBLIC_ANSWERS` | `short` | `short`: strangers get status + origin; `none`: nothing |
+| `TRACKER_PUBLIC_PAGE` | `minimal` | `/shipments/<sscc>` without its link token: `minimal`, |
+|  |  | the same page whether the shipment exists or not; `short`: status + origin |
+| `TRACKER_LINK_SECRET_FILE` | `<state dir>/link_secret` | file holding the key of the shipment |
+|  |  | links' tokens (32+ chars); unset: generated once (0600) and reused |
+| `TRACKER_PUBLIC_RATE_LIMIT` | `30` | lookups without a link token per client IP (page) or |
+|  |  | per stranger (chat) in one window; then 429 / one polite notice |
+| `TRACKER_PUBLIC_RATE_WINDOW_SECONDS` | `600` | that window, from the client's first lookup |
+| `TRACKER_TRUSTED_PROXIES` | `0` | reverse proxies in front of `serve`: the client IP is the |
+|  |  | Nth address from the right of `X-Forwarded-For`; 0: the socket's peer |
 | `TRACKER_DEFAULT_LANGUAGE` | `en` | `fr` or `en`, for senders who are not contacts |
 | `TRACKER_WORKER_POLL_SECONDS` | `1.0` | worker sleep between idle rounds |
 | `TRACKER_WORKER_WAKE_ADDRESS` | `127.0.0.1:8719` | UDP doorbell waking the worker; empty: off |
@@ -187,6 +196,25 @@ class ApiTuning:
     commit_timeout_s: float = 30.0
 
 
+LINK_SECRET_FILENAME = "link_secret"
+LINK_SECRET_MIN_CHARS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class PublicAccess:
+    """What someone without a shipment's link token may see, and how often they may ask."""
+
+    page: Literal["minimal", "short"] = "minimal"
+    link_secret: SecretFile | None = None  # None: generated into the state folder on first use
+    rate_limit: int = 30
+    rate_window_s: float = 600.0
+    trusted_proxies: int = 0
+
+    def link_secret_file(self, state_dir: Path) -> Path:
+        """The file holding the links' key: the configured one, else the generated one."""
+        return self.link_secret.path if self.link_secret else state_dir / LINK_SECRET_FILENAME
+
+
 @dataclass(frozen=True, slots=True)
 class CaSettings:
     """One organisation's Fabric CA: where it is, how it is trusted, who registers there."""
@@ -220,6 +248,7 @@ class Config:
     wallet_dir: Path = Path(".state/tracker/wallet")
     api: ApiTuning = field(default_factory=ApiTuning)
     cas: tuple[CaSettings, ...] = ()
+    public: PublicAccess = field(default_factory=PublicAccess)
 
     @classmethod
     def from_env(
@@ -253,6 +282,7 @@ class Config:
             wallet_dir=Path(env.text("TRACKER_WALLET_DIR", str(state_dir / "wallet"))),
             api=_api(env),
             cas=_cas(env),
+            public=_public(env),
         )
         whatsapp = config.whatsapp
         if whatsapp is not None and config.sending.in_doubt_grace_s <= 2 * whatsapp.http_timeout_s:
@@ -306,6 +336,30 @@ def _api(env: _Reader) -> ApiTuning:
         retry_seconds=env.positive("TRACKER_API_RETRY_SECONDS", 5.0),
         retry_thread=env.choice("TRACKER_API_RETRY_THREAD", ("0", "1"), "0") == "1",
         commit_timeout_s=env.positive("TRACKER_API_COMMIT_TIMEOUT_SECONDS", 30.0),
+    )
+
+
+def _public(env: _Reader) -> PublicAccess:
+    secret = None
+    if env.has("TRACKER_LINK_SECRET_FILE"):
+        secret = env.secret("TRACKER_LINK_SECRET_FILE")
+        try:
+            if 0 < len(secret.read()) < LINK_SECRET_MIN_CHARS:
+                env.problems.append(
+                    f"TRACKER_LINK_SECRET_FILE must hold at least {LINK_SECRET_MIN_CHARS} "
+                    "characters (e.g. `openssl rand -base64 32`)"
+                )
+        except (OSError, UnicodeDecodeError):
+            pass  # already reported by `secret`
+    proxies = env.number("TRACKER_TRUSTED_PROXIES", 0)
+    if proxies != int(proxies):
+        env.problems.append("TRACKER_TRUSTED_PROXIES must be a whole number")
+    return PublicAccess(
+        page=env.choice("TRACKER_PUBLIC_PAGE", ("minimal", "short"), "minimal"),
+        link_secret=secret,
+        rate_limit=int(env.number("TRACKER_PUBLIC_RATE_LIMIT", 30, integer=True)),
+        rate_window_s=env.positive("TRACKER_PUBLIC_RATE_WINDOW_SECONDS", 600.0),
+        trusted_proxies=int(proxies),
     )
 
 

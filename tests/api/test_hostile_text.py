@@ -123,7 +123,7 @@ def test_hostile_text_gets_a_clean_answer(
     scan = value if text.path == "client_scan_id" else request.body["client_scan_id"]
     assert value in stored_strings(writer.stack, request.who, answer, scan)
     if any(char in value for char in MARKUP):
-        assert_page_escapes(writer.stack, answer["shipment"]["sscc"], value)
+        assert_page_escapes(writer.stack, answer["page"], value)
 
 
 def stored_strings(stack: ApiStack, who: str, answer: dict[str, Any], scan: str) -> set[str]:
@@ -158,10 +158,11 @@ def stored_strings(stack: ApiStack, who: str, answer: dict[str, Any], scan: str)
     return found
 
 
-def assert_page_escapes(stack: ApiStack, sscc: str, value: str) -> None:
-    """The public page, from the read model once followed: none of the value's markup."""
+def assert_page_escapes(stack: ApiStack, page_path: str, value: str) -> None:
+    """The shipment page (its tokened link), from the read model once followed: none of the
+    value's markup."""
     stack.follow()
-    page = stack.http.get(f"{stack.url}/shipments/{sscc}")
+    page = stack.http.get(f"{stack.url}{page_path}")
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
     assert value not in page.text
@@ -179,7 +180,7 @@ def test_public_page_shows_a_hostile_origin_escaped(
     response = stack.post("dispatcher", "/shipments", json=create_body(sscc, origin=origin))
     assert response.status_code == 201, response.text
     stack.follow()
-    page = stack.http.get(f"{stack.url}/shipments/{sscc}")
+    page = stack.http.get(stack.url + response.json()["page"])  # the tokened link
     assert page.status_code == 200
     assert f'<dd id="origin">{escape(value)}' in page.text
     if any(char in value for char in MARKUP):
@@ -192,11 +193,13 @@ def test_database_still_works_after_the_sweep(writers: Callable[[str], Writer], 
     with stack.sessions() as session:
         tables = set(inspect(session.get_bind()).get_table_names())
     assert set(metadata.tables) <= tables
-    sscc = stack.created()
+    sscc = new_sscc()
+    created = stack.post("dispatcher", "/shipments", json=create_body(sscc))
+    assert created.status_code == 201, created.text
     assert stack.get("auditor", f"/shipments/{sscc}").status_code == 200
     stack.follow()
     assert sscc in listed_from_read_model(stack, {"status": "created"})
-    assert stack.http.get(f"{stack.url}/shipments/{sscc}").status_code == 200
+    assert stack.http.get(stack.url + created.json()["page"]).status_code == 200
 
 
 def listed_from_read_model(stack: ApiStack, query: dict[str, str]) -> set[str]:

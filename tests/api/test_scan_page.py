@@ -145,7 +145,9 @@ def test_scan_page_refuses_a_misread_sscc(browser: Any, stack: ApiStack) -> None
     from selenium.webdriver.common.by import By
 
     browser.get(stack.url + "/scan")
-    browser.execute_script(f"localStorage.setItem('scan.token', '{stack.tokens['scanner']}')")
+    browser.execute_script(
+        "sessionStorage.setItem('scan.token', arguments[0])", stack.tokens["scanner"]
+    )
     browser.refresh()
     wait_for(lambda: browser.find_element(By.ID, "who").text, "sign-in from storage")
     sscc = stack.created()
@@ -159,11 +161,12 @@ def test_scan_page_refuses_a_misread_sscc(browser: Any, stack: ApiStack) -> None
 
 
 def sign_in(driver: Any, stack: ApiStack, who: str = "scanner") -> None:
-    """Open the page with `who`'s token already stored, as after an earlier sign-in."""
+    """Open the page with `who`'s token already stored, as after an earlier sign-in in
+    this tab (sessionStorage: the tab's own, kept across reloads)."""
     from selenium.webdriver.common.by import By
 
     driver.get(stack.url + "/scan")
-    driver.execute_script("localStorage.setItem('scan.token', arguments[0])", stack.tokens[who])
+    driver.execute_script("sessionStorage.setItem('scan.token', arguments[0])", stack.tokens[who])
     driver.refresh()
     wait_for(lambda: driver.find_element(By.ID, "who").text, "sign-in from storage")
 
@@ -233,7 +236,8 @@ def test_success_banner_shows_a_short_tx_id_to_copy_or_open(browser: Any, stack:
     assert "selected" in browser.find_element(By.ID, "copy-status").text
 
     link = browser.find_element(By.ID, "open-shipment").get_attribute("href")
-    assert link == f"{stack.url}/shipments/{sscc}"
+    # the tracking link with its token: a bare SSCC shows strangers nothing
+    assert link.startswith(f"{stack.url}/shipments/{sscc}?k=")
     stack.follow()  # the public page reads the read model
     browser.get(link)
     assert browser.find_element(By.ID, "tx").text == tx_id
@@ -293,3 +297,103 @@ def test_sscc_field_says_what_to_scan(browser: Any, stack: ApiStack) -> None:
     assert label == "Shipment label (SSCC, 18 digits)"
     placeholder = browser.find_element(By.ID, "sscc").get_attribute("placeholder")
     assert placeholder == "Scan the SSCC barcode on the pallet label"
+
+
+def stored_token(driver: Any) -> dict[str, Any]:
+    """Where the page keeps the token: this tab's sessionStorage, never localStorage."""
+    script = (
+        "return {session: sessionStorage.getItem('scan.token'),"
+        " local: localStorage.getItem('scan.token')}"
+    )
+    found: dict[str, Any] = driver.execute_script(script)
+    return found
+
+
+def sign_in_by_hand(driver: Any, token: str) -> None:
+    """Type the token into the sign-in form, as a person does."""
+    from selenium.webdriver.common.by import By
+
+    field = driver.find_element(By.ID, "token")
+    field.clear()
+    field.send_keys(token)
+    driver.find_element(By.ID, "signin").click()
+
+
+def test_token_is_kept_in_this_tab_only_and_the_queue_waits_for_the_next_sign_in(
+    browser: Any, stack: ApiStack
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(stack.url + "/scan")
+    sign_in_by_hand(browser, stack.tokens["scanner"])
+    wait_for(lambda: browser.find_element(By.ID, "who").text, "sign-in")
+    assert stored_token(browser) == {"session": stack.tokens["scanner"], "local": None}
+    type_place(browser, "0614141000029", "Hub Lyon")
+    sscc = stack.created()
+    set_offline(browser, True)
+    wait_for(lambda: browser.execute_script("return !navigator.onLine"), "offline")
+    scan(browser, sscc, "departing")
+    [queued] = wait_for(lambda: [i for i in items(browser) if i["state"] == "queued"], "queued")
+
+    # The tab is closed while offline; a new one opens the page: no token any more, the scan
+    # still waits on the device and is sent once the person signs in again.
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    second = browser.current_window_handle
+    browser.switch_to.window(first)
+    browser.close()
+    browser.switch_to.window(second)
+    browser.get(stack.url + "/scan")
+    assert stored_token(browser) == {"session": None, "local": None}
+    assert browser.find_element(By.ID, "signin-panel").is_displayed()
+    waiting = wait_for(lambda: browser.find_element(By.ID, "signin-error").text, "notice")
+    assert "Scans wait" in waiting
+    assert [i["state"] for i in items(browser)] == ["queued"]
+    assert stack.peer.checkpoints(sscc) == []
+    sign_in_by_hand(browser, stack.tokens["scanner"])
+    wait_for(lambda: all(i["state"] == "committed" for i in items(browser)), "sent")
+    [checkpoint] = stack.peer.checkpoints(sscc)
+    assert checkpoint["client_scan_id"] == queued["id"]
+
+
+def test_a_refused_token_is_asked_for_again_and_the_scans_wait_for_it(
+    browser: Any, stack: ApiStack
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, stack)
+    type_place(browser, "0614141000029", "Hub Lyon")
+    sscc = stack.created()
+    set_offline(browser, True)
+    wait_for(lambda: browser.execute_script("return !navigator.onLine"), "offline")
+    scan(browser, sscc, "departing")
+    wait_for(lambda: [i for i in items(browser) if i["state"] == "queued"], "queued scan")
+    # The token stops being valid meanwhile (here: another one in its place).
+    browser.execute_script("sessionStorage.setItem('scan.token', 'not-a-token-any-more')")
+    set_offline(browser, False)
+    wait_for(lambda: browser.find_element(By.ID, "signin-panel").is_displayed(), "sign-in asked")
+    notice = browser.find_element(By.ID, "signin-error").text
+    assert "sign in again" in notice and "1 scan(s) wait" in notice
+    assert stored_token(browser) == {"session": None, "local": None}
+    assert [i["state"] for i in items(browser)] == ["queued"]  # not marked refused
+    assert stack.peer.checkpoints(sscc) == []
+    sign_in_by_hand(browser, stack.tokens["scanner"])
+    wait_for(lambda: all(i["state"] == "committed" for i in items(browser)), "sent")
+    assert len(stack.peer.checkpoints(sscc)) == 1
+
+
+def test_a_token_an_older_version_kept_on_disk_is_moved_out_of_local_storage(
+    browser: Any, stack: ApiStack
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(stack.url + "/scan")
+    browser.execute_script(
+        "localStorage.setItem('scan.token', arguments[0])", stack.tokens["scanner"]
+    )
+    browser.refresh()
+    wait_for(lambda: browser.find_element(By.ID, "who").text, "signed in from the old place")
+    assert stored_token(browser) == {"session": stack.tokens["scanner"], "local": None}
+    browser.find_element(By.ID, "signout").click()
+    wait_for(lambda: browser.find_element(By.ID, "signin-panel").is_displayed(), "signed out")
+    assert stored_token(browser) == {"session": None, "local": None}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +63,20 @@ def _issue(
     return Issued(key, builder.sign(issuer.key if issuer else key, hashes.SHA256()))
 
 
+def _private_folder(folder: Path) -> None:
+    """A folder (and missing parents) only its owner can enter: mode 0700 whatever the umask."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """A file created mode 0600, never readable by others, not even before a chmod."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)  # a file left by an earlier run
+        out.write(data)
+
+
 def _name(common_name: str, org: str, unit: str | None = None) -> x509.Name:
     """Subject O=org[, OU=node OU], CN=name; the OU is Fabric's node classification."""
     parts = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
@@ -97,7 +112,7 @@ class SimPki:
         self.tls_server = _issue(_name(PEER_HOST, "sim"), self.tls_ca, dns=PEER_HOST)
         self.peer = _issue(_name(PEER_HOST, "sim", "peer"), self.ca("CarrierMSP"))
         self.orderer = _issue(_name(ORDERER_HOST, "orderer", "orderer"), self.ca(ORDERER_MSP))
-        self.root.mkdir(parents=True, exist_ok=True)
+        _private_folder(self.root)
         self.tls_root_path.write_bytes(self.tls_ca.cert_pem)
 
     @property
@@ -118,10 +133,14 @@ class SimPki:
         org = msp_id.removesuffix("MSP").lower()
         issued = _issue(_name(enrollment_id, org, "client"), ca, role=role)
         msp_dir = self.root / msp_id / enrollment_id / "msp"
-        for folder in ("signcerts", "keystore", "cacerts"):
-            (msp_dir / folder).mkdir(parents=True, exist_ok=True)
+        # Private keys: 0600 files in 0700 folders, from the start (as fabric-ca-client keeps
+        # its keystore), so nobody else on the machine can read a demo person's key.
+        for folder in (msp_dir.parent.parent, msp_dir.parent, msp_dir):
+            _private_folder(folder)
+        for name in ("signcerts", "keystore", "cacerts"):
+            _private_folder(msp_dir / name)
         (msp_dir / "signcerts" / "cert.pem").write_bytes(issued.cert_pem)
         ski = x509.SubjectKeyIdentifier.from_public_key(issued.key.public_key()).digest.hex()
-        (msp_dir / "keystore" / f"{ski}_sk").write_bytes(issued.key_pem)
+        _write_private(msp_dir / "keystore" / f"{ski}_sk", issued.key_pem)
         (msp_dir / "cacerts" / "ca.pem").write_bytes(ca.cert_pem)
         return Enrolment(msp_id, enrollment_id, role or "", msp_dir, issued)

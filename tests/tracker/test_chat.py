@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from tracker.whatsapp.updates import Media, MediaKind
 SSCC = sscc_with_check_digit("37612345000000002")
 MISTYPED = SSCC[:-1] + str((int(SSCC[-1]) + 1) % 10)
 CARLA, OLIVER, NOBODY = "+33639982201", "+12025550110", "+447700900123"
+OTHER_STRANGER = "+447700900456"
 
 
 def ask(stack: Stack, phone: str, text: str) -> str:
@@ -57,8 +59,9 @@ def test_tracking_query_gets_the_provenance_reply_with_buttons(
         "Dernier passage : départ de Hub Lyon, 24/11/2026 10:01 UTC",
         "❔ pas de relevé de température",
         f"1 points de contrôle, tx {tx_id[:8]}…{tx_id[-4:]} (bloc 2)",
-        f"https://tracker.example.org/shipments/{SSCC}",
+        stack.links().url(SSCC),  # the tracking link, with its token
     ]
+    assert stack.links().url(SSCC).startswith(f"https://tracker.example.org/shipments/{SSCC}?k=")
     message = stack.received(CARLA)[-1]
     assert message.type == "interactive"
     buttons = [b["reply"] for b in message.content["action"]["buttons"]]
@@ -248,3 +251,43 @@ def test_a_media_caption_is_stored_as_text_and_a_bare_media_as_unsupported(
     assert command_of(content_json(media)) == TrackingQuery(SSCC)
     bare = Media(kind, "1479537139650973", "x/y", None, None, None)
     assert content_json(bare) == {"type": "unsupported"}
+
+
+def test_a_stranger_trying_code_after_code_is_stopped_politely_once(
+    tmp_path: Path, pki: LedgerPki, ledger_for: Callable[[Stack], Ledger]
+) -> None:
+    stack = start_stack(tmp_path, TRACKER_PUBLIC_RATE_LIMIT="3")
+    try:
+        ledger = ledger_for(stack)
+        codes = [sscc_with_check_digit(f"376123450{n:08d}") for n in range(40, 47)]
+        ledger.create(codes[1])
+        stack.contact(CARRIER, CARLA, "en")  # a party's contact: never limited
+        stack.start_worker()
+        for code in codes[:6]:
+            stack.phone_writes(NOBODY, text=code)
+
+        def handled() -> bool:
+            with stack.sessions() as session:
+                states = session.scalars(select(InboxMessageRow.state)).all()
+            return list(states) == ["done"] * 6
+
+        wait_until(handled, "the stranger's six messages handled")
+        wait_until(lambda: not stack.outbox_states()["pending"], "replies sent")
+        assert stack.texts(NOBODY) == [
+            f"No shipment is known under the code {codes[0]}.",
+            f"{codes[1]}: created. Origin verified ✅: Ferme du Val.",
+            f"No shipment is known under the code {codes[2]}.",
+            "You have sent many requests in a short time: we will answer again in about "
+            "10 minutes. To follow a shipment, ask its sender for its tracking link.",
+        ]  # the 5th and 6th got nothing
+        assert ask(stack, OTHER_STRANGER, codes[1]).startswith(f"{codes[1]}: created.")
+        for code in codes:  # the contact asks as often as needed
+            assert ask(stack, CARLA, code)
+        # Counted under a keyed hash: the stranger's number is still not kept.
+        raw = stack.sessions.kw["bind"].raw_connection()
+        try:
+            assert NOBODY[1:] not in "\n".join(raw.iterdump())
+        finally:
+            raw.close()
+    finally:
+        stack.close()

@@ -44,7 +44,9 @@ def test_a_checkpoint_reaches_every_subscriber_once_in_their_language(
     wait_until(lambda: settled(stack), "every notification settled")
 
     assert inside[1].startswith(f"🔔 {SSCC} est maintenant en transit (Hub Lyon")
-    assert f"https://tracker.example.org/shipments/{SSCC}" in inside[1]
+    link = inside[1].splitlines()[-1]
+    assert link == stack.links().url(SSCC)  # with its token
+    assert link.startswith(f"https://tracker.example.org/shipments/{SSCC}?k=")
     assert stack.received(INSIDE_FR)[1].type == "text"
     assert outside_en == [
         f"[template shipment_status_update en_US] {SSCC} | in transit | Hub Lyon | "

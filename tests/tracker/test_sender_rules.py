@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tracker.chat.links import ShipmentLinks
 from tracker.chat.sender import Sender, SenderSettings
 from tracker.config import SendTuning, Templates
 from tracker.store.contacts import add_contact
@@ -106,7 +107,8 @@ def sender(sessions: sessionmaker[Session], provider: ScriptedProvider, clock: C
     tuning = SendTuning(
         max_attempts=3, backoff_base_s=1, backoff_cap_s=4, pacing_s=30, in_doubt_grace_s=60
     )
-    settings = SenderSettings(tuning, Templates(), "https://t.example")
+    links = ShipmentLinks("https://t.example", b"k" * 32)
+    settings = SenderSettings(tuning, Templates(), links)
     return Sender(sessions, settings, lambda: provider, clock=clock, rng=random.Random(1))
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.app import create_app
+from tracker.chat.links import ShipmentLinks, shipment_links
 from tracker.chat.worker import Worker
 from tracker.config import Config
 from tracker.sandbox import Faults, SandboxConfig
@@ -110,6 +111,19 @@ class Stack:
     def per_recipient(self) -> Counter[str]:
         """How many messages each phone got."""
         return Counter(m.to for m in self.sandbox.sandbox.state.outbound_to(None))
+
+    # --- the shipment page ---------------------------------------------------------------
+    def links(self) -> ShipmentLinks:
+        """The links the tracker sends (its key, generated in the state folder if need be)."""
+        return shipment_links(self.config)
+
+    def page_url(self, sscc: str) -> str:
+        """A shipment's tracking link, as its contacts receive it, on the served tracker."""
+        return self.tracker_url + self.links().path(sscc)
+
+    def served(self, link: str) -> str:
+        """A link from a message, pointed at the tracker under test."""
+        return link.replace(self.config.public_url, self.tracker_url, 1)
 
     # --- the tracker's database -----------------------------------------------------
     def contact(self, org: str, phone: str, lang: str, *follows: str) -> Contact:

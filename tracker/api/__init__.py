@@ -12,6 +12,7 @@ from tracker.api import pending, reads, reports, writes
 from tracker.api.blueprint import api
 from tracker.api.settings import ApiSettings
 from tracker.api.state import EXTENSION, ActorCache, ApiState, block_lookup, retry_submitter
+from tracker.api.throttle import FailureThrottle
 from tracker.ledger.facade import GatewayPool, LedgerFacade
 from tracker.store.staff import Wallet
 
@@ -30,7 +31,10 @@ def register(
         sessions = app.extensions["tracker"].sessions
     assert sessions is not None
     pool, facade, actors, retrier = _ledger_side(settings, sessions)
-    state = ApiState(settings, sessions, facade, actors, retrier, pool)
+    throttle = FailureThrottle(
+        settings.auth_failure_limit, settings.auth_failure_window_s, settings.auth_lockout_s
+    )
+    state = ApiState(settings, sessions, facade, actors, retrier, pool, throttle)
     app.extensions[EXTENSION] = state
     app.register_blueprint(api)
     if settings.retry_thread:

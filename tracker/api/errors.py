@@ -38,11 +38,13 @@ class ApiProblem(Exception):
         *,
         tx_id: str | None = None,
         field: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Describe the failure."""
+        """Describe the failure (`headers`: sent with it, e.g. Retry-After)."""
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.tx_id, self.field = tx_id, field
+        self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
         """The JSON body."""
@@ -101,7 +103,7 @@ def first_field(messages: Any, prefix: str = "") -> tuple[str, str]:
 
 
 def _problem(problem: ApiProblem) -> ResponseReturnValue:
-    return jsonify(problem.body()), problem.status
+    return jsonify(problem.body()), problem.status, problem.headers
 
 
 def _invalid(error: ValidationError) -> ResponseReturnValue:

@@ -115,6 +115,8 @@ _ERRORS = {
     "413": "PAYLOAD_TOO_LARGE: body above the upload limit",
     "415": "UNSUPPORTED_MEDIA_TYPE: JSON bodies must be application/json, uploads multipart",
     "422": "INVALID_ARGUMENT / INVALID_SSCC, naming the field",
+    "429": "TOO_MANY_FAILED_SIGN_INS: this address sent too many bad tokens; the token was "
+    "not checked: wait the Retry-After header's seconds",
     "503": "LEDGER_UNAVAILABLE: not acknowledged (not recorded, not queued)",
 }
 
@@ -128,7 +130,9 @@ def _json(name: str, description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: str) -> dict[str, Any]:
-    return {code: _json("Error", _ERRORS[code]) for code in codes}
+    if "401" in codes:  # whatever takes a token may answer 429 (tracker.api.throttle)
+        codes = (*codes, "429")
+    return {code: _json("Error", _ERRORS[code]) for code in sorted(set(codes))}
 
 
 def _write(summary: str, body: dict[str, Any], *extra: str) -> dict[str, Any]:
@@ -250,7 +254,7 @@ def _paths() -> dict[str, Any]:
                 "summary": "Off-chain evidence by its SHA-256",
                 "responses": {
                     "200": {"description": "the stored bytes", "content": {"*/*": {}}},
-                    **_errors("401", "404", "422"),
+                    **_errors("401", "403", "404", "422", "503"),
                 },
             },
         },
@@ -284,6 +288,7 @@ def _report(
     content = {m: {"schema": {"type": "object" if "json" in m else "string"}} for m in media}
     errors = {
         "401": _ERRORS["401"],
+        "429": _ERRORS["429"],
         "403": "AUDITOR_ROLE_REQUIRED: reports are for the auditor role only",
         "404": f"{missing}: not in the read model (yet)" if missing else None,
         "422": "INVALID_ARGUMENT / INVALID_SSCC, naming the field",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,8 +29,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.ledger.errors import ChaincodeError, LedgerError
 from tracker.ledger.facade_values import PreparedWrite, WriteKind
+from tracker.store import evidence
 from tracker.store.columns import utcnow
 from tracker.store.db import transaction
+from tracker.store.evidence import Upload
 from tracker.store.staff import ScanJournalRow
 
 log = logging.getLogger(__name__)
@@ -105,19 +107,26 @@ def first_event_time(
 
 
 def enqueue(
-    sessions: sessionmaker[Session], msp_id: str, staff_id: int, prepared: PreparedWrite, why: str
+    sessions: sessionmaker[Session],
+    msp_id: str,
+    staff_id: int,
+    prepared: PreparedWrite,
+    why: str,
+    keep: Sequence[Upload] = (),
 ) -> JournalEntry:
-    """Queue a write durably (committed to the database before this returns)."""
+    """Queue a write durably (committed to the database before this returns), with the
+    bytes it carries (`keep`, readable by `msp_id` until the write settles)."""
     now = utcnow()
     try:
         with transaction(sessions) as session:
-            session.add(
-                ScanJournalRow(
-                    msp_id=msp_id, client_scan_id=prepared.client_scan_id, staff_id=staff_id,
-                    kind=prepared.kind.value, sscc=prepared.sscc, argument=prepared.argument,
-                    state=PENDING, attempts=1, last_error=why, created_at=now, updated_at=now,
-                )
+            row = ScanJournalRow(
+                msp_id=msp_id, client_scan_id=prepared.client_scan_id, staff_id=staff_id,
+                kind=prepared.kind.value, sscc=prepared.sscc, argument=prepared.argument,
+                state=PENDING, attempts=1, last_error=why, created_at=now, updated_at=now,
             )  # fmt: skip
+            session.add(row)
+            session.flush()  # an earlier send's row: IntegrityError here, before the bytes
+            evidence.keep_queued(session, row.id, msp_id, keep)
     except IntegrityError:
         pass  # queued already by an earlier send of the same scan: one row is enough
     found = find(sessions, msp_id, prepared.client_scan_id)
@@ -134,8 +143,10 @@ def record_committed(
     staff_id: int,
     prepared: PreparedWrite,
     answer: dict[str, Any],
+    keep: Sequence[Upload] = (),
 ) -> None:
-    """Note a committed write with its answer (insert, or settle a pending row)."""
+    """Note a committed write with its answer (insert, or settle a pending row), and keep
+    the bytes it carries (`keep`) as evidence of its shipment, in the same transaction."""
     now = utcnow()
     with transaction(sessions) as session:
         row = _row(session, msp_id, prepared.client_scan_id)
@@ -149,6 +160,9 @@ def record_committed(
         row.state, row.answer, row.updated_at = COMMITTED, json.dumps(answer), now
         row.tx_id, row.block_number = answer["tx_id"], answer["block_number"]
         row.attempts = (row.attempts or 0) + 1
+        session.flush()
+        evidence.keep_for_shipment(session, prepared.sscc, keep)
+        evidence.settle_queued(session, row.id, prepared.sscc, committed=True)
 
 
 def block_of(sessions: sessionmaker[Session], tx_id: str) -> int | None:
@@ -170,6 +184,10 @@ def _settle(
         if answer is not None:
             row.answer = json.dumps(answer)
             row.tx_id, row.block_number = answer.get("tx_id"), answer.get("block_number")
+        if state != PENDING:
+            # Committed: the bytes it carries become evidence of its shipment. Refused: they
+            # go (unless another record references them), as for a write refused at once.
+            evidence.settle_queued(session, row.id, row.sscc, committed=state == COMMITTED)
 
 
 class ScanIdConflict(ValueError):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.api import bodies
 from tracker.api.blueprint import api
@@ -18,11 +20,16 @@ from tracker.api.schemas import ListQuerySchema, PlacesQuerySchema
 from tracker.api.state import api_state, signed_in
 from tracker.api.writes import sscc_of
 from tracker.ledger.errors import LedgerError
-from tracker.store.evidence import EvidenceBlob, get_evidence
+from tracker.store.evidence import get_evidence, media_type_of, readers, sync_from_read_model
 from tracker.store.readmodel import CheckpointRow, FollowerState, ShipmentRow
 from tracker.store.staff import StaffMember
+from tracker.views.shipments import links
+
+log = logging.getLogger(__name__)
 
 READ_MODEL_BOOKMARK = "rm:"
+# At most this many of an evidence's shipments are asked of the ledger for one read.
+EVIDENCE_LEDGER_CHECKS = 20
 # How many of the latest checkpoints GET /places looks through for distinct read points.
 PLACES_WINDOW = 1000
 _SEE_ALL = ("auditor", "admin")
@@ -185,44 +192,79 @@ def scan_state(client_scan_id: str) -> ResponseReturnValue:
         "attempts": entry.attempts,
         "answer": entry.answer,
     }
+    if entry.answer is not None and "shipment" in entry.answer:
+        body["page"] = links().path(str(entry.answer["shipment"]["sscc"]))
     return jsonify(body)
 
 
 @api.get("/evidence/<sha256>")
 def evidence(sha256: str) -> ResponseReturnValue:
-    """Off-chain evidence (logger file, batch, photo) by its SHA-256, checked on the way out."""
+    """Off-chain evidence (logger file, batch, photo) by its SHA-256, checked on the way out.
+
+    Read as the shipments whose committed ledger records reference the hash are (any one of
+    them will do), or by the organisation whose queued write carries it. Bytes nothing
+    references are served to no one.
+    """
     member, state = signed_in(), api_state()
     if not SHA256_PATTERN.fullmatch(sha256):
         raise ApiProblem(422, "INVALID_ARGUMENT", "sha256: lowercase hex SHA-256", field="sha256")
+    not_here = ApiProblem(404, "EVIDENCE_NOT_FOUND", f"no evidence {sha256} is held here")
+    with state.sessions() as session:
+        media_type = media_type_of(session, sha256)
+    if media_type is None:
+        raise not_here
+    try:
+        sync_from_read_model(state.sessions, state.settings.channel)
+    except SQLAlchemyError:  # the references written with each commit still answer
+        log.exception("evidence references: reading the read model failed")
+    with state.sessions() as session:
+        allowed_by = readers(session, sha256)
+    if not allowed_by.any:
+        raise not_here
+    if member.msp_id not in allowed_by.queued_by:
+        _may_read(member, allowed_by.ssccs)
     with state.sessions() as session:
         content = get_evidence(session, sha256)
-        blob = session.get(EvidenceBlob, sha256)
-        media_type = blob.media_type if blob is not None else "application/octet-stream"
-        sscc = blob.sscc if blob is not None else None
     if content is None:
-        raise ApiProblem(404, "EVIDENCE_NOT_FOUND", f"no evidence {sha256} is held here")
-    _may_read(member, sscc)
+        raise not_here
     # User-uploaded bytes: a download, never rendered or sniffed into something a browser runs.
     filename = f"evidence-{sha256}.{_EXTENSIONS.get(media_type, 'bin')}"  # sha256: checked hex
     headers = {
         "X-Content-SHA256": sha256,
         "X-Content-Type-Options": "nosniff",
         "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
+        "Cache-Control": "no-store",
     }
     return Response(content, mimetype=media_type, headers=headers)
 
 
-def _may_read(member: StaffMember, sscc: str | None) -> None:
-    """Evidence is read as its shipment is: the chaincode decides (parties, auditors, admins)."""
-    if sscc is None:  # not linked to a shipment: auditors and admins only
-        if member.role not in ("auditor", "admin"):
-            raise ApiProblem(403, "FORBIDDEN", "this evidence is not linked to a shipment")
-        return
+def _may_read(member: StaffMember, ssccs: tuple[str, ...]) -> None:
+    """Evidence is read as one of its shipments is: the chaincode decides (parties, auditors,
+    admins). Shipments the read model shows without the member's organisation are not asked
+    (a shipment's parties never change); the others are, up to EVIDENCE_LEDGER_CHECKS."""
     state = api_state()
-    try:
-        state.facade.get_shipment(state.actors.actor(member), sscc)
-    except LedgerError as error:
-        raise from_ledger(error) from error
+    candidates = list(ssccs)
+    if member.role not in _SEE_ALL:
+        with state.sessions() as session:
+            known = select(
+                ShipmentRow.sscc, ShipmentRow.producer, ShipmentRow.carrier, ShipmentRow.retailer
+            ).where(ShipmentRow.sscc.in_(candidates))
+            party_of = {row[0]: member.msp_id in row[1:] for row in session.execute(known)}
+        # Shipments of the member's organisation first, then those the read model lacks.
+        candidates = [s for s in candidates if party_of.get(s)] + [
+            s for s in candidates if s not in party_of
+        ]
+    for sscc in candidates[:EVIDENCE_LEDGER_CHECKS]:
+        try:
+            state.facade.get_shipment(state.actors.actor(member), sscc)
+        except LedgerError as error:
+            if error.retriable:
+                raise from_ledger(error) from error
+            continue  # FORBIDDEN (or unknown): perhaps another of its shipments
+        return
+    message = "this evidence belongs to no shipment you may read"
+    raise ApiProblem(403, "FORBIDDEN", message)
 
 
 @api.get("/openapi.json")

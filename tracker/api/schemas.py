@@ -236,6 +236,8 @@ class CommittedSchema(Schema):
     client_scan_id = fields.String(required=True)
     shipment = LedgerDocument(required=True)
     checkpoint = LedgerDocument(allow_none=True, required=True)
+    # the shipment page's path with its link token (opens the whole page)
+    page = fields.String()
 
 
 class QueuedSchema(Schema):
@@ -257,6 +259,7 @@ class ScanStateSchema(Schema):
     queue_id = fields.Integer(required=True)
     attempts = fields.Integer(required=True)
     answer = fields.Dict(allow_none=True, required=True)
+    page = fields.String()  # once committed: the shipment page's path with its link token
 
 
 class ProvenanceSchema(Schema):

@@ -27,6 +27,11 @@ class ApiSettings:
     retry_seconds: float = 5.0
     retry_thread: bool = True
     timeouts: Timeouts = Timeouts(commit_status=30.0)
+    # Failed bearer tokens per client address before a lockout (see tracker.api.throttle;
+    # counted per web worker process).
+    auth_failure_limit: int = 20
+    auth_failure_window_s: float = 60.0
+    auth_lockout_s: float = 60.0
 
     @classmethod
     def from_config(cls, config: Config) -> ApiSettings | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker.api import pending
 from tracker.api.errors import ApiProblem
 from tracker.api.settings import ApiSettings
+from tracker.api.throttle import FailureThrottle, client_key
 from tracker.ledger.facade import GatewayPool, LedgerFacade
 from tracker.ledger.facade_values import Actor, Committed
 from tracker.store import staff
@@ -49,6 +50,7 @@ class ApiState:
     actors: ActorCache
     retrier: pending.PendingScanRetrier
     pool: GatewayPool
+    throttle: FailureThrottle = field(default_factory=FailureThrottle)
 
     def close(self) -> None:
         """Stop the retry thread and close the ledger connections."""
@@ -110,7 +112,8 @@ def retry_submitter(
 
 
 def signed_in() -> staff.StaffMember:
-    """The staff member of this request's bearer token, or 401 (TOKEN_EXPIRED once past)."""
+    """The staff member of this request's bearer token, or 401 (TOKEN_EXPIRED once past);
+    429 while this client is locked out for presenting bad tokens (tracker.api.throttle)."""
     found = g.get("staff")
     if isinstance(found, staff.StaffMember):
         return found
@@ -118,8 +121,15 @@ def signed_in() -> staff.StaffMember:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiProblem(401, "UNAUTHORIZED", "send Authorization: Bearer <token>")
-    with api_state().sessions() as session:
+    state, client = api_state(), client_key(request.remote_addr)
+    wait = state.throttle.retry_after(client)
+    if wait:
+        # The token is not even looked at: a right one must not tell itself from a wrong one.
+        raise too_many_failures(wait)
+    with state.sessions() as session:
         found = staff.check_token(session, token.strip())
+    if not isinstance(found, staff.StaffMember):
+        state.throttle.failed(client)
     if found is staff.TokenProblem.EXPIRED:
         # Only the holder of the real token learns this: the lookup is by its hash.
         raise ApiProblem(401, "TOKEN_EXPIRED", "the token expired: ask for a new one")
@@ -127,3 +137,9 @@ def signed_in() -> staff.StaffMember:
         raise ApiProblem(401, "UNAUTHORIZED", "the token is unknown or was revoked")
     g.staff = found
     return found
+
+
+def too_many_failures(wait: int) -> ApiProblem:
+    """429 for a client locked out after too many bad tokens, with Retry-After."""
+    message = f"too many failed sign-ins from this address: try again in {wait} s"
+    return ApiProblem(429, "TOO_MANY_FAILED_SIGN_INS", message, headers={"Retry-After": str(wait)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,8 +37,8 @@ from tracker.ledger.facade_values import (
     ReadPoint,
     TemperatureRequest,
 )
-from tracker.store.db import transaction
-from tracker.store.evidence import put_evidence
+from tracker.store.evidence import Upload
+from tracker.views.shipments import links
 
 NOT_ACKNOWLEDGED = "the scan was NOT recorded and NOT queued; send it again later"
 
@@ -64,7 +64,7 @@ def _form() -> dict[str, str]:
 
 
 def put_digest(content: bytes) -> str:
-    """SHA-256 hex of bytes (the key put_evidence stores them under)."""
+    """SHA-256 hex of bytes (the key evidence is stored under)."""
     return hashlib.sha256(content).hexdigest()
 
 
@@ -73,12 +73,22 @@ def _now() -> datetime:
 
 
 def submit(
-    prepared: PreparedWrite, created: int = 201, recover: Recover | None = None
+    prepared: PreparedWrite,
+    created: int = 201,
+    recover: Recover | None = None,
+    keep: Sequence[Upload] = (),
 ) -> ResponseReturnValue:
     """Commit a write as the signed-in person; queue it durably if the ledger cannot take it
     now (``LedgerError.retriable``: our peer unreachable, other organisations' peers or the
     chaincode down, an unclear outcome). Resubmitting with the same scan id is safe: the
-    chaincode answers a repeat from its record."""
+    chaincode answers a repeat from its record.
+
+    `keep`: the uploaded bytes the write's hashes stand for. They are stored only with the
+    committed write (as evidence of its shipment) or with the queued one (the 202), in the
+    same database transaction: a refused or impossible write leaves nothing behind. (A
+    tracker that stops between the ledger's commit and noting it has not answered; the
+    client's resend, answered by the chaincode from its record, stores them then.)
+    """
     member, state = signed_in(), api_state()
     try:
         committed = state.facade.commit(state.actors.actor(member), prepared)
@@ -87,11 +97,16 @@ def submit(
             if recover is not None and _scan_id_conflict(error):
                 first = recover()
                 if first is not None and first.argument != prepared.argument:
-                    return submit(first, created)
+                    return submit(first, created, keep=keep)
             raise from_ledger(error) from error
         try:
             queued = pending.enqueue(
-                state.sessions, member.msp_id, member.id, prepared, str(error).splitlines()[0]
+                state.sessions,
+                member.msp_id,
+                member.id,
+                prepared,
+                str(error).splitlines()[0],
+                keep=keep,
             )
         except pending.ScanIdConflict:
             message = "this client scan id is already queued with a different request"
@@ -100,7 +115,8 @@ def submit(
             message = f"ledger unavailable; {NOT_ACKNOWLEDGED}"
             raise ApiProblem(503, "LEDGER_UNAVAILABLE", message) from failure
         if queued.state == pending.COMMITTED and queued.answer is not None:
-            return jsonify(queued.answer), created  # done earlier; this was a resend
+            # done earlier; this was a resend
+            return jsonify(with_page(queued.answer, prepared.sscc)), created
         if queued.state == pending.REJECTED and queued.answer is not None:
             code = str(queued.answer["error"]["code"])
             return jsonify(queued.answer), CHAINCODE_STATUS.get(code, 409)
@@ -113,8 +129,14 @@ def submit(
         }
         return jsonify(body), 202
     body = answer(committed, prepared.client_scan_id)
-    pending.record_committed(state.sessions, member.msp_id, member.id, prepared, body)
-    return jsonify(body), created
+    pending.record_committed(state.sessions, member.msp_id, member.id, prepared, body, keep)
+    return jsonify(with_page(body, prepared.sscc)), created
+
+
+def with_page(body: dict[str, Any], sscc: str) -> dict[str, Any]:
+    """The answer plus `page`: the shipment page's path with its link token, which opens
+    the whole page (the staff member is a party; the bare path shows strangers nothing)."""
+    return {**body, "page": links().path(sscc)}
 
 
 def _scan_id_conflict(error: LedgerError) -> bool:
@@ -122,7 +144,9 @@ def _scan_id_conflict(error: LedgerError) -> bool:
 
 
 def submit_scan(
-    build: Callable[[datetime], PreparedWrite], given: datetime | None
+    build: Callable[[datetime], PreparedWrite],
+    given: datetime | None,
+    keep: Sequence[Upload] = (),
 ) -> ResponseReturnValue:
     """Submit a scan whose `event_time` the client may leave out (`given` None).
 
@@ -134,13 +158,13 @@ def submit_scan(
     the commit and noting it).
     """
     if given is not None:
-        return submit(build(given))
+        return submit(build(given), keep=keep)
     member, state = signed_in(), api_state()
     now = build(_now())
     earlier = pending.first_event_time(state.sessions, member.msp_id, now)
     if earlier is not None:
-        return submit(build(earlier))
-    return submit(now, recover=lambda: _as_recorded(now, build))
+        return submit(build(earlier), keep=keep)
+    return submit(now, recover=lambda: _as_recorded(now, build), keep=keep)
 
 
 def _as_recorded(
@@ -193,14 +217,6 @@ def _file(name: str) -> FileStorage:
     if len(uploads) > 1:
         raise bodies.invalid(name, f"sent {len(uploads)} files; send one")
     return uploads[0]
-
-
-def _store(sscc: str, *items: tuple[bytes, str]) -> None:
-    # Stored (and committed) before the ledger write, so every hash the ledger will hold
-    # points at bytes this tracker already keeps.
-    with transaction(api_state().sessions) as session:
-        for content, media_type in items:
-            put_evidence(session, content, media_type, sscc=sscc)
 
 
 @api.post("/shipments")
@@ -275,8 +291,8 @@ def record_temperatures(sscc: str) -> ResponseReturnValue:
     )
     prepared = prepare(batch)
     # The ledger records SHA-256 of the argument string; keep exactly those bytes too.
-    _store(prepared.sscc, (raw, raw_media), (prepared.argument.encode("utf-8"), "application/json"))
-    return submit(prepared)
+    batch_bytes = Upload(prepared.argument.encode("utf-8"), "application/json")
+    return submit(prepared, keep=(Upload(raw, raw_media), batch_bytes))
 
 
 @api.post("/shipments/<sscc>/delivery")
@@ -301,8 +317,7 @@ def confirm_delivery(sscc: str) -> ResponseReturnValue:
         )
         return prepare(delivery)
 
-    _store(sscc, (photo, media))
-    return submit_scan(build, form.get("event_time"))
+    return submit_scan(build, form.get("event_time"), keep=(Upload(photo, media),))
 
 
 @api.post("/shipments/<sscc>/exceptions")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from tracker.chat import texts
+from tracker.chat.links import ShipmentLinks
 from tracker.chat.provenance import view_from_json
 from tracker.chat.report_document import (
     REPORT_KIND,
@@ -81,7 +82,7 @@ def compose(
     lang: Lang,
     window_open: bool,
     templates: Templates,
-    public_url: str,
+    links: ShipmentLinks,
     reports: ReportLoader | None = None,
 ) -> Outgoing:
     """The call to make for `row`; raises `Undeliverable` when none is allowed."""
@@ -93,7 +94,7 @@ def compose(
         return Outgoing(to, "text", text=str(body["text"]), buttons=buttons)
     if row.kind == REPORT_KIND:
         return _report(to, str(body["sscc"]), lang, reports)
-    view = view_from_json(body["view"], public_url)
+    view = view_from_json(body["view"], links)
     free_form = window_open and not row.force_template
     if row.kind == "notify.cold_chain":
         if free_form:

@@ -3,7 +3,7 @@
 `provenance_view` builds the `ProvenanceView` the message texts take, from the shipment's
 exact ledger JSON (`ShipmentRow.document`) and its latest checkpoint. Views travel through
 the outbox as JSON (`view_to_json` / `view_from_json`) without their URL, which the sender
-adds from its configuration.
+adds when sending: the shipment's link with its token (`tracker.chat.links`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.chat.links import ShipmentLinks
 from tracker.store.readmodel import CheckpointRow, ShipmentRow, TransactionRow
 from tracker.whatsapp.messages import ProvenanceView, Verdict
 
@@ -28,8 +29,11 @@ def shipment_parties(session: Session, sscc: str) -> frozenset[str] | None:
     return None if row is None else frozenset((row.producer, row.carrier, row.retailer))
 
 
-def provenance_view(session: Session, sscc: str, *, public_url: str = "") -> ProvenanceView | None:
-    """The shipment as the replies show it, or None when the read model does not know it."""
+def provenance_view(
+    session: Session, sscc: str, *, links: ShipmentLinks | None = None
+) -> ProvenanceView | None:
+    """The shipment as the replies show it, or None when the read model does not know it;
+    with its link (token included) when `links` is given."""
     row = session.get(ShipmentRow, sscc)
     if row is None:
         return None
@@ -50,16 +54,11 @@ def provenance_view(session: Session, sscc: str, *, public_url: str = "") -> Pro
         checkpoint_count=row.checkpoint_count,
         last_tx_id=row.last_tx_id,
         last_block=row.last_block,
-        url=shipment_url(public_url, sscc) if public_url else "",
+        url=links.url(sscc) if links is not None else "",
         origin_name=str(_dict(doc.get("origin")).get("name") or row.producer),
         origin_verified=_origin_verified(session, doc, row.producer),
         last_step=step,
     )
-
-
-def shipment_url(public_url: str, sscc: str) -> str:
-    """The shipment's public page."""
-    return f"{public_url.rstrip('/')}/shipments/{sscc}"
 
 
 def _last_seen(
@@ -129,9 +128,9 @@ def view_to_json(view: ProvenanceView) -> dict[str, Any]:
     return data
 
 
-def view_from_json(data: dict[str, Any], public_url: str) -> ProvenanceView:
-    """Rebuild a view stored by `view_to_json`, with the shipment's link."""
+def view_from_json(data: dict[str, Any], links: ShipmentLinks) -> ProvenanceView:
+    """Rebuild a view stored by `view_to_json`, with the shipment's link (token included)."""
     fields = dict(data)
     fields["last_time"] = datetime.fromisoformat(str(fields["last_time"]))
-    fields["url"] = shipment_url(public_url, str(fields["sscc"]))
+    fields["url"] = links.url(str(fields["sscc"]))
     return ProvenanceView(**fields)

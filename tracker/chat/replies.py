@@ -4,8 +4,12 @@ Each message is handled in ONE transaction: the reply row (deduplicated by
 `reply:{message id}`), any subscription change, and the inbox row marked done commit
 together, so a crash redoes a message at most once and never answers it twice.
 What a sender may learn: a contact of one of the shipment's organisations gets the full
-provenance; anyone else gets the public answer (status and verified origin) when
-TRACKER_PUBLIC_ANSWERS=short, and nothing when it is `none`. A Report button from a contact
+provenance, with the shipment's link (its token included: `chat.links`); anyone else gets the
+public answer (status and verified origin) when TRACKER_PUBLIC_ANSWERS=short, and nothing when
+it is `none`. A stranger's answered messages are counted per sender (a keyed hash of the number
+or user id, `store.ratelimit`): past TRACKER_PUBLIC_RATE_LIMIT in a window, the first one gets
+a polite notice saying when to come back and the others no answer, so SSCCs, handed out in
+sequence, cannot be tried one after another to learn which exist. A Report button from a contact
 of a party queues the report PDF (`reply.report`, built when sending) instead of the text,
 when the provider can upload documents; everyone else gets what a tracking query gets.
 A reply is in the language of the message it answers when its words tell (`detect_language`),
@@ -27,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat import texts
 from tracker.chat.inbox import USER_ID_KEY
+from tracker.chat.links import ShipmentLinks
 from tracker.chat.provenance import provenance_view, shipment_parties
 from tracker.chat.recipient import TO_USER_ID
 from tracker.chat.report_document import REPORT_KIND
@@ -34,6 +39,7 @@ from tracker.store.columns import utcnow
 from tracker.store.contacts import Contact, SubscriptionRow, get_contact, subscribe, unsubscribe
 from tracker.store.db import transaction
 from tracker.store.queues import InboxMessageRow, OutboxRow, enqueue
+from tracker.store.ratelimit import LookupLimit, admit
 from tracker.whatsapp import messages
 from tracker.whatsapp.commands import (
     Command,
@@ -60,8 +66,9 @@ class ChatPolicy:
 
     public_answers: Literal["short", "none"]
     default_language: Lang
-    public_url: str
+    links: ShipmentLinks
     report_documents: bool = True  # False when the provider cannot upload a PDF (Twilio)
+    stranger_limit: LookupLimit = LookupLimit()  # answered messages per stranger and window
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +110,8 @@ def _handle(session: Session, row: InboxMessageRow, policy: ChatPolicy) -> None:
     if contact is not None:
         reply: Reply | None = answer_contact(session, contact, command, policy, lang=lang)
     else:
-        reply = answer_stranger(session, command, policy, lang=lang)
+        client = row.sender or (user_id if isinstance(user_id, str) else None)
+        reply = answer_limited_stranger(session, command, policy, client, lang=lang)
     to_user_id = user_id if contact is None and not row.sender else None
     if reply is not None and (contact is not None or row.sender or to_user_id):
         body: dict[str, object]
@@ -208,7 +216,7 @@ def _subscribe(session: Session, contact: Contact, sscc: str, lang: Lang) -> Rep
 def _provenance(
     session: Session, contact: Contact, sscc: str, policy: ChatPolicy, lang: Lang
 ) -> Reply | None:
-    view = provenance_view(session, sscc, public_url=policy.public_url)
+    view = provenance_view(session, sscc, links=policy.links)
     if view is None:
         return Reply(texts.not_found(sscc, lang))
     parties = shipment_parties(session, sscc) or frozenset()
@@ -226,6 +234,34 @@ def _provenance(
     return Reply(messages.provenance_summary(view, lang), buttons)
 
 
+# What a stranger gets an answer to, and so what counts against their limit.
+_ANSWERED_TO_STRANGERS = (TrackingQuery, ReportRequest, MistypedCode, Help)
+
+
+def answer_limited_stranger(
+    session: Session,
+    command: Command,
+    policy: ChatPolicy,
+    client: str | None,
+    *,
+    lang: Lang | None = None,
+) -> Reply | None:
+    """`answer_stranger`, counted against the sender's limit (`client`: number or user id).
+
+    Past the limit, the first refused message of the window gets a notice, the others nothing.
+    """
+    if policy.public_answers != "none" and client and isinstance(command, _ANSWERED_TO_STRANGERS):
+        pseudonym = policy.links.pseudonym("chat", client)
+        admission = admit(session, "chat", pseudonym, policy.stranger_limit)
+        if not admission.allowed:
+            log.info("a stranger's message refused: over the lookup limit")
+            if admission.first_refusal:
+                lang = lang or policy.default_language
+                return Reply(texts.too_many_lookups(admission.retry_after_s, lang))
+            return None
+    return answer_stranger(session, command, policy, lang=lang)
+
+
 def answer_stranger(
     session: Session, command: Command, policy: ChatPolicy, *, lang: Lang | None = None
 ) -> Reply | None:
@@ -236,7 +272,7 @@ def answer_stranger(
     if isinstance(command, MistypedCode):
         return Reply(messages.mistyped_hint(command.digits, command.expected_check_digit, lang))
     if isinstance(command, TrackingQuery | ReportRequest):
-        view = provenance_view(session, command.sscc, public_url=policy.public_url)
+        view = provenance_view(session, command.sscc)  # no link: it would open the whole page
         if view is None:
             return Reply(texts.not_found(command.sscc, lang))
         return Reply(messages.public_answer(view, lang))

@@ -40,6 +40,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.compose import Outgoing, Undeliverable, compose, in_window
+from tracker.chat.links import ShipmentLinks
 from tracker.chat.recipient import forget_recipient, recipient_of
 from tracker.chat.report_document import ReportLoader, load_report
 from tracker.config import SendTuning, Templates
@@ -88,7 +89,7 @@ class SenderSettings:
 
     tuning: SendTuning
     templates: Templates
-    public_url: str
+    links: ShipmentLinks  # the shipment links in notifications carry their token
     batch: int = 50
     channel: str = "supplychain"  # named in reports sent as documents
 
@@ -201,7 +202,7 @@ class Sender:
             lang=lang,
             window_open=in_window(window_start, now),
             templates=self._settings.templates,
-            public_url=self._settings.public_url,
+            links=self._settings.links,
             reports=reports,
         )
 

@@ -1,6 +1,7 @@
 """Chat texts the shared `whatsapp.messages` module does not have (fr/en, pure).
 
-Cold-chain alerts, refusals, "not found" and the reply buttons under a provenance answer.
+Cold-chain alerts, refusals, "not found", the notice past the lookup limit and the reply
+buttons under a provenance answer.
 """
 
 from __future__ import annotations
@@ -79,6 +80,22 @@ def not_found(sscc: str, lang: Lang) -> str:
     if lang == "fr":
         return f"Aucune expédition connue sous le code {sscc}."
     return f"No shipment is known under the code {sscc}."
+
+
+def too_many_lookups(retry_after_s: int, lang: Lang) -> str:
+    """Sent once to a stranger past the lookup limit; the next messages get no answer."""
+    minutes = max(1, -(-retry_after_s // 60))
+    if lang == "fr":
+        return (
+            "Vous avez envoyé beaucoup de demandes en peu de temps : nous vous répondrons de "
+            f"nouveau dans {minutes} minute{'s' if minutes > 1 else ''} environ. Pour suivre "
+            "une expédition, demandez son lien de suivi à son expéditeur."
+        )
+    return (
+        "You have sent many requests in a short time: we will answer again in about "
+        f"{minutes} minute{'s' if minutes > 1 else ''}. To follow a shipment, ask its sender "
+        "for its tracking link."
+    )
 
 
 def subscribe_refused(sscc: str, lang: Lang) -> str:

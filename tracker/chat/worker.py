@@ -14,11 +14,13 @@ import threading
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.doorbell import Doorbell, parse_address, ring
+from tracker.chat.links import shipment_links
 from tracker.chat.providers import build_provider
 from tracker.chat.receipts import mark_read
 from tracker.chat.replies import ChatPolicy, process_inbox
 from tracker.chat.sender import ProviderFactory, Sender, SenderSettings
 from tracker.config import Config
+from tracker.store.ratelimit import LookupLimit
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +39,17 @@ class Worker:
         settings = config.require_whatsapp()
         self._config = config
         self._sessions = sessions
+        links = shipment_links(config)  # read (or generated) once: all processes agree
         self._policy = ChatPolicy(
             config.public_answers,
             config.default_language,
-            config.public_url,
+            links,
             report_documents=settings.provider == "cloud",  # Twilio has no media upload
+            stranger_limit=LookupLimit(config.public.rate_limit, config.public.rate_window_s),
         )
         self._sender = Sender(
             sessions,
-            SenderSettings(
-                config.sending, settings.templates, config.public_url, channel=config.channel
-            ),
+            SenderSettings(config.sending, settings.templates, links, channel=config.channel),
             provider_factory or (lambda: build_provider(config)),
         )
         self.stop_event = threading.Event()

@@ -6,7 +6,8 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 
-from tracker.reports.facts import FACT_FIELDS, Scalar, ShipmentReport, cell_text
+from tracker.reports.cells import spreadsheet_text
+from tracker.reports.facts import FACT_FIELDS, Scalar, ShipmentReport
 
 # Report-level columns repeated on each row, so every row can be checked on its own.
 REPORT_FIELDS: tuple[str, ...] = ("sscc", "channel", "first_block", "last_block", "inputs_sha256")
@@ -14,12 +15,15 @@ CSV_FIELDS: tuple[str, ...] = REPORT_FIELDS + FACT_FIELDS
 
 
 def render_rows(fields: Sequence[str], rows: Iterable[Mapping[str, Scalar]]) -> str:
-    """CSV text with a header row; RFC 4180 line endings so spreadsheet tools agree."""
+    """CSV text with a header row; RFC 4180 line endings so spreadsheet tools agree.
+
+    Every CSV the tracker writes comes from here: text that a spreadsheet would run as a
+    formula is neutralised (tracker/reports/cells.py)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(fields)
     for row in rows:
-        writer.writerow([cell_text(row.get(name)) for name in fields])
+        writer.writerow([spreadsheet_text(row.get(name)) for name in fields])
     return out.getvalue()
 
 

@@ -9,6 +9,7 @@ from datetime import UTC
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 
+from tracker.reports.cells import append_xlsx_row
 from tracker.reports.csv_report import render_rows
 from tracker.reports.facts import Scalar
 from tracker.reports.model import CheckpointRecord, Location, ShipmentHistory
@@ -92,15 +93,16 @@ def render_fsma_csv(histories: Iterable[ShipmentHistory]) -> str:
 
 
 def render_fsma_xlsx(histories: Iterable[ShipmentHistory]) -> bytes:
-    """The FSMA 204 sortable spreadsheet as XLSX: header row frozen, autofilter on."""
+    """The FSMA 204 sortable spreadsheet as XLSX: header row frozen, autofilter on; text in
+    string cells, neutralised as in the CSV (tracker/reports/cells.py), never a formula."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "FSMA 204 CTEs"
-    sheet.append(list(FSMA_FIELDS))
+    append_xlsx_row(sheet, FSMA_FIELDS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in fsma_rows(histories):
-        sheet.append([row[name] for name in FSMA_FIELDS])
+        append_xlsx_row(sheet, [row[name] for name in FSMA_FIELDS])
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     for column, name in zip(sheet.columns, FSMA_FIELDS, strict=True):

@@ -71,10 +71,21 @@ def fitted_size(words: Sequence[str], font: str, size: float, room: float) -> fl
     return max(MIN_FONT_SIZE, int(size * room / widest * 10) / 10)
 
 
+def paragraph(text: Scalar, style: ParagraphStyle) -> Paragraph:
+    """The one way report text becomes a reportlab Paragraph: as plain text, never markup.
+
+    Paragraph parses its text as a small XML markup language (<b>, <a href>, <img>, <font>,
+    entities), so a lot code `A<B` (legal in GS1) would stop the PDF being made and a lot
+    `<a href=...>` would put a live link into it. Escaped here, every character is printed
+    as it is; a newline starts a new line. Report modules never call Paragraph themselves.
+    """
+    return Paragraph(escape(cell_text(text)).replace("\n", "<br/>"), style)
+
+
 def para(text: Scalar, style: ParagraphStyle = SMALL, room: float | None = None) -> Paragraph:
-    """A wrapping cell: the text is escaped, since Paragraph reads a small XML markup, and a
-    newline in it starts a new line. Given the `room` for text (the column width less its
-    padding), the font shrinks when a single word would not fit (see fitted_size)."""
+    """A wrapping cell: plain text (see `paragraph`), a newline in it starting a new line.
+    Given the `room` for text (the column width less its padding), the font shrinks when a
+    single word would not fit (see fitted_size)."""
     raw = cell_text(text)
     if room is not None:
         size = fitted_size(raw.split(), style.fontName, style.fontSize, room)
@@ -83,7 +94,7 @@ def para(text: Scalar, style: ParagraphStyle = SMALL, room: float | None = None)
             style = ParagraphStyle(
                 f"{style.name}-{size:g}", parent=style, fontSize=size, leading=style.leading * scale
             )
-    return Paragraph(escape(raw).replace("\n", "<br/>"), style)
+    return paragraph(raw, style)
 
 
 def kv_table(pairs: Sequence[tuple[str, Scalar]], width: float) -> Table:
@@ -145,18 +156,23 @@ def data_table(
 
 def heading(text: str) -> Paragraph:
     """A section heading."""
-    return Paragraph(escape(text), HEADING)
+    return paragraph(text, HEADING)
 
 
 def body(text: str) -> Paragraph:
     """A body paragraph of plain text."""
-    return Paragraph(escape(text), BODY)
+    return paragraph(text, BODY)
 
 
 def content_width(wide: bool = False) -> float:
     """Usable width of the page between margins."""
     size = landscape(A4) if wide else A4
     return float(size[0] - 2 * MARGIN)
+
+
+def title_paragraph(text: str) -> Paragraph:
+    """The report's title, as plain text."""
+    return paragraph(text, TITLE)
 
 
 def build_pdf(story: Sequence[Flowable], title: str, footer: str, wide: bool = False) -> bytes:

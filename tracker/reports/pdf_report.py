@@ -10,7 +10,6 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     Flowable,
     Image,
     KeepTogether,
-    Paragraph,
     Spacer,
 )
 
@@ -119,7 +118,7 @@ def chart_block(report: ShipmentReport, width: float) -> list[Flowable]:
         f"{band.min_celsius:g}..{band.max_celsius:g} °C; "
         "red: readings outside it and excursion intervals."
     )
-    return [KeepTogether([pc.heading(CHART_HEADING), image, Paragraph(caption, pc.SMALL)])]
+    return [KeepTogether([pc.heading(CHART_HEADING), image, pc.paragraph(caption, pc.SMALL)])]
 
 
 def _or_none(value: float | None) -> str:
@@ -234,7 +233,7 @@ def render_pdf(report: ShipmentReport) -> bytes:
     """Builds the whole shipment provenance report as PDF bytes."""
     width = pc.content_width()
     story: list[Flowable] = [
-        Paragraph("Shipment provenance report", pc.TITLE),
+        pc.title_paragraph("Shipment provenance report"),
         pc.kv_table(title_pairs(report), width),
         Spacer(1, 2 * mm),
         pc.body(

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reportlab.platypus import Flowable, Paragraph, Spacer  # type: ignore[import-untyped]
+from reportlab.platypus import Flowable, Spacer  # type: ignore[import-untyped]
 
 from tracker.reports import pdf_common as pc
 from tracker.reports.coldchain import analyse
@@ -166,7 +166,7 @@ def render_recall_pdf(trace: RecallTrace) -> bytes:
     step_widths = (0.11, 0.03, 0.07, 0.07, 0.10, 0.08, 0.08, 0.07, 0.35, 0.04)
     mono = frozenset(i for i, k in enumerate(columns) if k in ("sscc", "location_gln", "tx_id"))
     story: list[Flowable] = [
-        Paragraph(f"Recall trace: lot {trace.lot}", pc.TITLE),
+        pc.title_paragraph(f"Recall trace: lot {trace.lot}"),
         pc.kv_table(pairs, width),
         pc.heading("Shipments of the lot"),
         pc.data_table(shipment_header, shipment_rows, [width / len(SHIPMENT_FIELDS)] * 7),

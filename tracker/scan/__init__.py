@@ -2,8 +2,10 @@
 
 No CDN and no external asset: the Content-Security-Policy allows this origin only, so a
 handheld on a closed warehouse network works and nothing third-party sees the scans.
-The page talks to `/api/v1` with the person's bearer token (kept in localStorage) and
-queues scans in IndexedDB, each with its client scan id, until the server took them.
+The page talks to `/api/v1` with the person's bearer token, kept in sessionStorage (this tab
+only, never on disk for other pages of this origin to read), and queues scans in IndexedDB,
+each with its client scan id, until the server took them; a token the server refuses is
+asked for again, and the queue goes once it is given.
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tracker.store import contacts, evidence, queues, readmodel, staff
+from tracker.store import contacts, evidence, queues, ratelimit, readmodel, staff
 from tracker.store.db import Base
 
 # Imported for their side effect of registering tables on Base.metadata.
-TABLE_MODULES = (contacts, evidence, queues, readmodel, staff)
+TABLE_MODULES = (contacts, evidence, queues, ratelimit, readmodel, staff)
 
 metadata = Base.metadata

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tracker.reports.cells import restore
 from tracker.reports.csv_report import CSV_FIELDS
 from tracker.reports.fsma import FSMA_FIELDS
 from tracker.reports.json_report import FORMAT_VERSION, REPORT_TYPE
@@ -197,7 +198,12 @@ def _csv_report(text: str) -> ReportDocument:
         if len(row) != len(header):
             what = f"line {number} has {len(row)} cells, the header {len(header)}"
             raise UnreadableReport(f"a shipment report CSV whose {what}")
-    return ReportDocument(SHIPMENT_CSV, [dict(zip(header, row, strict=True)) for row in rows[1:]])
+    # The writer quoted text a spreadsheet would run as a formula (tracker/reports/cells.py):
+    # compare the ledger's text, not the quoted form.
+    return ReportDocument(
+        SHIPMENT_CSV,
+        [dict(zip(header, map(restore, row), strict=True)) for row in rows[1:]],
+    )
 
 
 def parse_report(raw: bytes) -> ReportDocument:

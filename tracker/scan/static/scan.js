@@ -58,34 +58,69 @@ function normalizeSscc(text) {
 }
 
 // ---- sign-in ----
-const token = () => localStorage.getItem(store.token) || "";
+// The token lives in sessionStorage: this tab only, gone when it closes. (localStorage would
+// keep a long-lived token on disk for any page of this origin to read, the public shipment
+// pages included.) Scans wait in IndexedDB without it and go once the token is entered again.
+const token = () => sessionStorage.getItem(store.token) || "";
+function forgetToken() {
+  sessionStorage.removeItem(store.token);
+  localStorage.removeItem(store.token); // where versions before kept it
+}
+class Refused extends Error {} // the server answered about this token (401), or would not (429)
+class LockedOut extends Refused {}
 async function whoAmI(candidate) {
   const response = await fetch(`${API}/me`, { headers: { Authorization: `Bearer ${candidate}` } });
-  if (!response.ok) throw new Error(response.status === 401 ? "token refused" : "server error");
+  if (response.status === 401) throw new Refused("token refused");
+  if (response.status === 429) {
+    const wait = response.headers.get("Retry-After") || "60";
+    throw new LockedOut(`too many failed sign-ins from this network: wait ${wait} s`);
+  }
+  if (!response.ok) throw new Error("server error");
   return response.json();
 }
 function showSignedIn(me) {
   $("signin-panel").hidden = true;
   $("scan-panel").hidden = false;
-  $("who").textContent = `${me.display_name} · ${me.role} · ${me.msp_id}`;
+  $("who").textContent = me ? `${me.display_name} · ${me.role} · ${me.msp_id}`
+    : "Server out of reach: your token is checked when the scans are sent";
   $("sscc").focus();
-  loadPlaces();
+  if (me) loadPlaces();
+}
+async function waitingCount() {
+  return (await allScans()).filter((item) => item.state === "queued").length;
+}
+async function askToSignInAgain(why) {
+  // The server refused the token (expired, revoked): scans stay queued for the next one.
+  forgetToken();
+  $("scan-panel").hidden = true;
+  $("signin-panel").hidden = false;
+  const waiting = await waitingCount();
+  $("signin-error").textContent = waiting
+    ? `${why}: sign in again; ${waiting} scan(s) wait on this device and go once you do`
+    : `${why}: sign in again`;
+  $("token").focus();
 }
 $("signin-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const candidate = $("token").value.trim();
+  let me = null;
   try {
-    const me = await whoAmI(candidate);
-    localStorage.setItem(store.token, candidate);
-    $("token").value = "";
-    showSignedIn(me);
-    flush();
+    me = await whoAmI(candidate);
   } catch (error) {
-    $("signin-error").textContent = `Sign-in failed: ${error.message}`;
+    if (error instanceof Refused) {
+      $("signin-error").textContent = `Sign-in failed: ${error.message}`;
+      return;
+    }
+    // Server out of reach: keep scanning into the queue; the token is checked on sending.
   }
+  sessionStorage.setItem(store.token, candidate);
+  $("token").value = "";
+  $("signin-error").textContent = "";
+  showSignedIn(me);
+  flush();
 });
 $("signout").addEventListener("click", () => {
-  localStorage.removeItem(store.token);
+  forgetToken();
   localStorage.removeItem(store.offered); // the organisation's places go with its token
   location.reload();
 });
@@ -250,7 +285,8 @@ async function sendOne(item) {
   const body = await response.json().catch(() => ({}));
   item.attempts += 1;
   if (response.status === 201) {
-    Object.assign(item, { state: "committed", tx_id: body.tx_id, block: body.block_number });
+    Object.assign(item, { state: "committed", tx_id: body.tx_id, block: body.block_number,
+      page: body.page });
     showResult(item);
   } else if (response.status === 202) {
     Object.assign(item, { state: "server-queued", queue_id: body.queue_id });
@@ -258,6 +294,11 @@ async function sendOne(item) {
     item.error = "sign in again";
     await saveScan(item);
     return "auth";
+  } else if (response.status === 429) {
+    // Too many bad tokens from this network: the scan was not looked at; try again later.
+    item.error = `too many failed sign-ins from this network; retrying in ${response.headers.get("Retry-After") || "60"} s`;
+    await saveScan(item);
+    return "server";
   } else if (response.status >= 500) {
     item.error = (body.error && body.error.message) || `server answered ${response.status}`;
     await saveScan(item);
@@ -277,10 +318,12 @@ async function checkServerQueued(item) {
   } catch (error) {
     return;
   }
+  if (response.status === 401) return "auth";
   if (!response.ok) return;
   const body = await response.json();
   if (body.state === "committed") {
-    Object.assign(item, { state: "committed", tx_id: body.answer.tx_id, block: body.answer.block_number });
+    Object.assign(item, { state: "committed", tx_id: body.answer.tx_id, block: body.answer.block_number,
+      page: body.page });
     showResult(item);
   } else if (body.state === "rejected") {
     Object.assign(item, { state: "rejected", error: body.answer.error.code });
@@ -292,15 +335,21 @@ let flushing = false;
 async function flush() {
   if (flushing || !token()) return;
   flushing = true;
+  let refused = false;
   try {
     const items = (await allScans()).sort((a, b) => a.created.localeCompare(b.created));
     for (const item of items) {
-      if (item.state === "server-queued") await checkServerQueued(item);
+      if (item.state === "server-queued" && await checkServerQueued(item) === "auth") {
+        refused = true;
+        break;
+      }
       if (item.state !== "queued") continue;
       if (!navigator.onLine) break;
       const outcome = await sendOne(item);
+      refused = outcome === "auth";
       if (outcome !== "ok") break; // keep the order: later scans wait for earlier ones
     }
+    if (refused) await askToSignInAgain("The server refused your token");
   } finally {
     flushing = false;
     await render();
@@ -363,7 +412,7 @@ function showResult(item) {
     }
   });
   const open = element("a", { id: "open-shipment", className: "button",
-    href: `/shipments/${encodeURIComponent(item.sscc)}`, target: "_blank", rel: "noopener" },
+    href: item.page || `/shipments/${encodeURIComponent(item.sscc)}`, target: "_blank", rel: "noopener" },
   "Open shipment page");
   $("result").replaceChildren(p, element("div", { className: "actions" }, copy, open), status, full);
 }
@@ -420,6 +469,11 @@ async function setUpCamera() {
 
 // ---- start ----
 async function start() {
+  const kept = localStorage.getItem(store.token);
+  if (kept) { // a token an earlier version kept on disk: this tab only from now on
+    if (!token()) sessionStorage.setItem(store.token, kept);
+    localStorage.removeItem(store.token);
+  }
   $("gln").value = localStorage.getItem(store.gln) || "";
   $("place").value = localStorage.getItem(store.place) || "";
   renderPlaces();
@@ -434,13 +488,16 @@ async function start() {
     try {
       showSignedIn(await whoAmI(token()));
     } catch (error) {
-      // Offline with a saved token: keep scanning into the queue; it is checked on send.
-      if (error.message !== "token refused") {
-        $("scan-panel").hidden = false;
-        $("signin-panel").hidden = true;
+      if (error instanceof Refused && !(error instanceof LockedOut)) {
+        await askToSignInAgain(error.message);
+        return;
       }
+      // Offline (or locked out for a while) with this tab's token: keep scanning into the queue; it is checked on send.
+      showSignedIn(null);
     }
     flush();
+  } else if (await waitingCount()) {
+    $("signin-error").textContent = "Scans wait on this device: sign in to send them";
   }
 }
 window.scanPage = { flush, allScans }; // for tests and for the curious

@@ -115,19 +115,8 @@ def test_a_committed_scan_reaches_whatsapp_once_and_the_chat_answers_from_it(
 def test_burst_survives_another_orgs_peer_and_the_chaincode_killed(
     stack: CrashStack, probe: LedgerProbe, fabric: FabricNet
 ) -> None:
-    ssccs = _fresh_ssccs(SHIPMENTS)
-    stack.subscribe_all(ssccs)
-    api = Api(stack.services.tracker_url, stack.demo.tokens)
-    for sscc in ssccs:
-        api.create(sscc, "Strawberries 250 g", "LOT-BURST")
-        api.scan(sscc, "departing", "2026-11-21T06:00:00Z", FARM)
-    plan = plan_burst(ssccs, THREADS, SCANS_PER_SHIPMENT)
-    for n, scans in enumerate(plan):  # scan ids unique to this run of the test
-        for scan in scans:
-            scan.body["client_scan_id"] = f"{ssccs[0]}-{n}-{scan.body['client_scan_id']}"
-    clients = Clients(stack.services.tracker_url, stack.demo.tokens["scanner"], plan)
+    ssccs, clients = _start_burst(stack, "LOT-BURST")
     total = len(clients.scans)
-    clients.start()
     wait_for(lambda: clients.answered() >= total // 5, "the burst under way")
     fabric.kill("peer0-retailer")  # another org's peer: the gateway is the carrier's
     at_peer_kill = clients.answered()
@@ -136,49 +125,14 @@ def test_burst_survives_another_orgs_peer_and_the_chaincode_killed(
     wait_for(lambda: clients.answered(202) >= 5, "scans queued while the chaincode is down")
     fabric.up()  # restarts exactly what is missing: the retailer's peer and the chaincode
     clients.join()
-
-    refused = [(s.scan_id, s.refusals) for s in clients.scans if s.status is None]
-    assert not refused, refused
-    first = _settled(stack, clients)
-    _assert_once_on_ledger(probe, ssccs, clients.scans, first)
-    height = fabric.height(org("CarrierMSP")) or 0
-    wait_for(lambda: stack.next_block() >= height, f"the follower at block {height}")
-    verdict = stack.services.run("verify")
-    assert verdict.split()[0] == "PASS", verdict
-    for _, phone, lang, _ in CONTACTS:  # departed, then at the hub: once each
-        want = Counter(
-            {(s, status_label(c, lang)): 1 for s in ssccs for c in ("in_transit", "at_hub")}
-        )
-        wait_for(
-            lambda p=phone, w=want: (
-                Counter(m for s in ssccs for m in _status_messages(stack, p, s)) == w
-            ),
-            f"each status change once on {phone}",
-        )
-    resent = sum(1 for s in clients.scans if s.refusals)
-    sys.stdout.write(
-        f"\nreal burst: {total} scans, {clients.answered(201)} committed at once, "
-        f"{clients.answered(202)} queued; {resent} sent again\n"
-    )
+    _assert_nothing_lost_or_doubled(stack, probe, fabric, ssccs, clients, "peer + chaincode")
 
 
 def test_burst_survives_the_gateway_peer_and_the_whole_tracker_killed(
     stack: CrashStack, probe: LedgerProbe, fabric: FabricNet
 ) -> None:
-    ssccs = _fresh_ssccs(SHIPMENTS)
-    stack.subscribe_all(ssccs)
-    api = Api(stack.services.tracker_url, stack.demo.tokens)
-    for sscc in ssccs:
-        api.create(sscc, "Strawberries 250 g", "LOT-GATEWAY")
-        api.scan(sscc, "departing", "2026-11-21T06:00:00Z", FARM)
-    plan = plan_burst(ssccs, THREADS, SCANS_PER_SHIPMENT)
-    for n, scans in enumerate(plan):
-        for scan in scans:
-            scan.body["client_scan_id"] = f"{ssccs[0]}-gw-{n}-{scan.body['client_scan_id']}"
-    clients = Clients(stack.services.tracker_url, stack.demo.tokens["scanner"], plan)
-    total = len(clients.scans)
-    clients.start()
-    wait_for(lambda: clients.answered() >= total // 5, "the burst under way")
+    ssccs, clients = _start_burst(stack, "LOT-GATEWAY")
+    wait_for(lambda: clients.answered() >= len(clients.scans) // 5, "the burst under way")
     fabric.kill("peer0-carrier")  # the tracker's own gateway peer (and its follower's)
     wait_for(lambda: clients.answered(202) >= 5, "scans queued while the gateway peer is down")
     clients.kills += 1
@@ -186,7 +140,36 @@ def test_burst_survives_the_gateway_peer_and_the_whole_tracker_killed(
     fabric.up()  # the carrier's peer back on its kept ledger
     stack.restart()
     clients.join()
+    _assert_nothing_lost_or_doubled(stack, probe, fabric, ssccs, clients, "gateway + tracker")
 
+
+def _start_burst(stack: CrashStack, lot: str) -> tuple[list[str], Clients]:
+    """Fresh shipments, departed and followed by both contacts; the burst's clients running."""
+    ssccs = _fresh_ssccs(SHIPMENTS)
+    stack.subscribe_all(ssccs)
+    api = Api(stack.services.tracker_url, stack.demo.tokens)
+    for sscc in ssccs:
+        api.create(sscc, "Strawberries 250 g", lot)
+        api.scan(sscc, "departing", "2026-11-21T06:00:00Z", FARM)
+    plan = plan_burst(ssccs, THREADS, SCANS_PER_SHIPMENT)
+    for n, scans in enumerate(plan):  # scan ids unique to this run of the test
+        for scan in scans:
+            scan.body["client_scan_id"] = f"{ssccs[0]}-{n}-{scan.body['client_scan_id']}"
+    clients = Clients(stack.services.tracker_url, stack.demo.tokens["scanner"], plan)
+    clients.start()
+    return ssccs, clients
+
+
+def _assert_nothing_lost_or_doubled(
+    stack: CrashStack,
+    probe: LedgerProbe,
+    fabric: FabricNet,
+    ssccs: list[str],
+    clients: Clients,
+    what: str,
+) -> None:
+    """Every scan acknowledged, on the ledger once, the read model verified, each status
+    change notified once per contact."""
     refused = [(s.scan_id, s.refusals) for s in clients.scans if s.status is None]
     assert not refused, refused
     first = _settled(stack, clients)
@@ -195,8 +178,8 @@ def test_burst_survives_the_gateway_peer_and_the_whole_tracker_killed(
     wait_for(lambda: stack.next_block() >= height, f"the follower at block {height}")
     verdict = stack.services.run("verify")
     assert verdict.split()[0] == "PASS", verdict
+    changes = ("in_transit", "at_hub")  # departed, then at the hub: once each
     for _, phone, lang, _ in CONTACTS:
-        changes = ("in_transit", "at_hub")
         want = Counter({(s, status_label(c, lang)): 1 for s in ssccs for c in changes})
         wait_for(
             lambda p=phone, w=want: (
@@ -206,7 +189,7 @@ def test_burst_survives_the_gateway_peer_and_the_whole_tracker_killed(
         )
     cut = sum(1 for s in clients.scans if s.cut_off)
     sys.stdout.write(
-        f"\nreal gateway-peer + tracker kill: {total} scans, {clients.answered(201)} committed "
+        f"\nreal burst ({what}): {len(clients.scans)} scans, {clients.answered(201)} committed "
         f"at once, {clients.answered(202)} queued, {cut} cut off and sent again\n"
     )
 

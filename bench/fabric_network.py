@@ -89,7 +89,8 @@ class BenchNetwork:
             "gateway_peer": f"{_node_at(topology.nodes, self.ledger.endpoint)} "
             f"({self.ledger.endpoint}): every client and the tracker submit through it",
             "port_base": self.net.env["PROVENANCE_NET_PORT_BASE"],
-            "network_dir": str(self.net.root),
+            # relative to the checkout where it is inside it: results are committed, paths not
+            "network_dir": _shown(self.net.root),
             "network_up_s": round(self.up_s, 1),
         }
 
@@ -172,3 +173,11 @@ def fabric_network() -> Iterator[BenchNetwork]:
     finally:
         net.network("down")
         net.network("clean")
+
+
+def _shown(path: Path) -> str:
+    """A path as results may show it: relative to the checkout when inside it."""
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return path.name

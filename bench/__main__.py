@@ -1,7 +1,8 @@
 """`python -m bench`: runs the sections that can run here, prints a table, writes JSON.
 
-`python -m bench --network` runs only scan -> committed on a real Fabric network it starts
-(bench/scan_network.py) and removes at the end."""
+`python -m bench --network` runs the real-network section only (bench/scan_network.py: scan ->
+committed, throughput, the Node client beside ours, the profile, follower catch-up and
+WhatsApp) on a Fabric network it starts and removes at the end."""
 
 from __future__ import annotations
 
@@ -238,7 +239,106 @@ def _network_table(f: dict[str, Any]) -> str:
         f"  {'':>8}  project client / official: p50 x{q['p50_ms']}, p95 x{q['p95_ms']}, "
         f"p99 x{q['p99_ms']}, throughput x{q['throughput_tx_s']}"
     )
+    lines += _chat_lines(net["chat"])
+    lines += _profile_lines(rate)
+    lines += _target_lines(net)
+    load = net["machine"]["load_average_at_start"], net["load_average_at_end"]
+    lines.append(f"load average (1, 5, 15 min) at start {load[0]}, at end {load[1]}")
     return "\n".join(lines)
+
+
+def _chat_lines(chat: dict[str, Any]) -> list[str]:
+    up, note, reply = (
+        chat["follower_catch_up"],
+        chat["commit_to_notification"],
+        chat["chat_to_reply"],
+    )
+    return [
+        "",
+        f"follower catch-up from the real chain ({up['database']}): {up['blocks']} blocks, "
+        f"{up['transactions']} tx: {up['tx_per_s']} tx/s, {up['blocks_per_s']} blocks/s "
+        f"({up['seconds_after_block_0']} s after block 0; {up['seconds']} s with start-up)",
+        f"  {up['process']}",
+        f"commit -> WhatsApp sandbox received ({note['count']}): p50 {note['p50_ms']} / p95 "
+        f"{note['p95_ms']} / p99 {note['p99_ms']} ms",
+        f"chat query -> reply received ({reply['count']}): p50 {reply['p50_ms']} / p95 "
+        f"{reply['p95_ms']} / p99 {reply['p99_ms']} ms",
+        f"  {chat['path']}",
+    ]
+
+
+def _profile_lines(rate: dict[str, Any]) -> list[str]:
+    prof = rate["profile"]
+    lat = prof["latency"] or {"p50_ms": 0.0, "mean_ms": 0.0}
+    lines = [
+        "",
+        f"profile: {prof['concurrency']} scanners for {prof['window_s']} s, {prof['committed']} "
+        f"committed ({prof['throughput_tx_s']} tx/s), submit p50 {lat['p50_ms']} ms, mean "
+        f"{lat['mean_ms']} ms",
+        f"  {'client phase (project client)':<44}{'calls':>7}{'mean ms':>10}{'p50 ms':>9}",
+    ]
+    for name, row in prof["client_phases"].items():
+        lines.append(
+            f"  {name:<44}{row.get('count', ''):>7}{_ms(row['mean_ms']):>10}"
+            f"{_ms(row.get('p50_ms')):>9}"
+        )
+    lines.append(f"  {'node phase (Prometheus histograms)':<44}{'count':>7}{'mean ms':>10}  nodes")
+    for row in prof["cost"]["node_phases"]:
+        lines.append(
+            f"  {row['phase']:<44}{row['count']:>7}{_ms(row['mean_ms']):>10}  {row['nodes']}"
+        )
+    for label, cost in (
+        ("profile run", prof["cost"]),
+        ("sustained run", rate["sustained"]["cost"]),
+    ):
+        cpu = cost["cpu"]
+        parts = ", ".join(f"{k} {v}" for k, v in cpu["cpu_ms_per_tx"].items())
+        lines.append(
+            f"  CPU ms per committed tx, {label} ({cpu['transactions']} tx): {parts}; pipeline "
+            f"total {cpu['pipeline_cpu_ms_per_tx']} ms -> at most "
+            f"{_ceiling(cpu['pipeline_cpu_ms_per_tx'])} tx/s on {os.cpu_count()} cores; machine "
+            f"busy {cpu['machine_busy_share']:.0%}, others' CPU {cpu['others_cpu_s']} s"
+        )
+    spy = prof["chaincode_py_spy"]
+    if "skipped" in spy:
+        lines.append(f"  chaincode server py-spy: not run ({spy['skipped']})")
+    else:
+        lines.append(
+            f"  chaincode server, py-spy {spy['samples']} samples at {spy['rate_hz']} Hz "
+            "(idle left out), share of samples:"
+        )
+        for key, label in (("self_share", "at the top"), ("inclusive_share", "on the stack")):
+            top = "; ".join(f"{r['function']} {r['share']:.0%}" for r in spy[key][:8])
+            lines.append(f"    {label}: {top}")
+    return lines
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _ceiling(cpu_ms: float | None) -> str:
+    cores = os.cpu_count() or 1
+    return "?" if not cpu_ms else f"{cores * 1000 / cpu_ms:.0f}"
+
+
+def _target_lines(net: dict[str, Any]) -> list[str]:
+    at8 = next(r for r in net["rows"] if r["concurrency"] == 8)
+    rate, chat = net["throughput"], net["chat"]
+    ratio = rate["comparison"]["ratio_ledger_client_to_official"]["throughput_tx_s"]
+    checks = [
+        ("HTTP API p50 at 8 scanners <= 300 ms", at8["http_api"]["p50_ms"], 300.0, "<="),
+        ("HTTP API p99 at 8 scanners <= 1000 ms", at8["http_api"]["p99_ms"], 1000.0, "<="),
+        ("sustained committed tx/s >= 150", rate["sustained"]["throughput_tx_s"], 150.0, ">="),
+        ("project / Node client throughput >= 1.0", ratio, 1.0, ">="),
+        ("commit -> notification p99 <= 1000 ms", chat["commit_to_notification"]["p99_ms"],
+         1000.0, "<="),
+    ]  # fmt: skip
+    lines = ["", "targets (issue 14):"]
+    for label, value, bound, op in checks:
+        met = value <= bound if op == "<=" else value >= bound
+        lines.append(f"  {label:<44}{value:>10}  {'met' if met else 'NOT met'}")
+    return lines
 
 
 if __name__ == "__main__":

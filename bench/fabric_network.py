@@ -94,6 +94,15 @@ class BenchNetwork:
             "network_up_s": round(self.up_s, 1),
         }
 
+    def operations(self) -> dict[str, str]:
+        """Each peer's and orderer's operations address (Prometheus /metrics), by name."""
+        nodes = self.net.topology.nodes
+        return {n.name: n.address("ops") for n in nodes if n.kind in ("peer", "orderer")}
+
+    def gateway_node(self) -> str:
+        """The name of the peer every client and the tracker submit through."""
+        return _node_at(self.net.topology.nodes, self.ledger.endpoint)
+
     def chaincode_policy(self) -> str:
         """The endorsement policy of the committed chaincode definition (`peer lifecycle
         chaincode querycommitted`): a channel policy's path, or its own signature policy."""

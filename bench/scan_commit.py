@@ -15,6 +15,7 @@ same code against a real Fabric network.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -78,39 +79,58 @@ def drive(
     return {**run, "warmup": warmup, "warmup_errors": warm["errors"]}
 
 
-def _threads(concurrency: int, items: list[Any], call: Callable[[Any], object]) -> dict[str, Any]:
-    pending: Iterator[Any] = iter(items)
-    lock = threading.Lock()
-    samples: list[float] = []
-    errors: list[str] = []
+Take = Callable[[int, int], Any]
+"""take(scanner, n): scanner's n-th item (its first is 0), or None when it should stop."""
 
-    def scanner() -> None:
-        while True:
-            with lock:
-                item = next(pending, None)
+
+def scanners(count: int, take: Take, call: Callable[[Any], object]) -> dict[str, Any]:
+    """THE scanner loop of every scan benchmark: `count` threads, each calling `call` on the
+    items `take` gives it, back to back. Per call: (start, end) in perf_counter seconds; a
+    failed call is no sample but an error (time, message)."""
+    done: list[tuple[float, float]] = []  # list.append is atomic
+    errors: list[tuple[float, str]] = []
+
+    def scanner(index: int) -> None:
+        for n in itertools.count():
+            item = take(index, n)
             if item is None:
                 return
             start = time.perf_counter()
             try:
                 call(item)
             except Exception as error:  # counted and kept: a failed call is no sample
-                errors.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
+                message = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+                errors.append((start, message))
                 continue
-            samples.append(time.perf_counter() - start)
+            done.append((start, time.perf_counter()))
 
-    workers = [threading.Thread(target=scanner) for _ in range(concurrency)]
+    workers = [threading.Thread(target=scanner, args=(i,)) for i in range(count)]
     started, cpu = time.perf_counter(), time.process_time()
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # cpu_s: of this process, the client under test or the HTTP load generator
+    return {"done": done, "failed": errors, "wall_s": wall, "cpu_s": cpu}
+
+
+def _threads(concurrency: int, items: list[Any], call: Callable[[Any], object]) -> dict[str, Any]:
+    """Every item once, `concurrency` scanners taking the next one in turn."""
+    pending: Iterator[Any] = iter(items)
+    lock = threading.Lock()
+
+    def take(_scanner: int, _n: int) -> Any:
+        with lock:
+            return next(pending, None)
+
+    run = scanners(concurrency, take, call)
     return {
-        "samples": samples,
-        "wall_s": wall,
-        "cpu_s": cpu,  # of this process: the client under test, or the HTTP load generator
-        "errors": len(errors),
-        "messages": errors[:5],
+        "samples": [end - start for start, end in run["done"]],
+        "wall_s": run["wall_s"],
+        "cpu_s": run["cpu_s"],
+        "errors": len(run["failed"]),
+        "messages": [m for _, m in run["failed"][:5]],
     }
 
 
@@ -259,7 +279,7 @@ def scan_to_committed(quick: bool) -> dict[str, Any]:
         "client, throughput above 1 is more transactions per second",
         "peer": "SimulatedPeer in its own process (python -m bench.peer_process), so no client "
         "shares a GIL with it; all processes share the machine's cores",
-        "http_server": f"tracker serve (gunicorn, {tracker.workers} sync workers), database "
+        "http_server": f"tracker serve (gunicorn, {tracker.server}), database "
         f"{'PostgreSQL' if postgres else 'SQLite'}",
         "rows": rows,
     }

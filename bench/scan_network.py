@@ -14,20 +14,26 @@ SimulatedPeer's:
    THROUGHPUT_TRIALS scanners (doubling on, up to MAX_TRIAL, while the last doubling still
    gained GAIN), then 60 s (--quick: 10 s) sustained at the one that committed the most;
 3. the project's client against the official Node client at that best concurrency, the same
-   transactions (`scan_commit.ledger_client` and `official_node` on the same shipments).
+   transactions (`scan_commit.ledger_client` and `official_node` on the same shipments);
+4. a profile at PROFILE_SCANNERS (bench/profile.py): the client's Gateway calls timed, the
+   nodes' Prometheus phases and every process's CPU around the run, py-spy on the chaincode
+   server; the nodes' phases and CPU are also read around the sustained run;
+5. follower catch-up, commit -> WhatsApp and chat -> reply (bench/chat_network.py).
+
+Every scanner loop is scan_commit.scanners: `level` gives it a list of transactions,
+`timed_run` a time window.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.fabric_network import fabric_network
+from bench import chat_network, profile
+from bench.fabric_network import BenchNetwork, fabric_network
 from bench.official_client import node_available, official_node
 from bench.scan_commit import (
     create_shipments,
@@ -36,11 +42,13 @@ from bench.scan_commit import (
     new_ssccs,
     ratio,
     scan_argument,
+    scanners,
     summarise,
 )
 from bench.scan_stack import (
     CHAINCODE,
     CHANNEL,
+    GUNICORN_THREADS,
     SCANNER_ORG,
     connect_as,
     fresh_postgres,
@@ -53,6 +61,7 @@ from tracker.ledger import Contract
 CONCURRENCY = (1, 8)
 THROUGHPUT_TRIALS = (8, 16, 32)
 MAX_TRIAL, GAIN = 128, 1.10
+PROFILE_SCANNERS = 8  # the concurrency of the latency target
 POOL = 4  # shipments per scanner in the throughput runs, taken in turn
 CREATE_THREADS = 16
 NOTE = (
@@ -78,6 +87,7 @@ def durations(quick: bool) -> dict[str, float]:
             "sustain_warmup_s": 2,
             "sustain_s": 10,
             "comparison_s": 2,
+            "profile_s": 5,
         }
     return {
         "trial_warmup_s": 3,
@@ -85,46 +95,33 @@ def durations(quick: bool) -> dict[str, float]:
         "sustain_warmup_s": 5,
         "sustain_s": 60,
         "comparison_s": 15,
+        "profile_s": 15,
     }
 
 
 def timed_run(
     contract: Contract, pools: list[list[str]], warmup_s: float, window_s: float
 ) -> dict[str, Any]:
-    """One thread per pool (a scanner), each recording checkpoints on its own shipments in
-    turn, back to back, from now until `warmup_s + window_s`; a transaction counts when its
-    commit status arrives inside the window. Times are seconds from the window's start."""
-    done: list[tuple[float, float]] = []  # (start, committed); list.append is atomic
-    errors: list[tuple[float, str]] = []
+    """One scanner per pool (scan_commit.scanners, the one loop), each recording checkpoints
+    on its own shipments in turn, back to back, from now until `warmup_s + window_s`; a
+    transaction counts when its commit status arrives inside the window. Times are seconds
+    from the window's start."""
     window_start = time.perf_counter() + warmup_s
     deadline = window_start + window_s
 
-    def scanner(pool: list[str]) -> None:
-        for n in itertools.count():
-            argument = scan_argument(pool[n % len(pool)])
-            start = time.perf_counter()
-            if start >= deadline:
-                return
-            try:
-                contract.submit("RecordCheckpoint", argument)
-            except Exception as error:  # counted and kept: a failed call is no sample
-                message = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
-                errors.append((start - window_start, message))
-                continue
-            done.append((start - window_start, time.perf_counter() - window_start))
+    def take(scanner: int, n: int) -> str | None:
+        if time.perf_counter() >= deadline:
+            return None
+        pool = pools[scanner]
+        return scan_argument(pool[n % len(pool)])
 
-    workers = [threading.Thread(target=scanner, args=(pool,)) for pool in pools]
-    cpu = time.process_time()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    cpu = time.process_time() - cpu
+    run = scanners(len(pools), take, lambda a: contract.submit("RecordCheckpoint", a))
+    done = [(s - window_start, e - window_start) for s, e in run["done"]]
     inside = sorted((s, e) for s, e in done if 0 <= e <= window_s)
     per_second = [0] * int(window_s)
     for _, end in inside:
         per_second[min(int(end), len(per_second) - 1)] += 1
-    failed = [m for t, m in errors if 0 <= t <= window_s]
+    failed = [m for t, m in run["failed"] if 0 <= t - window_start <= window_s]
     result: dict[str, Any] = {
         "concurrency": len(pools),
         "warmup_s": warmup_s,
@@ -135,7 +132,7 @@ def timed_run(
         "errors": len(failed),
         "messages": failed[:5],
         "all_committed": len(done),  # warm-up and the tail after the window included
-        "caller_cpu_ms_per_tx": round(cpu / max(1, len(done)) * 1000, 3),
+        "caller_cpu_ms_per_tx": round(run["cpu_s"] / max(1, len(done)) * 1000, 3),
     }
     if inside:
         result["latency"] = summary_ms([e - s for s, e in inside])
@@ -143,10 +140,11 @@ def timed_run(
     return result
 
 
-def throughput(ledger: DemoLedger, quick: bool) -> dict[str, Any]:
-    """Trials from THROUGHPUT_TRIALS scanners up, the best one sustained, then the project's
-    client against the official Node client at that concurrency."""
-    d = durations(quick)
+def throughput(fabric: BenchNetwork, quick: bool) -> dict[str, Any]:
+    """Trials from THROUGHPUT_TRIALS scanners up, the best one sustained (with the CPU each
+    process used and the nodes' phase metrics), the project's client against the official
+    Node client at that concurrency, then a profiled run at PROFILE_SCANNERS."""
+    ledger, d = fabric.ledger, durations(quick)
     pools: list[list[str]] = []
 
     def shipments_for(scanners: int) -> list[list[str]]:
@@ -170,8 +168,10 @@ def throughput(ledger: DemoLedger, quick: bool) -> dict[str, Any]:
                 plan.append(2 * scanners)  # still climbing at the last one: go on
         best = max(trials, key=lambda t: t["committed"])["concurrency"]
         before = ledger.height()
-        sustained = timed_run(contract, pools[:best], d["sustain_warmup_s"], d["sustain_s"])
+        with profile.observed(fabric) as cost:
+            sustained = timed_run(contract, pools[:best], d["sustain_warmup_s"], d["sustain_s"])
         blocks = ledger.height() - before
+    sustained["cost"] = cost.result(sustained["all_committed"])
     sustained["blocks"] = blocks
     sustained["tx_per_block"] = round(sustained["all_committed"] / blocks, 1) if blocks else None
     busy = sustained["per_second"]
@@ -193,6 +193,30 @@ def throughput(ledger: DemoLedger, quick: bool) -> dict[str, Any]:
         "best_concurrency": best,
         "sustained": sustained,
         "comparison": compare(ledger, pools[:best], 2 * best, timed),
+        "profile": profiled(fabric, shipments_for(PROFILE_SCANNERS), d["profile_s"]),
+    }
+
+
+def profiled(fabric: BenchNetwork, pools: list[list[str]], window_s: float) -> dict[str, Any]:
+    """`len(pools)` scanners for `window_s` on a connection of their own whose Gateway calls
+    are timed, the nodes' metrics and CPU read around it, py-spy on the chaincode server."""
+    with connect_as(fabric.ledger, SCANNER_ORG) as gateway:
+        contract = gateway.network(CHANNEL).contract(CHAINCODE)
+        phases = profile.PhaseTimer(contract)
+        timed_run(contract, pools, 2, 2)  # untimed: connection and caches warm
+        phases.clear()
+        chaincode = profile.pid_of(fabric.net.root, "chaincode")
+        with profile.observed(fabric) as cost, profile.spied(chaincode, window_s) as spy:
+            run = timed_run(contract, pools, 0, window_s)
+    return {
+        "concurrency": len(pools),
+        "window_s": window_s,
+        "committed": run["committed"],
+        "throughput_tx_s": run["throughput_tx_s"],
+        "latency": run.get("latency"),
+        "client_phases": phases.summary(run.get("latency", {}).get("mean_ms")),
+        "cost": cost.result(run["all_committed"]),
+        "chaincode_py_spy": spy,
     }
 
 
@@ -229,15 +253,18 @@ def on_network(quick: bool) -> dict[str, Any]:
         sqlite = f"sqlite:///{Path(work) / 'tracker.db'}"
         url = fresh_postgres(postgres, "bench_network") if postgres else sqlite
         rows = []
-        with served_tracker(Path(work) / "tracker", ledger, url) as tracker:
+        threads = int(os.environ.get("PROVENANCE_BENCH_SERVE_THREADS", GUNICORN_THREADS))
+        with served_tracker(Path(work) / "tracker", ledger, url, threads) as tracker:
             lap("tracker_start")
             for c in CONCURRENCY:
                 rows.append(
                     level(ledger, tracker, c, *sizes(c, quick), create_threads=CREATE_THREADS)
                 )
                 lap(f"rows_at_{c}")
-        rate = throughput(ledger, quick)
-        lap("throughput_and_comparison")
+            rate = throughput(fabric, quick)
+            lap("throughput_comparison_profile")
+            chat = chat_network.on_network(ledger, tracker, 10 if quick else 50)
+            lap("follower_and_whatsapp")
         settings = fabric.settings()
     lap("network_down_clean")
     return {
@@ -257,7 +284,7 @@ def on_network(quick: bool) -> dict[str, Any]:
         "untimed and excluded",
         "order": "per concurrency: ledger client, official Node client, HTTP API; then the "
         "throughput trials and the sustained run",
-        "http_server": f"tracker serve (gunicorn, {tracker.workers} sync workers), database "
+        "http_server": f"tracker serve (gunicorn, {tracker.server}), database "
         f"{'PostgreSQL' if postgres else 'SQLite'}, the scanner's enrolment imported with "
         "tracker staff add --msp-dir",
         "people": "a dispatcher (ProducerMSP, role dispatcher) creates the shipments and a "
@@ -265,6 +292,8 @@ def on_network(quick: bool) -> dict[str, Any]:
         "enrolled at their org's Fabric CA with fabric-ca-client",
         "rows": rows,
         "throughput": rate,
+        "chat": chat,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "wall_s": round(time.monotonic() - started, 1),
         "phases_s": phases,
     }

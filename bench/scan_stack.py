@@ -24,12 +24,14 @@ from sqlalchemy.engine import make_url
 
 from demo.ledger import DemoLedger
 from demo.services import Services, free_port, prepare
+from tracker.commands.service import SERVE_THREADS
 from tracker.ledger.gateway import Gateway, connect
 from tracker.ledger.identity import load_enrolment
 
 CHANNEL, CHAINCODE = "supplychain", "provenance"
 SCANNER_ORG, DISPATCHER_ORG = "CarrierMSP", "ProducerMSP"  # the demo's people (demo.ledger)
-GUNICORN_WORKERS = 2  # `tracker serve`'s default
+GUNICORN_WORKERS = 2  # `tracker serve`'s defaults
+GUNICORN_THREADS = SERVE_THREADS
 _TOKEN = re.compile(r"API token \(shown once, stored hashed\): (\S+)")
 
 
@@ -114,13 +116,24 @@ class ServedTracker:
     url: str
     scanner_token: str
     workers: int
+    threads: int
+    services: Services  # its processes and environment: more can be started beside it
+
+    @property
+    def server(self) -> str:
+        """How gunicorn serves it, for the results."""
+        if self.threads == 1:
+            return f"{self.workers} sync workers"
+        return f"{self.workers} gthread workers x {self.threads} threads"
 
 
 @contextmanager
-def served_tracker(state: Path, ledger: DemoLedger, database_url: str) -> Iterator[ServedTracker]:
+def served_tracker(
+    state: Path, ledger: DemoLedger, database_url: str, threads: int = GUNICORN_THREADS
+) -> Iterator[ServedTracker]:
     """`tracker db upgrade`, `tracker staff add --msp-dir` (the scanner), then `tracker serve`
-    (gunicorn) in front of the ledger; the environment is the demo's, WhatsApp pointing
-    nowhere."""
+    (gunicorn, GUNICORN_WORKERS x `threads`) in front of the ledger; the environment is the
+    demo's, WhatsApp pointing at a sandbox port nobody serves until the caller starts it."""
     services: Services = prepare(state, ledger, free_port(), free_port())
     services.env["TRACKER_DATABASE_URL"] = database_url
     try:
@@ -134,8 +147,11 @@ def served_tracker(state: Path, ledger: DemoLedger, database_url: str) -> Iterat
             raise RuntimeError(f"tracker staff add printed no token:\n{printed}")
         bind = f"127.0.0.1:{services.tracker_port}"
         argv = [sys.executable, "-m", "tracker.cli", "serve", "--bind", bind]
-        services.start("tracker-serve", [*argv, "--workers", str(GUNICORN_WORKERS)])
+        sizes = ["--workers", str(GUNICORN_WORKERS), "--threads", str(threads)]
+        services.start("tracker-serve", [*argv, *sizes])
         services.wait_healthy("tracker-serve", f"{services.tracker_url}/healthz")
-        yield ServedTracker(services.tracker_url, found.group(1), GUNICORN_WORKERS)
+        yield ServedTracker(
+            services.tracker_url, found.group(1), GUNICORN_WORKERS, threads, services
+        )
     finally:
         services.stop()

@@ -1,8 +1,11 @@
 """Commit → notification and chat message → reply latencies, over real HTTP.
 
-The tracker app, its worker, the WhatsApp sandbox and a SQLite database run in this process
-(tests/tracker/tracker_stack.py). Blocks come from tests/tracker/tracker_ledger.py and are
-applied by the real follower; the clock starts when the block's transaction has committed.
+`latencies`: the tracker app, its worker, the WhatsApp sandbox and a SQLite database run in
+this process (tests/tracker/tracker_stack.py). Blocks come from tests/tracker/tracker_ledger.py
+and are applied by the real follower; the clock starts when the block's transaction has
+committed. `commit_to_received` and `chat_to_reply` are the timing loops; bench/chat_network.py
+runs them on the real network, against `tracker worker`, `tracker follow` and the sandbox in
+their own processes.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +33,6 @@ from tracker.ledger.follower import Follower, FollowerConfig  # noqa: E402
 from tracker.ledger.identity import load_enrolment  # noqa: E402
 
 PHONE = "+33639989001"  # fictional range
-
-
-def _wait_for_message(stack: Stack, before: int, limit_s: float = 30.0) -> None:
-    deadline = time.monotonic() + limit_s
-    while len(stack.received(PHONE)) <= before:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the expected WhatsApp message did not arrive")
-        time.sleep(0.002)
 
 
 def _stack(work: Path, poll_s: float) -> tuple[Stack, Ledger]:
@@ -76,25 +72,58 @@ def latencies(poll_s: float, samples: int) -> dict[str, Any]:
 
 
 def _notifications(stack: Stack, ledger: Ledger, sscc: str, samples: int) -> dict[str, Any]:
-    times = []
     statuses = ["in_transit", "at_hub"]
+
+    def received() -> int:
+        return len(stack.received(PHONE))
+
+    # Ledger.checkpoint returns once the block's transaction committed.
+    return commit_to_received(lambda n: ledger.checkpoint(sscc, statuses[n % 2]), received, samples)
+
+
+def _chat(stack: Stack, sscc: str, samples: int) -> dict[str, Any]:
+    def received() -> int:
+        return len(stack.received(PHONE))
+
+    return chat_to_reply(lambda: stack.phone_writes(PHONE, text=sscc), received, samples)
+
+
+def wait_for_message(received: Callable[[], int], before: int, limit_s: float = 30.0) -> None:
+    """Until `received()` counts more than `before` messages to the phone."""
+    deadline = time.monotonic() + limit_s
+    while received() <= before:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the expected WhatsApp message did not arrive")
+        time.sleep(0.002)
+
+
+def commit_to_received(
+    commit: Callable[[int], object], received: Callable[[], int], samples: int
+) -> dict[str, Any]:
+    """`commit(n)` returns once its status-changing transaction committed; the clock runs
+    from then until the sandbox holds one more message for the phone. The first round warms
+    up connections and caches and is not a sample."""
+    times = []
     for n in range(samples + 1):
-        before = len(stack.received(PHONE))
-        ledger.checkpoint(sscc, statuses[n % 2])  # returns once the block's transaction committed
+        before = received()
+        commit(n)
         start = time.perf_counter()
-        _wait_for_message(stack, before)
-        if n:  # the first round warms up connections and caches
+        wait_for_message(received, before)
+        if n:
             times.append(time.perf_counter() - start)
     return summary_ms(times)
 
 
-def _chat(stack: Stack, sscc: str, samples: int) -> dict[str, Any]:
+def chat_to_reply(
+    write: Callable[[], object], received: Callable[[], int], samples: int
+) -> dict[str, Any]:
+    """From the phone's message (`write`) to the tracker's reply held by the sandbox."""
     times = []
     for n in range(samples + 1):
-        before = len(stack.received(PHONE))
+        before = received()
         start = time.perf_counter()
-        stack.phone_writes(PHONE, text=sscc)
-        _wait_for_message(stack, before)
+        write()
+        wait_for_message(received, before)
         if n:
             times.append(time.perf_counter() - start)
     return summary_ms(times)

@@ -204,11 +204,25 @@ def _decode(hint: Any, value: Any, path: str) -> Any:
     raise state_error(f"stored {path} has an unexpected type")
 
 
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """A record's field types, resolved once per class: get_type_hints evaluates every
+    annotation string again on each call (from __future__ import annotations), which cost
+    about 1 ms of the chaincode server's CPU per stored shipment read (bench/profile.py's
+    py-spy samples)."""
+    found = _HINTS.get(cls)
+    if found is None:
+        found = _HINTS[cls] = get_type_hints(cls)
+    return found
+
+
 def decode(cls: type[T], data: Any, path: str = "record") -> T:
     """Rebuild a record from its stored JSON; corrupt data is a STATE_ERROR."""
     if not isinstance(data, dict):
         raise state_error(f"stored {path} is not an object")
-    hints = get_type_hints(cls)
+    hints = _hints(cls)
     kwargs: dict[str, Any] = {}
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]
         if field.name in data:

@@ -7,6 +7,7 @@ the `connection.json` that the project's external builder (network/builders/ccaa
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import io
 import ipaddress
 import json
@@ -26,7 +27,7 @@ from cryptography.x509.oid import NameOID
 from network import processes
 from network.layout import Layout
 from network.nodes import Tools, admin_env
-from network.topology import CHAINCODE, CHANNEL, PEER_ORGS, Node, Topology
+from network.topology import CHAINCODE, CHANNEL, PEER_ORGS, Node, Org, Topology
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def deployment(layout: Layout) -> Deployment | None:
     return Deployment(**json.loads(path.read_text()))
 
 
-def _save(layout: Layout, deployed: Deployment) -> None:
+def save(layout: Layout, deployed: Deployment) -> None:
+    """Record what is deployed (the chaincode server announces its package id)."""
     (layout.chaincode / "deployment.json").write_text(json.dumps(asdict(deployed)) + "\n")
 
 
@@ -107,8 +109,13 @@ def ensure_tls(layout: Layout, server: Node) -> Path:
 
 
 def _tar(members: dict[str, bytes]) -> bytes:
+    """A gzipped tar with no timestamps: the same members give the same bytes, so the same
+    package id on every host that packages it (a package id is a hash of the file)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+    with (
+        gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w") as tar,
+    ):
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -161,9 +168,12 @@ def orderer_args(topology: Topology, layout: Layout) -> list[str]:
     ]
 
 
-def committed(topology: Topology, layout: Layout, tools: Tools) -> tuple[int, str] | None:
-    """(sequence, version) of the chaincode committed on the channel, or None."""
-    env = admin_env(topology, layout, PEER_ORGS[0])
+def committed(
+    topology: Topology, layout: Layout, tools: Tools, org: Org = PEER_ORGS[0]
+) -> tuple[int, str] | None:
+    """(sequence, version) of the chaincode committed on the channel (asking the org's peer),
+    or None."""
+    env = admin_env(topology, layout, org)
     argv = [tools.exe("peer"), "lifecycle", "chaincode", "querycommitted"]
     argv += ["-C", CHANNEL, "-n", CHAINCODE, "-O", "json"]
     try:
@@ -181,39 +191,83 @@ def deploy(
     topology: Topology, layout: Layout, tools: Tools, version: str, sequence: int
 ) -> Deployment:
     """Install on every peer, approve for every org, commit; returns the deployment."""
-    server = topology.node("chaincode")
-    path = package(layout, server, version)
-    peer = tools.exe("peer")
-    package_id = ""
+    deployed = Deployment(version, sequence, "")
     for org in PEER_ORGS:
-        env = admin_env(topology, layout, org)
-        installed = processes.run(
-            [peer, "lifecycle", "chaincode", "queryinstalled", "-O", "json"], env, "queryinstalled"
-        )
-        calculated = processes.run(
-            [peer, "lifecycle", "chaincode", "calculatepackageid", str(path)], env, "package id"
-        ).strip()
-        package_id = calculated.splitlines()[-1].strip()
-        if package_id not in installed:
-            processes.run(
-                [peer, "lifecycle", "chaincode", "install", str(path)],
-                env,
-                f"install on {topology.peer_of(org).name}",
-            )
-    deployed = Deployment(version, sequence, package_id)
-    _save(layout, deployed)
+        deployed = install(topology, layout, tools, org, version, sequence)
+    save(layout, deployed)
     for org in PEER_ORGS:
-        env = admin_env(topology, layout, org)
-        argv = [peer, "lifecycle", "chaincode", "approveformyorg", *orderer_args(topology, layout)]
-        argv += ["-C", CHANNEL, "-n", CHAINCODE, "--version", version]
-        argv += ["--package-id", package_id, "--sequence", str(sequence), "--waitForEvent"]
-        _retry(_step(argv, env, f"approve for {org.msp_id}"))
-    env = admin_env(topology, layout, PEER_ORGS[0])
-    argv = [peer, "lifecycle", "chaincode", "commit", *orderer_args(topology, layout)]
-    argv += ["-C", CHANNEL, "-n", CHAINCODE, "--version", version, "--sequence", str(sequence)]
-    argv += [*_peer_args(topology, layout), "--waitForEvent"]
-    _retry(_step(argv, env, "chaincode commit"))
+        approve(topology, layout, tools, org, deployed)
+    commit(topology, layout, tools, PEER_ORGS[0], deployed)
     return deployed
+
+
+def install(
+    topology: Topology, layout: Layout, tools: Tools, org: Org, version: str, sequence: int
+) -> Deployment:
+    """Package the version (the same bytes on every host) and install it on the org's peer."""
+    path = package(layout, topology.node("chaincode"), version)
+    env = admin_env(topology, layout, org)
+    peer = tools.exe("peer")
+    installed = processes.run(
+        [peer, "lifecycle", "chaincode", "queryinstalled", "-O", "json"], env, "queryinstalled"
+    )
+    package_id = _package_id(tools, env, path)
+    if package_id not in installed:
+        processes.run(
+            [peer, "lifecycle", "chaincode", "install", str(path)],
+            env,
+            f"install on {topology.peer_of(org).name}",
+        )
+    return Deployment(version, sequence, package_id)
+
+
+def package_id(topology: Topology, layout: Layout, tools: Tools, path: Path) -> str:
+    """The package's id (label and hash of its bytes), computed without a peer."""
+    return _package_id(tools, admin_env(topology, layout, PEER_ORGS[0]), path)
+
+
+def _package_id(tools: Tools, env: dict[str, str], path: Path) -> str:
+    argv = [tools.exe("peer"), "lifecycle", "chaincode", "calculatepackageid", str(path)]
+    calculated = processes.run(argv, env, "package id").strip()
+    return calculated.splitlines()[-1].strip()
+
+
+def approve(
+    topology: Topology, layout: Layout, tools: Tools, org: Org, deployed: Deployment
+) -> None:
+    """Approve the definition for the org (through the orderer), waiting for its commit."""
+    argv = [tools.exe("peer"), "lifecycle", "chaincode", "approveformyorg"]
+    argv += [*orderer_args(topology, layout), *_definition(deployed)]
+    argv += ["--package-id", deployed.package_id, "--waitForEvent"]
+    _retry(_step(argv, admin_env(topology, layout, org), f"approve for {org.msp_id}"))
+
+
+def approvals(
+    topology: Topology, layout: Layout, tools: Tools, org: Org, deployed: Deployment
+) -> dict[str, bool]:
+    """Which orgs approved the definition, as the org's peer sees the channel."""
+    argv = [tools.exe("peer"), "lifecycle", "chaincode", "checkcommitreadiness"]
+    argv += [*_definition(deployed), "-O", "json"]
+    out = processes.run(argv, admin_env(topology, layout, org), "checkcommitreadiness")
+    found: dict[str, bool] = json.loads(out[out.find("{") :])["approvals"]
+    return found
+
+
+def commit(
+    topology: Topology, layout: Layout, tools: Tools, org: Org, deployed: Deployment
+) -> None:
+    """Commit the approved definition as the org's admin, endorsed by every org's peer."""
+    argv = [tools.exe("peer"), "lifecycle", "chaincode", "commit"]
+    argv += [*orderer_args(topology, layout), *_definition(deployed)]
+    argv += [*_peer_args(topology, layout), "--waitForEvent"]
+    _retry(_step(argv, admin_env(topology, layout, org), "chaincode commit"))
+
+
+def _definition(deployed: Deployment) -> list[str]:
+    return ["-C", CHANNEL, "-n", CHAINCODE, "--version", deployed.version] + [
+        "--sequence",
+        str(deployed.sequence),
+    ]
 
 
 _SETTLING = re.compile(

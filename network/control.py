@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 
-from network import chaincode, channel, configs, identities, processes
+from network import chaincode, channel, configs, hosts, identities, processes
 from network.layout import Layout
 from network.nodes import (
     Tools,
@@ -28,11 +28,45 @@ STOP_ORDER = ("chaincode", "peer", "orderer", "ca")
 GOSSIP_TIMEOUT_S = 90.0
 
 
-def up(topology: Topology, tools: Tools) -> None:
-    """Start whatever is not running; create what does not exist yet. Safe to repeat."""
+def up(topology: Topology, tools: Tools, only: str | None = None) -> None:
+    """Start whatever is not running; create what does not exist yet. Safe to repeat.
+
+    `only` (`--only`): start just those groups' nodes (topology.GROUPS), on a host that holds
+    a copy of the network's material (`scripts/network bundle`), as on separate hosts."""
     layout = Layout(topology.state)
     started = time.monotonic()
-    _check_profile(topology, layout)
+    chosen = topology.select(only)
+    check_profile(topology, layout)
+    if only is None:
+        ensure_material(topology, layout, tools)
+    elif not (layout.crypto.exists() and layout.genesis_block.exists()):
+        raise NetworkError(
+            f"no crypto material or block 0 in {layout.root}: make them once on one host with "
+            f"`scripts/network bundle --only {only}` and unpack that bundle here"
+        )
+    # cryptogen writes keys 0600 but in 0755 folders; also mends a network made before this.
+    identities.make_private(layout.crypto)
+    for node in chosen:  # every clash named before anything starts
+        if processes.pid_of(layout, node.name) is None:
+            processes.check_ports_free(node)
+    _start_nodes(topology, layout, tools, chosen)
+    if only is None:
+        _ensure_chaincode(topology, layout, tools)
+        _wait_gossip(topology, layout, topology.of_kind("peer"))
+    else:
+        peers = [n for n in chosen if n.kind == "peer"]
+        if hosts.ensure_chaincode(topology, layout, tools, peers):
+            _wait_gossip(topology, layout, peers)
+        if topology.node("chaincode") in chosen:
+            _start_chaincode(layout, topology.node("chaincode"), hosts.bundled(layout))
+    write_tracker_env(topology, layout)
+    log_line(
+        f"network up in {time.monotonic() - started:.1f} s; tracker settings: {layout.tracker_env}"
+    )
+
+
+def ensure_material(topology: Topology, layout: Layout, tools: Tools) -> None:
+    """Configs, crypto material and block 0, made once (`bundle` copies them to other hosts)."""
     if not layout.crypto.exists():
         configs.write_all(topology, layout, tools.fabric_cfg)
         log_line("crypto material (cryptogen, NodeOUs)")
@@ -48,13 +82,14 @@ def up(topology: Topology, tools: Tools) -> None:
             {"PATH": "/usr/bin:/bin"},
             "cryptogen",
         )
-    # cryptogen writes keys 0600 but in 0755 folders; also mends a network made before this.
     identities.make_private(layout.crypto)
     channel.ensure_genesis(layout, tools)
-    for node in topology.nodes:  # every clash named before anything starts
-        if processes.pid_of(layout, node.name) is None:
-            processes.check_ports_free(node)
-    for ca in topology.of_kind("ca"):
+
+
+def _start_nodes(topology: Topology, layout: Layout, tools: Tools, chosen: list[Node]) -> None:
+    """CAs (and their identities), orderers joined and led, peers joined: those chosen."""
+    cas = [n for n in chosen if n.kind == "ca"]
+    for ca in cas:
         assert ca.org is not None
         _start(
             layout,
@@ -62,35 +97,37 @@ def up(topology: Topology, tools: Tools) -> None:
             ca_argv(ca, layout, tools),
             ca_env(f"admin:{identities.bootstrap_secret(layout, ca.org)}"),
         )
-    for ca in topology.of_kind("ca"):
+    for ca in cas:
         _wait_healthy(layout, ca)
         # Its first start wrote the bootstrap password into its config, and Idemix keys, 0644.
         identities.make_private(layout.data(ca))
         assert ca.org is not None
         identities.enroll_all(topology, layout, tools, ca.org)
-    for orderer in topology.of_kind("orderer"):
+    orderers = [n for n in chosen if n.kind == "orderer"]
+    for orderer in orderers:
         _start(layout, orderer, [tools.exe("orderer")], orderer_env(orderer, layout))
-    for orderer in topology.of_kind("orderer"):
+    for orderer in orderers:
         _wait_healthy(layout, orderer)
         channel.join_orderer(layout, tools, orderer)
-    for peer in topology.of_kind("peer"):
+    peers = [n for n in chosen if n.kind == "peer"]
+    for peer in peers:
         _start(layout, peer, [tools.exe("peer"), "node", "start"], peer_env(peer, layout))
-    for peer in topology.of_kind("peer"):
+    for peer in peers:
         _wait_healthy(layout, peer)
         assert peer.org is not None
         channel.join_peer(topology, layout, tools, peer.org)
-    first = topology.of_kind("orderer")[0]
-    processes.wait_until(
-        layout, first.name, lambda: channel.orderer_active(layout, tools, first), "channel active"
-    )
-    # "active" comes before the election: until a leader exists, Broadcast answers UNAVAILABLE.
-    processes.wait_until(layout, first.name, lambda: _raft_leaders(topology) >= 1, "Raft leader")
-    _ensure_chaincode(topology, layout, tools)
-    _wait_gossip(topology, layout)
-    _write_tracker_env(topology, layout)
-    log_line(
-        f"network up in {time.monotonic() - started:.1f} s; tracker settings: {layout.tracker_env}"
-    )
+    if orderers:
+        first = orderers[0]
+        processes.wait_until(
+            layout,
+            first.name,
+            lambda: channel.orderer_active(layout, tools, first),
+            "channel active",
+        )
+        # "active" comes before the election: until a leader exists, Broadcast is UNAVAILABLE.
+        processes.wait_until(
+            layout, first.name, lambda: _raft_leaders(topology) >= 1, "Raft leader"
+        )
 
 
 def upgrade(topology: Topology, tools: Tools, version: str) -> chaincode.Deployment:
@@ -116,6 +153,10 @@ def _ensure_chaincode(topology: Topology, layout: Layout, tools: Tools) -> None:
         version = deployed.version if deployed and committed else "1.0"
         sequence = (committed[0] + 1) if committed else 1
         deployed = chaincode.deploy(topology, layout, tools, version, sequence)
+    _start_chaincode(layout, server, deployed)
+
+
+def _start_chaincode(layout: Layout, server: Node, deployed: chaincode.Deployment) -> None:
     _start(layout, server, chaincode_argv(), chaincode_env(server, layout, deployed.package_id))
     processes.wait_until(
         layout,
@@ -140,9 +181,11 @@ def _health_url(node: Node) -> str:
 
 
 def _healthy(node: Node) -> bool:
-    # /healthz answers before the node's gRPC listener accepts: both must be up.
-    return processes.http_ok(_health_url(node)) and processes.port_in_use(
-        node.host, node.ports["listen"]
+    # /healthz answers before the node's gRPC listener (and an orderer's admin endpoint, which
+    # osnadmin needs next) accepts: all must be up.
+    listeners = [node.ports[k] for k in ("listen", "admin") if k in node.ports]
+    return processes.http_ok(_health_url(node)) and all(
+        processes.port_in_use(node.host, port) for port in listeners
     )
 
 
@@ -150,18 +193,24 @@ def _wait_healthy(layout: Layout, node: Node) -> None:
     processes.wait_until(layout, node.name, lambda: _healthy(node), "healthy /healthz")
 
 
-def _metric(node: Node, name: str) -> int:
-    """A node's Prometheus gauge for the channel (0 when absent or unreachable)."""
+def gauge(node: Node, name: str) -> int | None:
+    """A node's Prometheus gauge for the channel, from its operations endpoint (None when the
+    node does not answer or does not report it)."""
     try:
         with urllib.request.urlopen(f"http://{node.address('ops')}/metrics", timeout=2) as r:
             text = r.read().decode()
     except OSError:
-        return 0
+        return None
     found = re.search(rf'^{name}\{{channel="{CHANNEL}"\}} (\d+)', text, re.M)
-    return int(found.group(1)) if found else 0
+    return int(found.group(1)) if found else None
 
 
-def _known_peers(node: Node) -> int:
+def _metric(node: Node, name: str) -> int:
+    return gauge(node, name) or 0
+
+
+def known_peers(node: Node) -> int:
+    """How many other peers of the channel the peer's gossip knows (0 when unreachable)."""
     return _metric(node, "gossip_membership_total_peers_known")
 
 
@@ -169,20 +218,21 @@ def _raft_leaders(topology: Topology) -> int:
     return sum(_metric(o, "consensus_etcdraft_is_leader") for o in topology.of_kind("orderer"))
 
 
-def _wait_gossip(topology: Topology, layout: Layout) -> None:
+def _wait_gossip(topology: Topology, layout: Layout, peers: list[Node]) -> None:
     """Each peer must know the other orgs' peers, or the Gateway cannot find endorsers."""
     others = len(topology.of_kind("peer")) - 1
-    for peer in topology.of_kind("peer"):
+    for peer in peers:
         processes.wait_until(
             layout,
             peer.name,
-            lambda peer=peer: _known_peers(peer) >= others,
+            lambda peer=peer: known_peers(peer) >= others,
             f"gossip membership of {others} other peers",
             GOSSIP_TIMEOUT_S,
         )
 
 
-def _check_profile(topology: Topology, layout: Layout) -> None:
+def check_profile(topology: Topology, layout: Layout) -> None:
+    """Refuse a folder made with another profile; make it the owner's only (0700)."""
     stamp = layout.root / "profile"
     if stamp.exists() and stamp.read_text().strip() != topology.settings.profile:
         raise NetworkError(
@@ -219,7 +269,8 @@ def tracker_settings(topology: Topology, layout: Layout) -> dict[str, str]:
     return settings
 
 
-def _write_tracker_env(topology: Topology, layout: Layout) -> None:
+def write_tracker_env(topology: Topology, layout: Layout) -> None:
+    """tracker.env (to `source`) and tracker.json: the tracker's settings for this network."""
     lines = [f"export {k}={shlex.quote(v)}" for k, v in tracker_settings(topology, layout).items()]
     layout.tracker_env.write_text("\n".join(lines) + "\n")
     (layout.root / "tracker.json").write_text(
@@ -227,11 +278,14 @@ def _write_tracker_env(topology: Topology, layout: Layout) -> None:
     )
 
 
-def down(topology: Topology) -> int:
-    """Stop exactly the processes `up` recorded, chaincode first; how many were running."""
+def down(topology: Topology, only: str | None = None) -> int:
+    """Stop exactly the processes `up` recorded (of the `only` groups), chaincode first; how
+    many were running."""
     layout = Layout(topology.state)
     stopped = 0
     recorded = {p.stem for p in layout.pids.glob("*.pid")} if layout.pids.exists() else set()
+    if only is not None:
+        recorded &= {n.name for n in topology.select(only)}
     by_kind = {n.name: n.kind for n in topology.nodes}
     order = sorted(recorded, key=lambda n: STOP_ORDER.index(by_kind.get(n, "ca")))
     for name in order:
@@ -242,15 +296,16 @@ def down(topology: Topology) -> int:
     return stopped
 
 
-def status(topology: Topology, tools: Tools | None) -> int:
-    """Print each node's state, health, height and log; 0 when all are healthy."""
+def status(topology: Topology, tools: Tools | None, only: str | None = None) -> int:
+    """Print each (`only`: each chosen) node's state, health, height and log; 0 when all are
+    healthy."""
     layout = Layout(topology.state)
     if not layout.crypto.exists():
         _out(f"no network processes recorded in {layout.root} (run: scripts/network up)")
         return 0
     unhealthy = 0
     _out(f"{'node':<18} {'state':<8} {'address':<22} {'':<10} log")
-    for node in topology.nodes:
+    for node in topology.select(only):
         running = processes.pid_of(layout, node.name) is not None
         if node.kind == "chaincode":
             healthy = running and processes.port_in_use(node.host, node.ports["listen"])

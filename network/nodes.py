@@ -61,6 +61,9 @@ def orderer_env(node: Node, layout: Layout) -> dict[str, str]:
         "ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY": str(tls / "server.key"),
         "ORDERER_GENERAL_CLUSTER_ROOTCAS": f"[{tls_ca}]",
         "ORDERER_GENERAL_BOOTSTRAPMETHOD": "none",
+        # Peers ping their block streams this often (nodes.peer_env); pings more frequent than
+        # ServerMinInterval (60 s by default) would be refused with GOAWAY.
+        "ORDERER_GENERAL_KEEPALIVE_SERVERMININTERVAL": _keepalive(),
         "ORDERER_CHANNELPARTICIPATION_ENABLED": "true",
         "ORDERER_ADMIN_LISTENADDRESS": f"{_listen_host(node)}:{node.ports['admin']}",
         "ORDERER_ADMIN_TLS_ENABLED": "true",
@@ -108,6 +111,28 @@ def peer_env(node: Node, layout: Layout) -> dict[str, str]:
         "CORE_PEER_GOSSIP_RECONNECTINTERVAL": os.environ.get(
             "PROVENANCE_NET_GOSSIP_RECONNECT", "3s"
         ),
+        # A link cut without a reset (another host's cable, a partition) leaves a connection
+        # that TCP retransmits on with doubling pauses: the peer's block stream resumed only
+        # ~60 s after a 20 s cut. Pings find it dead instead, and the reconnection (at most
+        # 5 s apart, not Fabric's hour) picks the healed link up at once.
+        **_peer_keepalive(),
+        "CORE_PEER_DELIVERYCLIENT_RECONNECTBACKOFFTHRESHOLD": "5s",
+    }
+
+
+def _keepalive() -> str:
+    """How long a connection may stay silent before a ping tests it (PROVENANCE_NET_KEEPALIVE)."""
+    return os.environ.get("PROVENANCE_NET_KEEPALIVE", "10s")
+
+
+def _peer_keepalive() -> dict[str, str]:
+    every = _keepalive()
+    return {
+        "CORE_PEER_KEEPALIVE_MININTERVAL": every,  # what it accepts from clients
+        "CORE_PEER_KEEPALIVE_CLIENT_INTERVAL": every,  # to other peers (endorsement)
+        "CORE_PEER_KEEPALIVE_CLIENT_TIMEOUT": "5s",
+        "CORE_PEER_KEEPALIVE_DELIVERYCLIENT_INTERVAL": every,  # the block stream from orderers
+        "CORE_PEER_KEEPALIVE_DELIVERYCLIENT_TIMEOUT": "5s",
     }
 
 

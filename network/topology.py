@@ -44,6 +44,8 @@ PEER_ORGS = (
     Org("carrier", "CarrierMSP"),
     Org("retailer", "RetailerMSP"),
 )
+# What `--only` can name: the groups of nodes that may run on a host of their own.
+GROUPS = ("orderer", "chaincode", *(o.name for o in PEER_ORGS))
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class Node:
 class Settings:
     """Block cutting and timings the channel is created with."""
 
-    batch_timeout: str = "250ms"
+    batch_timeout: str = "100ms"
     max_message_count: int = 100
     profile: str = "single"
 
@@ -104,6 +106,26 @@ class Topology:
     def ca_of(self, org: Org) -> Node:
         """The org's Fabric CA."""
         return self.node(f"ca-{org.name}")
+
+    def group(self, name: str) -> list[Node]:
+        """The nodes one host runs: `orderer` (every orderer), `chaincode` (its server), or
+        an org by short name or MSP id (its peer and CA)."""
+        key = name.strip().lower()
+        if key in ("orderer", "chaincode"):
+            return self.of_kind(key)
+        for org in PEER_ORGS:
+            if key in (org.name, org.msp_id.lower()):
+                return [n for n in self.nodes if n.org == org]
+        raise TopologyError(f"unknown group {name!r}: choose from {', '.join(GROUPS)}")
+
+    def select(self, only: str | None) -> list[Node]:
+        """The nodes of a comma-separated list of groups (`--only`), or every node."""
+        if only is None:
+            return list(self.nodes)
+        names = {n.name for part in only.split(",") if part.strip() for n in self.group(part)}
+        if not names:
+            raise TopologyError(f"--only {only!r} names no group: choose from {', '.join(GROUPS)}")
+        return [n for n in self.nodes if n.name in names]
 
 
 def _env_key(node: str) -> str:
@@ -171,6 +193,6 @@ def from_env(state: Path, environ: Mapping[str, str] | None = None) -> Topology:
     )
     if not re.fullmatch(r"\d+(ms|s)", settings.batch_timeout):
         raise TopologyError(
-            f"PROVENANCE_NET_BATCH_TIMEOUT={settings.batch_timeout!r}: write e.g. 250ms or 1s"
+            f"PROVENANCE_NET_BATCH_TIMEOUT={settings.batch_timeout!r}: write e.g. 100ms or 1s"
         )
     return Topology(state, tuple(nodes), settings)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,3 +114,26 @@ class Clients:
             if response.status_code < 500 and "COMMIT_INVALID" not in response.text:
                 return  # refused for good: the test reports it
             time.sleep(0.1)  # not acknowledged (503, MVCC conflicts): send it again
+
+
+Wait = Callable[[Callable[[], bool], str], object]
+"""Polls a check until it holds, failing with the thing waited for after a bound."""
+
+
+def settled_answers(http: httpx.Client, url: str, scans: list[Scan], wait: Wait) -> dict[str, Any]:
+    """Each scan's first result: its 201 answer, else the queued scan's committed answer
+    (`wait` polls until every queued scan is committed; an acknowledged one is never rejected)."""
+    first = {s.scan_id: s.answer for s in scans if s.status == 201}
+
+    def queue_committed() -> bool:
+        for scan in scans:
+            if scan.scan_id not in first:
+                found = http.get(f"{url}/scans/{scan.scan_id}").json()
+                if found["state"] != "committed":
+                    assert found["state"] == "pending", found  # never rejected
+                    return False
+                first[scan.scan_id] = found["answer"]
+        return True
+
+    wait(queue_committed, "every queued scan committed")
+    return first

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from burst import Clients, Scan, plan_burst
+from burst import Clients, Scan, plan_burst, settled_answers
 from crash_stack import CrashStack
 
 from demo.scenario import CONTACTS, FARM, Api, sscc_of
@@ -76,7 +76,7 @@ def test_kill_9_of_the_tracker_mid_burst_loses_and_doubles_nothing(
     refused = [(s.scan_id, s.refusals) for s in scans if s.status is None]
     assert not refused, refused  # every scan ends acknowledged, some after being sent again
     with httpx.Client(timeout=30, headers=clients.headers) as http:
-        first = settled_answers(http, clients.url, scans)
+        first = settled_answers(http, clients.url, scans, wait_for)
         resent = resend_acknowledged(http, clients.url, plan, first)
     no_block = assert_once_on_ledger(stack, ssccs, scans, first)
     converged = converge(stack)
@@ -140,24 +140,6 @@ def kill_and_restart(stack: CrashStack, clients: Clients) -> dict[str, Any]:
     }
     stack.restart()
     return seen
-
-
-def settled_answers(http: httpx.Client, url: str, scans: list[Scan]) -> dict[str, Any]:
-    """Each scan's first result: its 201 answer, else the queued scan's committed answer."""
-    first = {s.scan_id: s.answer for s in scans if s.status == 201}
-
-    def queue_committed() -> bool:
-        for scan in scans:
-            if scan.scan_id not in first:
-                found = http.get(f"{url}/scans/{scan.scan_id}").json()
-                if found["state"] != "committed":
-                    assert found["state"] == "pending", found  # never rejected
-                    return False
-                first[scan.scan_id] = found["answer"]
-        return True
-
-    wait_for(queue_committed, "every queued scan committed")
-    return first
 
 
 def resend_acknowledged(

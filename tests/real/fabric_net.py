@@ -8,9 +8,13 @@ import os
 import secrets
 import signal
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from network import channel
 from network.layout import Layout
@@ -21,6 +25,7 @@ from tracker.ledger import Contract, Gateway, connect, load_enrolment
 
 REPO = Path(__file__).resolve().parents[2]
 NETWORK_TIMEOUT_S = 600  # an upper bound for `scripts/network up`, never a measured duration
+WAIT_S = 180.0  # an upper bound for anything to happen, never a measured duration
 
 
 class FabricUnavailable(RuntimeError):
@@ -40,6 +45,17 @@ def fabric_tools(cache_env: dict[str, str]) -> tuple[str, str]:
         raise FabricUnavailable(done.stderr.strip())
     fabric_bin, fabric_cfg = done.stdout.split()
     return fabric_bin, fabric_cfg
+
+
+def require_fabric_tools(env: dict[str, str]) -> tuple[str, str]:
+    """FABRIC_BIN and FABRIC_CFG, or the real tier's skip (a failure when
+    PROVENANCE_REQUIRE_FABRIC=1), as the session's network does it."""
+    try:
+        return fabric_tools(env)
+    except FabricUnavailable as reason:
+        if env.get("PROVENANCE_REQUIRE_FABRIC") == "1":
+            pytest.fail(f"real tier NOT RUN: {reason}")
+        pytest.skip(f"real tier NOT RUN: {reason}")
 
 
 @dataclass
@@ -160,3 +176,12 @@ def org(msp_id: str) -> Org:
 def as_json(raw: bytes) -> Any:
     """A chaincode result."""
     return json.loads(raw)
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = WAIT_S) -> float:
+    """Poll until `check()`; the seconds it took. Fails naming `what` once `timeout` passes."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < timeout, f"timed out waiting for {what}"
+        time.sleep(0.1)
+    return time.monotonic() - started

@@ -13,13 +13,24 @@ from tracker.commands.common import database, load_config, out
 from tracker.store import migrate
 
 log = logging.getLogger(__name__)
+# A scan's request waits for its commit (a BatchTimeout and more) while using almost no CPU:
+# with sync workers, 2 workers meant 2 scans in flight and every other scanner queued behind
+# them. Threads let one worker hold many waiting requests; the app's shared objects (gateway
+# pool, actor cache, throttle) are locked for this.
+SERVE_THREADS = 16
 
 
 def register(subparsers: Any) -> None:
     """Add serve, worker and db."""
     serve = subparsers.add_parser("serve", help="serve the HTTP API with gunicorn")
     serve.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT (default %(default)s)")
-    serve.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=SERVE_THREADS,
+        help="threads per worker (gthread; 1: sync workers; default %(default)s)",
+    )
     serve.set_defaults(handler=_serve)
     worker = subparsers.add_parser("worker", help="process the inbox and send the outbox")
     worker.set_defaults(handler=_worker)
@@ -41,8 +52,21 @@ def _serve(args: argparse.Namespace) -> int:
     api = ApiSettings.from_config(config)
     if api is None:
         log.warning("TRACKER_PEER_ENDPOINT not set: /api/v1 is off")
-    TrackerGunicorn(config, {"bind": args.bind, "workers": args.workers}, api).run()
+    TrackerGunicorn(config, serve_options(args.bind, args.workers, args.threads), api).run()
     return 0
+
+
+def serve_options(bind: str, workers: int, threads: int) -> dict[str, Any]:
+    """gunicorn settings: `workers` processes, each with `threads` threads (gthread)."""
+    if workers < 1 or threads < 1:
+        raise SystemExit("tracker serve: --workers and --threads must be at least 1")
+    options: dict[str, Any] = {"bind": bind, "workers": workers, "threads": threads}
+    if threads > 1:
+        # No keep-alive (as with sync workers): gunicorn 25's gthread worker, stopping, waits
+        # out the whole graceful timeout (30 s) when a client holds an idle keep-alive
+        # connection, instead of closing it when its keep-alive time runs out.
+        options.update(worker_class="gthread", keepalive=0)
+    return options
 
 
 def _worker(args: argparse.Namespace) -> int:

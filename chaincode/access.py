@@ -44,6 +44,14 @@ class Action(StrEnum):
     CONFIRM_DELIVERY = "confirm delivery"
     REPORT_EXCEPTION = "report exceptions"
     READ = "read shipments"
+    PROPOSE_AGREEMENT = "propose agreements"
+    ACCEPT_AGREEMENT = "accept agreements"
+    SETTLE_UNDELIVERED = "settle undelivered shipments"
+    SETTLE_RETURNED = "settle returned shipments"
+    DISPUTE = "open disputes or anchor conversations"
+    RESOLVE_DISPUTE = "resolve disputes"
+    REGISTER_CERTIFICATE = "register certificates"
+    READ_BALANCES = "read other organisations' balances"
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,14 @@ _WRITERS: dict[Action, tuple[frozenset[str], str]] = {
     Action.RECORD_CHECKPOINT: (frozenset({Role.SCANNER}), "carrier"),
     Action.RECORD_TEMPERATURES: (frozenset({Role.SCANNER}), "carrier"),
     Action.CONFIRM_DELIVERY: (frozenset({Role.RECEIVER}), "retailer"),
+    Action.PROPOSE_AGREEMENT: (frozenset({Role.DISPATCHER, Role.ADMIN}), "producer"),
+    Action.ACCEPT_AGREEMENT: (frozenset({Role.RECEIVER, Role.ADMIN}), "retailer"),
+    Action.SETTLE_UNDELIVERED: (frozenset({Role.RECEIVER, Role.ADMIN}), "retailer"),
+    Action.RESOLVE_DISPUTE: (frozenset({Role.DISPATCHER, Role.ADMIN}), "producer"),
 }
+# Roles an agreement may name in confirm_roles (of the buyer's organisation).
+CONFIRMING_ROLES = frozenset({Role.RECEIVER, Role.ADMIN, Role.DISPATCHER, Role.SCANNER})
+_CERTIFICATE_REGISTRARS = frozenset({Role.DISPATCHER, Role.ADMIN, Role.AUDITOR})
 _EXCEPTION_REPORTERS = frozenset({Role.SCANNER, Role.RECEIVER, Role.DISPATCHER})
 # Auditors and admins of any consortium member may read everything.
 _GLOBAL_READERS = frozenset({Role.AUDITOR, Role.ADMIN})
@@ -115,6 +130,12 @@ def is_allowed(identity: Identity, action: Action, parties: Parties) -> bool:
         return identity.role in _GLOBAL_READERS or identity.msp_id in parties.members()
     if action is Action.REPORT_EXCEPTION:
         return identity.role in _EXCEPTION_REPORTERS and identity.msp_id in parties.members()
+    if action is Action.DISPUTE:  # any identity of a party, the tracker's own included
+        return identity.msp_id in parties.members()
+    if action is Action.SETTLE_RETURNED:
+        return is_allowed(identity, Action.PROPOSE_AGREEMENT, parties) or is_allowed(
+            identity, Action.SETTLE_UNDELIVERED, parties
+        )
     roles, party = _WRITERS[action]
     return identity.role in roles and identity.msp_id == getattr(parties, party)
 
@@ -136,6 +157,13 @@ def _refusal(identity: Identity, action: Action) -> ChaincodeError:
         return not_the_party(
             msp_id, "a party to the shipment", f"its parties, auditors and admins may {action}"
         )
+    if action is Action.DISPUTE:
+        return not_the_party(msp_id, "a party to the shipment", f"its parties may {action}")
+    if action is Action.SETTLE_RETURNED and role in _WRITERS[Action.SETTLE_UNDELIVERED][0] | {
+        Role.DISPATCHER
+    }:
+        who = "its producer's dispatchers and admins and its retailer's receivers and admins"
+        return not_the_party(msp_id, "the shipment's producer or retailer", f"{who} may {action}")
     if action is Action.REPORT_EXCEPTION and role in _EXCEPTION_REPORTERS:
         roles = "dispatchers, scanners and receivers"
         return not_the_party(
@@ -157,3 +185,33 @@ def authorize_listing(identity: Identity, party: str | None) -> None:
         return
     scope = f"list shipments of {party}" if party else "list shipments of all parties"
     raise forbidden(identity.msp_id, identity.role, scope)
+
+
+def authorize_confirmation(
+    identity: Identity, parties: Parties, confirm_roles: tuple[str, ...]
+) -> None:
+    """ConfirmDelivery under an accepted agreement: the retailer's roles the agreement names."""
+    if identity.msp_id != parties.retailer:
+        who = f"its retailer's {'/'.join(confirm_roles)}"
+        raise not_the_party(
+            identity.msp_id, "the shipment's retailer", f"{who} may confirm delivery"
+        )
+    if identity.role not in confirm_roles:
+        named = ", ".join(confirm_roles)
+        raise ChaincodeError(
+            ErrorCode.FORBIDDEN,
+            f"{identity.msp_id} with role {identity.role or '(none)'} may not confirm delivery: "
+            f"the agreement names {named}",
+        )
+
+
+def authorize_registration(identity: Identity) -> None:
+    """RegisterCertificate: a dispatcher, admin or auditor of any channel member."""
+    if identity.role not in _CERTIFICATE_REGISTRARS:
+        raise forbidden(identity.msp_id, identity.role, Action.REGISTER_CERTIFICATE.value)
+
+
+def authorize_balances(identity: Identity, msp_id: str) -> None:
+    """Own balances for anyone; another organisation's for auditors and admins."""
+    if msp_id != identity.msp_id and identity.role not in _GLOBAL_READERS:
+        raise forbidden(identity.msp_id, identity.role, Action.READ_BALANCES.value)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from chaincode import rules
 from chaincode.coldchain import Reading
+from chaincode.deal_args import AgreementTerms, parse_terms
 from chaincode.errors import invalid_argument
 from chaincode.fields import MAX_NOTES, Fields, format_instant, parse_instant, parse_json_object
 from chaincode.model import (
@@ -49,6 +50,7 @@ class CreateRequest:
     promised_delivery: str
     certificates: tuple[Certificate, ...]
     client_scan_id: str
+    agreement: AgreementTerms | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ def parse_create(raw: str) -> CreateRequest:
         promised_delivery=top.instant("promised_delivery"),
         certificates=_certificates(top),
         client_scan_id=top.text("client_scan_id", required=False, max_len=100),
+        agreement=_agreement(top),
     )
     product.finish()
     parties.finish()
@@ -157,6 +160,16 @@ def parse_create(raw: str) -> CreateRequest:
     if request.quantity <= 0:
         raise invalid_argument("quantity", "must be greater than 0")
     return request
+
+
+def _agreement(top: Fields) -> AgreementTerms | None:
+    """Optional agreement terms proposed with the shipment (ProposeAgreement's, less sscc)."""
+    fields = top.optional_sub("agreement")
+    if fields is None:
+        return None
+    terms = parse_terms(fields)
+    fields.finish()
+    return terms
 
 
 def _certificates(top: Fields) -> tuple[Certificate, ...]:

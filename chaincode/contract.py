@@ -16,48 +16,22 @@ from fabric_chaincode_python.fabric_shim.interfaces import Chaincode
 from fabric_chaincode_python.fabric_shim.response import error as shim_error
 from fabric_chaincode_python.fabric_shim.response import success as shim_success
 
-from chaincode import arguments, coldchain, rules
-from chaincode.access import Action, Identity, authorize, authorize_listing, identity_from_creator
+from chaincode import agreements, arguments, certificates, coldchain, disputes, idempotency, rules
+from chaincode.access import Action, authorize, authorize_listing
 from chaincode.errors import ChaincodeError, ErrorCode, already_exists, invalid_argument
 from chaincode.events import EventType, build_event
-from chaincode.model import Checkpoint, ColdChainTotals, Reporter, Shipment, canonical_json
+from chaincode.model import Checkpoint, ColdChainTotals, Shipment, canonical_json
 from chaincode.model import TemperatureSummary as Summary
 from chaincode.rules import Status
-from chaincode.state import Ledger, ScanRecord
+from chaincode.settling import new_agreement
+from chaincode.state import AGREEMENT, Ledger
 
 Handler = Callable[[Ledger, str], Awaitable[str]]
 
 
-async def _replay(ledger: Ledger, caller: Identity, scan_id: str, tx_name: str, raw: str) -> str:
-    """Original result of an already-used scan id ("" if new); a changed request conflicts."""
-    if not scan_id:
-        return ""
-    record = await ledger.get_scan(caller.msp_id, scan_id)
-    if record is None:
-        return ""
-    if record.transaction != tx_name or record.request_sha256 != arguments.request_digest(raw):
-        raise ChaincodeError(
-            ErrorCode.SCAN_ID_CONFLICT,
-            f"client_scan_id {scan_id} was already used by {record.tx_id} for another request",
-        )
-    return record.result
-
-
-async def _remember(
-    ledger: Ledger, caller: Identity, scan_id: str, tx: str, raw: str, result: str
-) -> None:
-    """Store a scan id's result so a retry returns it and writes nothing."""
-    if scan_id:
-        digest = arguments.request_digest(raw)
-        record = ScanRecord(
-            transaction=tx, request_sha256=digest, result=result, tx_id=ledger.tx_id()
-        )
-        await ledger.put_scan(caller.msp_id, scan_id, record)
-
-
-def _caller(ledger: Ledger) -> Identity:
-    """Identity of the proposal's creator."""
-    return identity_from_creator(ledger.creator())
+_replay = idempotency.replay
+_remember = idempotency.remember
+_caller = idempotency.caller_of
 
 
 async def create_shipment(ledger: Ledger, raw: str) -> str:
@@ -92,11 +66,14 @@ async def create_shipment(ledger: Ledger, raw: str) -> str:
         updated_at=now,
     )
     await ledger.save_shipment(shipment, None)
-    result = canonical_json({"shipment": shipment})
+    created: dict[str, object] = {"shipment": shipment}
+    if request.agreement is not None:
+        by = idempotency.reporter(caller)
+        created["agreement"] = new_agreement(shipment, request.agreement, by, tx_id, now)
+        await ledger.put_record(AGREEMENT, [shipment.sscc], created["agreement"])
+    result = canonical_json(created)
     await _remember(ledger, caller, request.client_scan_id, "CreateShipment", raw, result)
-    ledger.emit(
-        build_event(EventType.SHIPMENT_CREATED, shipment.sscc, tx_id, {"shipment": shipment})
-    )
+    ledger.emit(build_event(EventType.SHIPMENT_CREATED, shipment.sscc, tx_id, created))
     return result
 
 
@@ -115,7 +92,11 @@ async def _append(
     """Shared body of the scan transactions: one checkpoint plus the shipment update."""
     shipment = await ledger.require_shipment(observation.sscc)
     caller = _caller(ledger)
-    authorize(caller, action, shipment.parties)
+    agreement = None
+    if kind == "delivery":  # an accepted agreement says who confirms, and settles
+        agreement = await agreements.delivery_confirmer(ledger, caller, shipment)
+    else:
+        authorize(caller, action, shipment.parties)
     replayed = await _replay(ledger, caller, observation.client_scan_id, tx_name, raw)
     if replayed:
         return replayed
@@ -135,7 +116,7 @@ async def _append(
         read_point=observation.read_point,
         event_time=observation.event_time,
         recorded_at=now,
-        reporter=Reporter(caller.msp_id, caller.enrollment_id, caller.role),
+        reporter=idempotency.reporter(caller),
         status=status.value,
         temperature=summary,
         evidence=observation.evidence,
@@ -155,7 +136,9 @@ async def _append(
     )
     await ledger.put_checkpoint(checkpoint)
     await ledger.save_shipment(updated, shipment)
-    changed = {"shipment": updated, "checkpoint": checkpoint}
+    changed: dict[str, object] = {"shipment": updated, "checkpoint": checkpoint}
+    if agreement is not None:
+        changed.update(await agreements.settle_on_delivery(ledger, agreement, updated, checkpoint))
     result = canonical_json(changed)
     await _remember(ledger, caller, observation.client_scan_id, tx_name, raw, result)
     ledger.emit(build_event(event_type, shipment.sscc, tx_id, changed))
@@ -247,6 +230,11 @@ async def list_shipments(ledger: Ledger, raw: str) -> str:
     )
 
 
+async def get_agreement(ledger: Ledger, raw: str) -> str:
+    """GetAgreement: the agreement, its settlement and the disputes of a shipment."""
+    return await agreements.read_agreement(ledger, await _readable(ledger, raw))
+
+
 TRANSACTIONS: dict[str, Handler] = {
     "CreateShipment": create_shipment,
     "RecordCheckpoint": record_checkpoint,
@@ -257,6 +245,18 @@ TRANSACTIONS: dict[str, Handler] = {
     "GetProvenance": get_provenance,
     "GetHistory": get_history,
     "ListShipments": list_shipments,
+    "ProposeAgreement": agreements.propose_agreement,
+    "AcceptAgreement": agreements.accept_agreement,
+    "SettleShipment": agreements.settle_shipment,
+    "GetAgreement": get_agreement,
+    "GetBalances": agreements.get_balances,
+    "OpenDispute": disputes.open_dispute,
+    "AnchorConversation": disputes.anchor_conversation,
+    "ResolveDispute": disputes.resolve_dispute,
+    "GetDispute": disputes.get_dispute,
+    "RegisterCertificate": certificates.register_certificate,
+    "GetCertificates": certificates.get_certificates,
+    "GetCertificate": certificates.get_certificate,
 }
 
 

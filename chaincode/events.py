@@ -22,6 +22,13 @@ class EventType(StrEnum):
     TEMPERATURES_RECORDED = "TemperaturesRecorded"
     DELIVERY_CONFIRMED = "DeliveryConfirmed"
     EXCEPTION_REPORTED = "ExceptionReported"
+    AGREEMENT_PROPOSED = "AgreementProposed"
+    AGREEMENT_ACCEPTED = "AgreementAccepted"
+    SHIPMENT_SETTLED = "ShipmentSettled"
+    DISPUTE_OPENED = "DisputeOpened"
+    CONVERSATION_ANCHORED = "ConversationAnchored"
+    DISPUTE_RESOLVED = "DisputeResolved"
+    CERTIFICATE_REGISTERED = "CertificateRegistered"
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,11 @@ class Fields:
             raise invalid_argument(self._name(key), "is required")
         return value
 
+    def has(self, key: str) -> bool:
+        """True when ``key`` is present and not null (a null counts as absent, not unknown)."""
+        self._used.add(key)
+        return self._data.get(key) is not None
+
     def text(self, key: str, *, required: bool = True, max_len: int = MAX_TEXT) -> str:
         """A string field, stripped; optional ones default to ``""``."""
         value = self._get(key, required)
@@ -116,6 +121,24 @@ class Fields:
             raise invalid_argument(self._name(key), f"must be between {minimum} and {maximum}")
         return value
 
+    def whole(self, key: str, *, minimum: int, maximum: int) -> int:
+        """A mandatory whole number within bounds (money in minor units, basis points)."""
+        value = self._get(key, True)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise invalid_argument(self._name(key), "must be an integer")
+        if not minimum <= value <= maximum:
+            raise invalid_argument(self._name(key), f"must be between {minimum} and {maximum}")
+        return value
+
+    def matching(
+        self, key: str, pattern: re.Pattern[str], what: str, *, required: bool = True
+    ) -> str:
+        """A string field that must match ``pattern`` (``what`` describes it in errors)."""
+        value = self.text(key, required=required, max_len=1000)
+        if value and not pattern.fullmatch(value):
+            raise invalid_argument(self._name(key), f"must be {what}")
+        return value
+
     def sub(self, key: str) -> Fields:
         """A mandatory nested object."""
         return Fields(self._get(key, True), self._name(key))
@@ -147,10 +170,10 @@ class Fields:
             raise invalid_argument(self._name(key), "must be a SHA-256 digest (64 hex characters)")
         return value
 
-    def sha256_list(self, key: str) -> tuple[str, ...]:
+    def sha256_list(self, key: str, *, max_items: int = 50) -> tuple[str, ...]:
         """An optional array of SHA-256 digests."""
         digests = []
-        for index, value in enumerate(self.array(key, required=False, max_items=50)):
+        for index, value in enumerate(self.array(key, required=False, max_items=max_items)):
             if not isinstance(value, str) or not _SHA256.match(value.lower()):
                 raise invalid_argument(f"{self._name(key)}[{index}]", "must be a SHA-256 digest")
             digests.append(value.lower())

@@ -195,8 +195,14 @@ def _decode(hint: Any, value: Any, path: str) -> Any:
         if not isinstance(value, list):
             raise state_error(f"stored {path} is not a list")
         return tuple(_decode(get_args(hint)[0], item, path) for item in value)
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise state_error(f"stored {path} is not an object of strings")
+        return dict(value)
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return decode(hint, value, path)
+    if hint is bool and isinstance(value, bool):
+        return value
     if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if isinstance(hint, type) and isinstance(value, hint) and not isinstance(value, bool):

@@ -6,6 +6,15 @@ Key layout (all composite keys, so they never collide with each other):
   scan               [msp, client_scan_id]     -> ScanRecord JSON (idempotency)
   status~sscc        [status, sscc]            -> sscc (ListShipments by status)
   party~status~sscc  [msp, status, sscc]       -> sscc (ListShipments by party)
+  agreement          [sscc]                    -> Agreement JSON
+  settlement         [sscc]                    -> Settlement JSON
+  party~settlement   [msp, sscc]               -> sscc (GetBalances; seller and buyer)
+  dispute            [sscc, dispute_id]        -> Dispute JSON
+  dispute~refund     [sscc, dispute_id]        -> {dispute_id, refund_minor} (agreed before
+                                                  settlement; what a settlement reads)
+  certificate        [sha256]                  -> RegisteredCertificate JSON
+  lot~certificate    [gtin, lot, sha256]       -> sha256 (certificates of a lot)
+  sscc~certificate   [sscc, sha256]            -> sha256 (certificates of one shipment)
 Index values are the SSCC rather than empty bytes because Fabric treats an
 empty value written by PutState as a delete.
 """
@@ -16,7 +25,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from chaincode.errors import invalid_argument, not_found, state_error
 from chaincode.events import Event
@@ -31,6 +40,17 @@ PARTY_INDEX = "party~status~sscc"
 # Fabric's convention for the end of a partial-composite-key range (utf8.MaxRune).
 _RANGE_END = "\U0010ffff"
 SEQ_DIGITS = 6
+AGREEMENT = "agreement"
+SETTLEMENT = "settlement"
+PARTY_SETTLEMENT = "party~settlement"
+DISPUTE = "dispute"
+# A refund agreed before settlement, apart from the dispute so that anchoring a conversation
+# (which rewrites the dispute) never conflicts with a delivery that settles.
+DISPUTE_REFUND = "dispute~refund"
+CERTIFICATE = "certificate"
+LOT_CERTIFICATE = "lot~certificate"
+SSCC_CERTIFICATE = "sscc~certificate"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -163,6 +183,33 @@ class Ledger:
     async def put_scan(self, msp_id: str, scan_id: str, record: ScanRecord) -> None:
         """Remember a scan id's result so a retry can return it unchanged."""
         await self._stub.put_state(self._key(SCAN, [msp_id, scan_id]), canonical_json(record))
+
+    # -- agreements, disputes, certificates ------------------------------------
+
+    async def get_record(self, cls: type[T], object_type: str, attributes: list[str]) -> T | None:
+        """The record stored under a composite key, or None when absent."""
+        raw = await self._get(self._key(object_type, attributes))
+        return from_json(cls, raw, object_type) if raw else None
+
+    async def put_record(self, object_type: str, attributes: list[str], record: Any) -> None:
+        """Write a record (canonical JSON) under a composite key."""
+        await self._stub.put_state(self._key(object_type, attributes), canonical_json(record))
+
+    async def put_index(self, object_type: str, attributes: list[str], value: str) -> None:
+        """Write an index entry; its value is the id it points to (never empty)."""
+        await self._stub.put_state(self._key(object_type, attributes), value)
+
+    async def records(self, cls: type[T], object_type: str, prefix: list[str]) -> list[T]:
+        """Every record under a partial composite key, in key order."""
+        start = self._key(object_type, prefix)
+        iterator = await self._stub.get_state_by_range(start, start + _RANGE_END)
+        return [from_json(cls, kv.value, object_type) async for kv in iterator]
+
+    async def index_values(self, object_type: str, prefix: list[str]) -> list[str]:
+        """The values of the index entries under a partial composite key, in key order."""
+        start = self._key(object_type, prefix)
+        iterator = await self._stub.get_state_by_range(start, start + _RANGE_END)
+        return [bytes(kv.value).decode() async for kv in iterator]
 
     # -- queries -------------------------------------------------------------
 

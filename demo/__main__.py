@@ -8,6 +8,7 @@ import shutil
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from demo.fabric import connect_network
@@ -22,6 +23,7 @@ from demo.scenario import (
     wait_for_notifications,
 )
 from demo.services import DemoError, Services, prepare, start_all
+from demo.terms import TermsOutcome, dispute_story, record_terms_stories, settlement_lines
 from tracker.chat.links import shipment_links
 from tracker.config import Config
 
@@ -83,15 +85,49 @@ def _fill(services: Services, ledger: DemoLedger) -> Demo:
     add_people(services, ledger, demo)
     services.write_env_file()
     start_all(services)
-    record_stories(Api(services.tracker_url, demo.tokens), demo, tiny_png())
+    api = Api(services.tracker_url, demo.tokens)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    record_stories(api, demo, tiny_png(), now)
+    outcome = record_terms_stories(api, demo.ssccs, tiny_png(), now)
+    outcome.deliveries["delivered"] = demo.delivered
     received = wait_for_notifications(services, demo, ledger)
     phone = next(iter(demo.contacts))
     answer = ask_in_chat(services, phone, f"(00) {demo.ssccs['in_transit']}")
+    terms = _terms(services, ledger, api, demo, outcome)
     started = time.perf_counter()
     verdict = _first_line(services.run("verify"))
     verdict += f" [{time.perf_counter() - started:.1f} s for the whole command]"
-    _print_where_to_look(services, ledger, demo, received, answer, verdict)
+    terms.append(_verify_report(services, demo.ssccs["disputed"]))
+    _print_where_to_look(services, ledger, demo, received, answer, verdict, terms)
     return demo
+
+
+def _verify_report(services: Services, sscc: str) -> str:
+    """`tracker verify --report` of a shipment's JSON report (agreement, settlement, dispute
+    anchors and resolution, certificate checks compared with the ledger): its first line."""
+    path = services.state / f"report-{sscc}.json"
+    services.run("report", "shipment", sscc, "--format", "json", "--out", str(path))
+    verdict = _first_line(services.run("verify", "--report", str(path)))
+    return f"tracker verify --report {path.name} (the disputed shipment's terms): {verdict}"
+
+
+def _terms(
+    services: Services, ledger: DemoLedger, api: Api, demo: Demo, outcome: TermsOutcome
+) -> list[str]:
+    """The dispute (opened in the retailer contact's chat), the CERT question, and the
+    settlement lines, once the follower and the outbox are quiet again."""
+    phone = next(iter(demo.contacts))  # the retailer's buyer
+
+    def chat(text: str) -> str:
+        return ask_in_chat(services, phone, text)
+
+    def quiet() -> int:
+        return wait_for_notifications(services, demo, ledger)
+
+    dispute_story(api, demo.ssccs["disputed"], tiny_png(), chat, quiet, outcome)
+    outcome.chat["cert"] = chat(f"CERT {demo.ssccs['in_transit']}")
+    wait_for_notifications(services, demo, ledger)
+    return settlement_lines(api, demo.ssccs, outcome)
 
 
 def _terminate(_signum: int, _frame: object) -> None:
@@ -110,7 +146,13 @@ def _first_line(text: str) -> str:
 
 
 def _print_where_to_look(
-    services: Services, ledger: DemoLedger, demo: Demo, received: int, answer: str, verdict: str
+    services: Services,
+    ledger: DemoLedger,
+    demo: Demo,
+    received: int,
+    answer: str,
+    verdict: str,
+    terms: list[str],
 ) -> None:
     t, s = services.tracker_url, services.sandbox_url
     phone = next(iter(demo.contacts)).lstrip("+")
@@ -146,6 +188,9 @@ def _print_where_to_look(
         "",
         f"Notifications received in the sandbox so far: {received}",
         f"Chat answer to the in-transit code:\n    {answer.replace(chr(10), chr(10) + '    ')}",
+        "",
+        *terms,
+        "",
         f"tracker verify: {verdict}",
         "",
         f"Reports and verification, after `source {services.state / 'env'}`:",

@@ -16,7 +16,8 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from demo.ledger import DemoLedger
-from demo.services import DemoError, Services
+from demo.services import ApiRefused, DemoError, Services
+from demo.terms import accept, agreement
 from tracker.config import Config
 from tracker.ledger.follower import checkpoint
 from tracker.store.engine import open_database
@@ -36,6 +37,10 @@ SHIPMENTS = {  # serial reference → what happens to it
     "cold_chain_breach": 1002,
     "in_transit": 1003,
     "ready_to_scan": 1004,
+    # Delivery agreements (demo/terms.py); `delivered` carries one too, settled on time.
+    "late": 1005,
+    "breach_refund": 1006,
+    "disputed": 1007,
 }
 WAIT_S = 60.0
 # The stories' times, before (or after) the moment the demo records them: the goods left the
@@ -65,6 +70,7 @@ class Demo:
     tokens: dict[str, str] = field(default_factory=dict)
     contacts: dict[str, int] = field(default_factory=dict)
     ssccs: dict[str, str] = field(default_factory=dict)
+    delivered: dict[str, Any] = field(default_factory=dict)  # the on-time delivery's answer
 
 
 def add_people(services: Services, ledger: DemoLedger, demo: Demo) -> None:
@@ -87,7 +93,7 @@ def add_people(services: Services, ledger: DemoLedger, demo: Demo) -> None:
         )
         contact_id = int(printed.split()[1])
         demo.contacts[phone] = contact_id
-        for story in ("delivered", "cold_chain_breach", "in_transit"):
+        for story in ("delivered", "cold_chain_breach", "in_transit", "disputed"):
             services.run("subscriptions", "add", str(contact_id), demo.ssccs[story])
 
 
@@ -100,20 +106,40 @@ class Api:
 
     def post(self, role: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """POST as the demo person with that role; the committed answer."""
+        return self._call("POST", role, path, **kwargs)
+
+    def get(self, role: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """GET as the demo person with that role; the answer."""
+        return self._call("GET", role, path, **kwargs)
+
+    def _call(self, method: str, role: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"}
-        response = self.http.post(self.base_url + path, headers=headers, **kwargs)
+        response = self.http.request(method, self.base_url + path, headers=headers, **kwargs)
         if response.status_code not in (200, 201):
-            raise DemoError(f"POST {path} as {role}: {response.status_code} {response.text}")
+            try:
+                code = str(response.json()["error"]["code"])
+            except (ValueError, KeyError, TypeError):
+                code = ""
+            message = f"{method} {path} as {role}: {response.status_code} {response.text}"
+            raise ApiRefused(message, code)
         body: dict[str, Any] = response.json()
         return body
 
     def create(
-        self, sscc: str, description: str, lot: str, promised: datetime | None = None
+        self,
+        sscc: str,
+        description: str,
+        lot: str,
+        promised: datetime | None = None,
+        agreement: dict[str, Any] | None = None,
     ) -> None:
         """The producer's dispatcher creates a chilled shipment, promised by `promised`
-        (PROMISED_IN from now when not given)."""
+        (PROMISED_IN from now when not given), with a delivery agreement if given."""
         promised = promised or datetime.now(UTC) + PROMISED_IN
-        self.post("dispatcher", "/shipments", json=_shipment(sscc, description, lot, promised))
+        body = _shipment(sscc, description, lot, promised)
+        if agreement is not None:
+            body["agreement"] = agreement
+        self.post("dispatcher", "/shipments", json=body)
 
     def scan(self, sscc: str, step: str, when: datetime | str, place: dict[str, str] = HUB) -> None:
         """The carrier's scanner records a checkpoint."""
@@ -137,9 +163,10 @@ class Api:
             files={"file": ("logger.csv", "\n".join(lines).encode(), "text/csv")},
         )
 
-    def deliver(self, sscc: str, photo: bytes, when: datetime) -> None:
-        """The retailer's receiver confirms delivery with a photo."""
-        self.post(
+    def deliver(self, sscc: str, photo: bytes, when: datetime) -> dict[str, Any]:
+        """The retailer's receiver confirms delivery with a photo; the committed answer (with
+        the settlement when the shipment has an accepted agreement)."""
+        return self.post(
             "receiver",
             f"/shipments/{sscc}/delivery",
             data={
@@ -188,7 +215,10 @@ def record_stories(api: Api, demo: Demo, photo: bytes, now: datetime | None = No
     departed = now - DEPARTED_AGO
     promised = now + PROMISED_IN
     s = demo.ssccs
-    api.create(s["delivered"], "Strawberries 250 g", "LOT-2611-A", promised)
+    # The on-time delivery carries a delivery agreement from its creation, accepted by the
+    # retailer before it leaves the farm: its delivery releases the full price.
+    api.create(s["delivered"], "Strawberries 250 g", "LOT-2611-A", promised, agreement(promised))
+    accept(api, s["delivered"])
     api.create(s["cold_chain_breach"], "Strawberries 250 g", "LOT-2611-A", promised)
     api.create(s["in_transit"], "Raspberries 125 g", "LOT-2611-B", promised)
     api.create(s["ready_to_scan"], "Blueberries 125 g", "LOT-2611-B", promised)
@@ -206,7 +236,7 @@ def record_stories(api: Api, demo: Demo, photo: bytes, now: datetime | None = No
     for sscc in (s["delivered"], s["cold_chain_breach"]):
         api.scan(sscc, "arriving", now - ARRIVED_AGO)
     api.scan(s["delivered"], "loading", now - LOADED_AGO)
-    api.deliver(s["delivered"], photo, now - DELIVERED_AGO)
+    demo.delivered = api.deliver(s["delivered"], photo, now - DELIVERED_AGO)
 
 
 def wait_for_notifications(services: Services, demo: Demo, ledger: DemoLedger) -> int:

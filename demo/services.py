@@ -31,6 +31,14 @@ class DemoError(RuntimeError):
     """A demo step failed; the message says which and where its log is."""
 
 
+class ApiRefused(DemoError):
+    """The staff API answered an error; `code` is its error code (e.g. COMMIT_INVALID)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as probe:

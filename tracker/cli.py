@@ -18,6 +18,7 @@ GROUPS = (
     "tracker.commands.ledger",
     "tracker.commands.reports",
     "tracker.commands.verify",
+    "tracker.commands.disputes",
     "tracker.commands.staff",
 )
 

@@ -42,6 +42,8 @@ and `SecretFile`'s repr never shows the content.
 | `WHATSAPP_HTTP_TIMEOUT` | `10.0` | seconds per provider request |
 | `WHATSAPP_TEMPLATE_STATUS` | `shipment_status_update` | template for status changes and delivery |
 | `WHATSAPP_TEMPLATE_COLD_CHAIN` | `shipment_cold_chain_alert` | template for excursion/breach |
+| `WHATSAPP_TEMPLATE_TERMS` | `shipment_terms_update` | template for settlements and disputes |
+|  |  | (body: SSCC, headline, detail; buttons REPORT/STOP) |
 | `WHATSAPP_TEMPLATE_LANG_FR` | `fr` | Meta language code of the French translations |
 | `WHATSAPP_TEMPLATE_LANG_EN` | `en_US` | Meta language code of the English translations |
 | `TWILIO_ACCOUNT_SID` | required (twilio) | account SID |
@@ -52,11 +54,13 @@ and `SecretFile`'s repr never shows the content.
 |  |  | exactly as set in Twilio's console (signatures cover it); also StatusCallback |
 | `TWILIO_CONTENT_STATUS` | required (twilio) | ContentSid (HX...) of the status template |
 | `TWILIO_CONTENT_COLD_CHAIN` | required (twilio) | ContentSid of the cold-chain template |
+| `TWILIO_CONTENT_TERMS` | none | ContentSid of the settlement/dispute template |
 | `TRACKER_PEER_ENDPOINT` | required (ledger) | `host:port` of a peer's Gateway and Deliver |
 | `TRACKER_PEER_TLS_CA_FILE` | required (ledger) | PEM root CA of the peer's TLS certificate |
 | `TRACKER_PEER_HOST_OVERRIDE` | none | TLS server name when it differs from the host |
 | `TRACKER_MSP_ID` | required (ledger) | MSP id of the tracker's identity (`CarrierMSP`) |
 | `TRACKER_MSP_DIR` | required (ledger) | its enrolment (`signcerts/cert.pem`, `keystore/*_sk`) |
+|  |  | also read by `tracker worker` when set: it opens and anchors chat disputes |
 | `TRACKER_WALLET_DIR` | `<state dir>/wallet` | staff identities (folders 0700, keys 0600) |
 | `TRACKER_API_MAX_UPLOAD_BYTES` | `10485760` | largest request body on /api/v1 (413 above) |
 | `TRACKER_API_RETRY_SECONDS` | `5.0` | pause between rounds of the queued-scan retry loop |
@@ -130,6 +134,7 @@ class Templates:
 
     status: str = "shipment_status_update"
     cold_chain: str = "shipment_cold_chain_alert"
+    terms: str = "shipment_terms_update"  # settlements and disputes
     lang_fr: str = "fr"
     lang_en: str = "en_US"
 
@@ -324,7 +329,8 @@ def _ledger(env: _Reader, *, identity: bool) -> LedgerSettings:
         tls_ca_file=env.file("TRACKER_PEER_TLS_CA_FILE"),
         host_override=env.text("TRACKER_PEER_HOST_OVERRIDE", "") or None,
         msp_id=env.text("TRACKER_MSP_ID") if identity else env.text("TRACKER_MSP_ID", "") or None,
-        msp_dir=env.folder("TRACKER_MSP_DIR") if identity else None,
+        # The worker opens and anchors chat disputes as this identity when it is set.
+        msp_dir=env.folder("TRACKER_MSP_DIR") if identity or env.has("TRACKER_MSP_DIR") else None,
     )
 
 
@@ -425,6 +431,7 @@ def _whatsapp(env: _Reader) -> WhatsAppSettings:
         templates = Templates(
             status=env.text("WHATSAPP_TEMPLATE_STATUS", _DEFAULTS.status),
             cold_chain=env.text("WHATSAPP_TEMPLATE_COLD_CHAIN", _DEFAULTS.cold_chain),
+            terms=env.text("WHATSAPP_TEMPLATE_TERMS", _DEFAULTS.terms),
             lang_fr=env.text("WHATSAPP_TEMPLATE_LANG_FR", _DEFAULTS.lang_fr),
             lang_en=env.text("WHATSAPP_TEMPLATE_LANG_EN", _DEFAULTS.lang_en),
         )
@@ -439,6 +446,7 @@ def _whatsapp(env: _Reader) -> WhatsAppSettings:
         templates = Templates(
             status=env.text("TWILIO_CONTENT_STATUS"),
             cold_chain=env.text("TWILIO_CONTENT_COLD_CHAIN"),
+            terms=env.text("TWILIO_CONTENT_TERMS", ""),  # "": no template, text only
         )
     return WhatsAppSettings(
         provider=provider,

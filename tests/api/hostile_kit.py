@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import hostile_terms
 import httpx
 from api_stack import (
     HUB,
@@ -281,7 +282,11 @@ def _form_bytes(value: str) -> bytes:
 
 
 def _create(writer: Writer) -> Request:
-    body = create_body(new_sscc(), certificates=[{"type": "organic", "sha256": "c" * 64}])
+    body = create_body(
+        new_sscc(),
+        certificates=[{"type": "organic", "sha256": "c" * 64}],
+        agreement=hostile_terms.terms(),  # every field there: a hostile one is named as itself
+    )
     return Request("dispatcher", "/shipments", body)
 
 
@@ -334,12 +339,24 @@ def _delivery(writer: Writer) -> Request:
     return Request("receiver", f"/shipments/{sscc}/delivery", form, photo)
 
 
+def _terms(
+    make: Callable[[Writer], tuple[str, str, dict[str, Any]]],
+) -> Callable[[Writer], Request]:
+    """A base of an agreement, dispute or certificate write (tests/api/hostile_terms.py)."""
+    return lambda writer: Request(*make(writer))
+
+
 BASES: dict[str, Callable[[Writer], Request]] = {
     "/shipments": _create,
     "/shipments/{sscc}/checkpoints": _checkpoint,
     "/shipments/{sscc}/exceptions": _exception,
     "/shipments/{sscc}/temperatures": _temperatures,
     "/shipments/{sscc}/delivery": _delivery,
+    "/shipments/{sscc}/agreement": _terms(hostile_terms.propose),
+    "/shipments/{sscc}/agreement/accept": _terms(hostile_terms.accept),
+    "/shipments/{sscc}/settlement": _terms(hostile_terms.settle),
+    "/shipments/{sscc}/disputes/{dispute_id}/resolution": _terms(hostile_terms.resolve),
+    "/certificates": _terms(hostile_terms.register),
 }
 
 

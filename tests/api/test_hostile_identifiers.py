@@ -251,6 +251,7 @@ HOSTILE_QUERY_VALUES = {
 # A valid value for every query parameter the document has (a new one needs one here).
 VALID_QUERY = {
     "party": "ProducerMSP",
+    "msp_id": "ProducerMSP",
     "status": "in_transit",
     "page_size": "5",
     "bookmark": "",

@@ -61,12 +61,15 @@ def test_submit_endorses_submits_and_waits_for_commit(
     assert fake_peer.gateway.rejections == []
 
 
-def test_mvcc_conflict_is_retried_once_with_a_fresh_endorsement(
-    gateway: Gateway, fake_peer: FakePeer
+@pytest.mark.parametrize(
+    "conflict", [transaction_pb2.MVCC_READ_CONFLICT, transaction_pb2.PHANTOM_READ_CONFLICT]
+)
+def test_a_read_conflict_is_retried_once_with_a_fresh_endorsement(
+    gateway: Gateway, fake_peer: FakePeer, conflict: int
 ) -> None:
     fake = fake_peer.gateway
     fake.handlers["MoveShipment"] = _echo
-    fake.commit_codes = [transaction_pb2.MVCC_READ_CONFLICT, transaction_pb2.VALID]
+    fake.commit_codes = [conflict, transaction_pb2.VALID]
     result = gateway.network(CHANNEL).contract(CHAINCODE).submit("MoveShipment", "SHP-3")
     assert result.validation_code == "VALID"
     assert len(fake.endorsed) == 2  # exactly one retry

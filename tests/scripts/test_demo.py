@@ -68,6 +68,19 @@ def test_demo_on_the_simulated_peer_runs_the_whole_tracker_side(tmp_path: Path) 
     answer = out.split("Chat answer to the in-transit code:")[1].split("tracker verify:")[0]
     assert in_transit in answer.replace(" ", "")
     assert re.search(r"tracker verify: PASS", out)
+    # One shipment of each kind of delivery agreement (demo/terms.py), with tx and block.
+    settled = r" +released {} EUR to the seller, refunded {} EUR .*tx [0-9a-f]{{64}} block \d+"
+    for story, released, refunded in (
+        ("delivered", "2500.00", "0.00"),
+        ("late", "2300.00", "200.00"),  # 3 h 10 min late: 4 started hours x 2 %
+        ("breach_refund", "2125.00", "375.00"),  # cold-chain breach: 15 %
+        ("disputed", "2350.00", "150.00"),  # the refund agreed in the dispute
+    ):
+        assert re.search(story + settled.format(released, refunded), out), story
+    assert re.search(r"opened via WhatsApp chat: DISPUTE \d{18} damaged", out)
+    assert re.search(r"resolved: refund 150\.00 EUR, tx [0-9a-f]{64} block \d+", out)
+    assert "EXPIRED at" in out and "expired at the shipment's dates" in out
+    assert re.search(r"tracker verify --report \S+ \(the disputed shipment's terms\): PASS", out)
     logs = tmp_path / "state" / "demo" / "logs"
     assert {p.name for p in logs.iterdir()} >= {
         "sandbox.log", "tracker-serve.log", "tracker-worker.log", "tracker-follow.log"

@@ -95,7 +95,7 @@ def test_evidence_references_are_rebuilt_from_what_the_ledger_accepted(database_
         (2, _digest(batch.encode()), "CarrierMSP"),
     }
     assert "sscc" not in columns and kept == 5  # unreferenced bytes are kept, served to no one
-    command.downgrade(migrate.alembic_config(database_url), "-1")  # each gets a shipment back
+    command.downgrade(migrate.alembic_config(database_url), "0005")  # each gets a shipment back
     with engine.connect() as connection:
         back = {
             row[0]: row[1] for row in connection.execute(text("SELECT sha256, sscc FROM evidence"))

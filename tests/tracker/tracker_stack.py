@@ -42,6 +42,8 @@ TEMPLATES = frozenset(
         ("shipment_status_update", "en_US"),
         ("shipment_cold_chain_alert", "fr"),
         ("shipment_cold_chain_alert", "en_US"),
+        ("shipment_terms_update", "fr"),
+        ("shipment_terms_update", "en_US"),
     }
 )
 WAIT_S = 20.0  # an upper bound for asynchronous effects, never a measured duration

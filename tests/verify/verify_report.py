@@ -10,9 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.reports import outputs
-from tracker.reports.facts import build_report
 from tracker.reports.json_report import render_json
-from tracker.reports.source import report_source, shipment_history
 
 MADE = datetime(2026, 12, 1, tzinfo=UTC)  # after every commit of the journey
 
@@ -20,9 +18,8 @@ MADE = datetime(2026, 12, 1, tzinfo=UTC)  # after every commit of the journey
 def write_report(sessions: sessionmaker[Session], sscc: str, path: Path) -> Path:
     """render_json of the shipment's report from the read model, written to `path`."""
     with sessions() as session:
-        history = shipment_history(session, sscc)
-        source = report_source(session, "supplychain")
-        report = build_report(history.shipment, history.checkpoints, history.readings, source)
+        # As `tracker report` builds it: with the shipment's terms (agreement, certificates...).
+        report = outputs.shipment_report(session, "supplychain", sscc)
     path.write_text(render_json(report), encoding="utf-8")
     return path
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.api import pending, reads, reports, writes
+from tracker.api import agreements, certificates, pending, reads, reports, writes
 from tracker.api.blueprint import api
 from tracker.api.settings import ApiSettings
 from tracker.api.state import EXTENSION, ActorCache, ApiState, block_lookup, retry_submitter
@@ -17,7 +17,7 @@ from tracker.ledger.facade import GatewayPool, LedgerFacade
 from tracker.store.staff import Wallet
 
 # Imported for their routes (and tables: staff, scan_journal) before the blueprint mounts.
-_MODULES = (reads, reports, writes)
+_MODULES = (agreements, certificates, reads, reports, writes)
 
 
 def register(

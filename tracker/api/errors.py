@@ -22,6 +22,17 @@ CHAINCODE_STATUS = {
     "SCAN_ID_CONFLICT": 409,
     "INVALID_SSCC": 422,
     "INVALID_ARGUMENT": 422,
+    # Agreements, settlements, disputes and certificates (issue 17).
+    "AGREEMENT_NOT_FOUND": 404,
+    "DISPUTE_NOT_FOUND": 404,
+    "CERTIFICATE_NOT_FOUND": 404,
+    "AGREEMENT_NOT_ACCEPTED": 409,
+    "AGREEMENT_LOCKED": 409,
+    "ALREADY_SETTLED": 409,
+    "NOT_SETTLEABLE": 409,
+    "DISPUTE_EXISTS": 409,
+    "DISPUTE_RESOLVED": 409,
+    "CERTIFICATE_EXISTS": 409,
 }
 _WRAPPING = re.compile(r"^.*?chaincode response \d{3}, ")
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")

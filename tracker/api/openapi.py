@@ -13,6 +13,8 @@ from marshmallow import Schema, fields, validate
 
 from tracker.api import report_queries as rq
 from tracker.api import schemas as s
+from tracker.api.openapi_terms import COMPONENTS as TERMS_COMPONENTS
+from tracker.api.openapi_terms import terms_paths
 from tracker.reports.outputs import LOT_FORMATS, MEDIA_TYPES, PERIOD_FORMATS, SHIPMENT_FORMATS
 
 _TYPES: tuple[tuple[type[fields.Field[Any]], dict[str, Any]], ...] = (
@@ -87,7 +89,7 @@ def schema_object(schema: type[Schema]) -> dict[str, Any]:
     return out
 
 
-_COMPONENTS = (
+_COMPONENTS: tuple[type[Schema], ...] = (
     s.PlaceSchema,
     s.ReadPointSchema,
     s.ProductSchema,
@@ -106,6 +108,7 @@ _COMPONENTS = (
     s.PlaceListSchema,
     s.ErrorDetailSchema,
     s.ErrorSchema,
+    *TERMS_COMPONENTS,
 )
 _ERRORS = {
     "401": "missing, unknown, revoked (UNAUTHORIZED) or expired (TOKEN_EXPIRED) token",
@@ -259,6 +262,7 @@ def _paths() -> dict[str, Any]:
             },
         },
         **_report_paths(),
+        **terms_paths({"json": _json, "errors": _errors, "body": _body, "query": _query}, _SSCC),
         "/me": {"get": {"summary": "The token's staff member", "responses": {"200": ok}}},
         "/openapi.json": {
             "get": {"summary": "This document", "security": [], "responses": {"200": ok}}

@@ -149,6 +149,9 @@ class CreateShipmentSchema(Schema):
     cold_chain = fields.Nested(ColdChainSchema, required=True)
     promised_delivery = UtcDateTime(required=True)
     certificates = fields.List(fields.Nested(CertificateSchema), validate=validate.Length(max=20))
+    # A delivery agreement proposed with the shipment (tracker/api/terms_schemas.py); by
+    # name: that module builds on this one.
+    agreement = fields.Nested("AgreementTermsSchema")
 
 
 class ScanFieldsSchema(Schema):
@@ -236,6 +239,8 @@ class CommittedSchema(Schema):
     client_scan_id = fields.String(required=True)
     shipment = LedgerDocument(required=True)
     checkpoint = LedgerDocument(allow_none=True, required=True)
+    # a delivery under an accepted agreement: the settlement written with it
+    settlement = LedgerDocument()
     # the shipment page's path with its link token (opens the whole page)
     page = fields.String()
 

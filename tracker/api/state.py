@@ -82,13 +82,17 @@ def block_lookup(sessions: sessionmaker[Session]) -> Any:
 def answer(committed: Committed, scan_id: str) -> dict[str, Any]:
     """The JSON answer of a committed write."""
     checkpoint = committed.checkpoint
-    return {
+    body = {
         "tx_id": committed.tx_id,
         "block_number": committed.block_number,
         "client_scan_id": scan_id,
         "shipment": committed.shipment.document(),
         "checkpoint": None if checkpoint is None else checkpoint.document(),
     }
+    if committed.settlement is not None:
+        # A delivery under an accepted agreement: the settlement written with it.
+        body["settlement"] = committed.settlement
+    return body
 
 
 def retry_submitter(

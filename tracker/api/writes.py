@@ -29,6 +29,7 @@ from tracker.api.uploads import check_photo, logger_media_type, parse_logger_fil
 from tracker.ledger.errors import ChaincodeError, LedgerError
 from tracker.ledger.facade import prepare
 from tracker.ledger.facade_values import (
+    AgreementTerms,
     CheckpointRequest,
     CreateShipment,
     DeliveryRequest,
@@ -219,6 +220,23 @@ def _file(name: str) -> FileStorage:
     return uploads[0]
 
 
+def agreement_terms(data: dict[str, Any] | None) -> AgreementTerms | None:
+    """CreateShipment's optional agreement, from its validated body."""
+    if data is None:
+        return None
+    return AgreementTerms(
+        price_minor=data["price_minor"],
+        currency=data["currency"],
+        bp_per_started_hour=data["lateness"]["bp_per_started_hour"],
+        cap_bp=data["lateness"]["cap_bp"],
+        breach_refund_bp=data["breach_refund_bp"],
+        damaged_refund_bp=data["damaged_refund_bp"],
+        undelivered_after=data["undelivered_after"],
+        promised_delivery=data.get("promised_delivery"),
+        confirm_roles=tuple(data.get("confirm_roles", ())),
+    )
+
+
 @api.post("/shipments")
 def create_shipment() -> ResponseReturnValue:
     """Register a new shipment (producer dispatcher)."""
@@ -241,6 +259,7 @@ def create_shipment() -> ResponseReturnValue:
         promised_delivery=data["promised_delivery"],
         client_scan_id=data.get("client_scan_id") or "",
         certificates=tuple((c["type"], c["sha256"]) for c in data.get("certificates", [])),
+        agreement=agreement_terms(data.get("agreement")),
     )
     if not create.client_scan_id:
         # Derived from the request, so a resend of it is recognised as one.

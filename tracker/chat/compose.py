@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from tracker.chat import texts
+from tracker.chat import terms_texts, texts
 from tracker.chat.links import ShipmentLinks
 from tracker.chat.provenance import view_from_json
 from tracker.chat.report_document import (
@@ -94,6 +94,8 @@ def compose(
         return Outgoing(to, "text", text=str(body["text"]), buttons=buttons)
     if row.kind == REPORT_KIND:
         return _report(to, str(body["sscc"]), lang, reports)
+    if "terms" in body:  # a settlement or a dispute (chat.terms_facts)
+        return _terms(to, body["terms"], lang, window_open and not row.force_template, templates)
     view = view_from_json(body["view"], links)
     free_form = window_open and not row.force_template
     if row.kind == "notify.cold_chain":
@@ -106,6 +108,17 @@ def compose(
             return Outgoing(to, "text", text=texts.status_text(view, lang))
         return Outgoing(to, "template", template=texts.status_template(view, lang, templates))
     raise Undeliverable(f"unknown outbox kind {row.kind!r}")
+
+
+def _terms(
+    to: str, facts: dict[str, Any], lang: Lang, free_form: bool, templates: Templates
+) -> Outgoing:
+    if free_form:
+        return Outgoing(to, "text", text=terms_texts.terms_text(facts, lang))
+    if not templates.terms:
+        raise Undeliverable("outside the 24-hour window and no terms template configured")
+    template = terms_texts.terms_template(facts, lang, templates)
+    return Outgoing(to, "template", template=template)
 
 
 def _report(to: str, sscc: str, lang: Lang, reports: ReportLoader | None) -> Outgoing:

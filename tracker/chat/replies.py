@@ -17,6 +17,9 @@ else in the contact's language (the default language for a stranger). A "Stop" b
 no code under a notification stops that notification's shipment only.
 A sender known only by a username (a user id, no phone number) is answered as a stranger,
 at that user id, which is forgotten, as a stranger's number is, once the message is handled.
+DISPUTE and CERT are for contacts of a party only (`chat.disputes`, `chat.certificates`); once
+a contact opened a dispute, its messages about that shipment and their replies are kept as the
+dispute's conversation (`chat.conversation`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.chat import texts
+from tracker.chat import terms_texts, texts
+from tracker.chat.certificates import certificates_reply, terms_button
+from tracker.chat.conversation import dispute_for, record_inbound, track_outbound
+from tracker.chat.disputes import request_dispute
 from tracker.chat.inbox import USER_ID_KEY
 from tracker.chat.links import ShipmentLinks
 from tracker.chat.provenance import provenance_view, shipment_parties
@@ -42,7 +48,9 @@ from tracker.store.queues import InboxMessageRow, OutboxRow, enqueue
 from tracker.store.ratelimit import LookupLimit, admit
 from tracker.whatsapp import messages
 from tracker.whatsapp.commands import (
+    CertificateRequest,
     Command,
+    Dispute,
     Help,
     MistypedCode,
     ReportRequest,
@@ -69,6 +77,7 @@ class ChatPolicy:
     links: ShipmentLinks
     report_documents: bool = True  # False when the provider cannot upload a PDF (Twilio)
     stranger_limit: LookupLimit = LookupLimit()  # answered messages per stranger and window
+    disputes: bool = False  # True when the worker can open disputes (a ledger identity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +116,22 @@ def _handle(session: Session, row: InboxMessageRow, policy: ChatPolicy) -> None:
     command = _scoped(session, command_of(content), content)
     lang = language_of(content)
     contact = get_contact(session, row.contact_id) if row.contact_id is not None else None
-    if contact is not None:
-        reply: Reply | None = answer_contact(session, contact, command, policy, lang=lang)
+    kept: str | None = None  # the dispute whose conversation this message is part of
+    if contact is not None and isinstance(command, Dispute):
+        text = request_dispute(
+            session, contact, command, row, lang or contact.language, available=policy.disputes
+        )
+        reply: Reply | None = None if text is None else Reply(text)
+        found = dispute_for(session, contact.id, command.sscc)
+        kept = found.dispute_id if found is not None and text is not None else None
+    elif contact is not None:
+        reply = answer_contact(session, contact, command, policy, lang=lang)
+        found = dispute_for(session, contact.id, getattr(command, "sscc", None))
+        if found is not None:
+            kept = found.dispute_id
+            record_inbound(session, kept, row)
+            if isinstance(command, Unknown):  # free words about the dispute: not a command
+                reply = Reply(terms_texts.dispute_noted(kept, lang or contact.language))
     else:
         client = row.sender or (user_id if isinstance(user_id, str) else None)
         reply = answer_limited_stranger(session, command, policy, client, lang=lang)
@@ -122,15 +145,18 @@ def _handle(session: Session, row: InboxMessageRow, policy: ChatPolicy) -> None:
             body = {"text": reply.text, "buttons": [[b.id, b.title] for b in reply.buttons]}
         if isinstance(to_user_id, str):
             body[TO_USER_ID] = to_user_id  # forgotten once the reply is settled
+        key = f"reply:{row.wa_message_id}"  # one answer per message, whatever it is
         enqueue(
             session,
-            dedupe_key=f"reply:{row.wa_message_id}",  # one answer per message, whatever it is
+            dedupe_key=key,
             kind=kind,
             body=body,
             contact_id=contact.id if contact else None,
             recipient=None if contact else row.sender,
             window_from=row.sent_at,
         )
+        if kept is not None and contact is not None:
+            track_outbound(session, kept, contact.id, key)
     row.state, row.processed_at, row.sender = "done", utcnow(), None
     if user_id is not None:
         row.content = json.dumps(content, ensure_ascii=False)  # the user id is not kept either
@@ -166,8 +192,8 @@ def _scoped(session: Session, command: Command, content: dict[str, object]) -> C
     if row is None:
         return command
     body = row.payload()
-    view = body.get("view")
-    sscc = view.get("sscc") if isinstance(view, dict) else body.get("sscc")
+    about = body.get("view") or body.get("terms")  # a notification's shipment
+    sscc = about.get("sscc") if isinstance(about, dict) else body.get("sscc")
     return Stop(sscc) if isinstance(sscc, str) and sscc else command
 
 
@@ -193,6 +219,8 @@ def answer_contact(
             return Reply("", report_sscc=command.sscc)
     if isinstance(command, TrackingQuery | ReportRequest):
         return _provenance(session, contact, command.sscc, policy, lang)
+    if isinstance(command, CertificateRequest):
+        return Reply(*certificates_reply(session, contact, command.sscc, lang))
     return Reply(messages.help_text(lang))  # Help, Unknown and unsupported messages
 
 
@@ -231,7 +259,8 @@ def _provenance(
         )
     )
     buttons = texts.provenance_buttons(sscc, lang, subscribed=followed is not None)
-    return Reply(messages.provenance_summary(view, lang), buttons)
+    extra = terms_button(session, sscc, lang)  # WhatsApp shows at most three buttons
+    return Reply(messages.provenance_summary(view, lang), buttons + extra)
 
 
 # What a stranger gets an answer to, and so what counts against their limit.

@@ -40,6 +40,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.compose import Outgoing, Undeliverable, compose, in_window
+from tracker.chat.conversation import complete_outbound
 from tracker.chat.links import ShipmentLinks
 from tracker.chat.recipient import forget_recipient, recipient_of
 from tracker.chat.report_document import ReportLoader, load_report
@@ -216,8 +217,8 @@ class Sender:
             log.exception("outbox %d: unexpected send error", claimed.id)
             self._record(claimed.id, self._on_bug(exc))
             return True
-        wamid = sent.message_id
-        self._record(claimed.id, lambda _s, row: _accepted(row, wamid, self._clock()))
+        wamid, outgoing = sent.message_id, claimed.outgoing
+        self._record(claimed.id, lambda s, row: _accepted(row, wamid, self._clock(), s, outgoing))
         return True
 
     def _on_error(self, exc: WhatsAppError) -> Callable[[Session, OutboxRow], None]:
@@ -305,6 +306,9 @@ def _settle_in_doubt(session: Session, row: OutboxRow, now: datetime) -> None:
     ).all()
     if statuses:
         best = max(statuses, key=lambda s: RANK[s.status])
+        if row.kind == "reply":  # a dispute's conversation may be waiting for this reply
+            sent = Outgoing("", "text", text=str(row.payload().get("text", "")))
+            complete_outbound(session, row.id, sent, best.wa_message_id, best.at)
         row.state, row.wamid, row.claimed_at = best.status, best.wa_message_id, None
         row.updated_at = now
         forget_recipient(row)
@@ -315,7 +319,11 @@ def _settle_in_doubt(session: Session, row: OutboxRow, now: datetime) -> None:
     log.warning("outbox %d in doubt with no status webhook: resending", row.id)
 
 
-def _accepted(row: OutboxRow, wamid: str, now: datetime) -> None:
+def _accepted(
+    row: OutboxRow, wamid: str, now: datetime, session: Session, outgoing: Outgoing
+) -> None:
+    # A message of a dispute's conversation is complete once the provider took it.
+    complete_outbound(session, row.id, outgoing, row.wamid or wamid, now)
     if row.state in FINAL:
         return
     if RANK[row.state] < RANK["sent"]:

@@ -70,7 +70,7 @@ def _delete(args: argparse.Namespace) -> int:
     if not deleted:
         err(f"error: no contact {args.contact_id}")
         return EXIT_USAGE
-    out(f"contact {args.contact_id} erased with its subscriptions and unsent messages")
+    out(f"contact {args.contact_id} erased with its subscriptions, unsent messages and texts")
     return 0
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.commands.common import EXIT_USAGE, database, err, load_config, out
+from tracker.commands.conversation import verify_conversation
 from tracker.commands.ledger import (
     EXIT_PROTOCOL,
     EXIT_UNAVAILABLE,
@@ -33,6 +34,11 @@ def register(subparsers: Any) -> None:
         "--report",
         type=Path,
         help="a shipment report (JSON or CSV) or an EPCIS document to check instead of the DB",
+    )
+    check.add_argument(
+        "--conversation",
+        type=Path,
+        help="a dispute transcript (`tracker dispute export`) to check against its anchors",
     )
     check.add_argument(
         "--with-read-model",
@@ -68,6 +74,8 @@ def _report(path: Path) -> ReportDocument | int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    if args.conversation is not None:
+        return verify_conversation(args.conversation)
     # The report first: a file that cannot be checked is refused before any peer is dialled.
     report = None if args.report is None else _report(args.report)
     if isinstance(report, int):

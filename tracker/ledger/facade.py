@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from tracker.ledger.facade_values import (
     ShipmentPage,
     ShipmentView,
     TemperatureRequest,
+    TermsCommitted,
     WriteKind,
     instant,
 )
@@ -45,7 +46,26 @@ _TRANSACTIONS = {
 }
 
 
-def _argument(value: dict[str, Any]) -> str:
+# Agreement, dispute and certificate writes, and the field of their result naming the
+# transaction that recorded the change (differs from the submitted tx on a scan-id replay).
+_TERMS_WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
+    "propose_agreement": ("ProposeAgreement", lambda r: str(r["agreement"]["proposed_tx"])),
+    "accept_agreement": ("AcceptAgreement", lambda r: str(r["agreement"]["accepted_tx"])),
+    "settle_shipment": ("SettleShipment", lambda r: str(r["settlement"]["settled_tx"])),
+    "open_dispute": ("OpenDispute", lambda r: str(r["dispute"]["opened_tx"])),
+    "anchor_conversation": (
+        "AnchorConversation",
+        lambda r: str(r["dispute"]["anchors"][-1]["tx_id"]),
+    ),
+    "resolve_dispute": ("ResolveDispute", lambda r: str(r["dispute"]["resolution"]["resolved_tx"])),
+    "register_certificate": (
+        "RegisterCertificate",
+        lambda r: str(r["certificate"]["registered_tx"]),
+    ),
+}
+
+
+def _argument(value: Mapping[str, Any]) -> str:
     # ASCII-only compact JSON: the bytes sent are the UTF-8 of this exact string, so a hash
     # taken here is the hash the chaincode computes (RecordTemperatures' raw_sha256).
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
@@ -210,10 +230,14 @@ class LedgerFacade:
         if document.get("checkpoint") is not None:
             checkpoint = CheckpointView.from_document(document["checkpoint"])
         recorded_by = checkpoint.tx_id if checkpoint else shipment.created_tx
+        settlement = document.get("settlement")
         if recorded_by == outcome.tx_id:
-            return Committed(outcome.tx_id, outcome.block_number, shipment, checkpoint, False)
+            return Committed(
+                outcome.tx_id, outcome.block_number, shipment, checkpoint, False, settlement
+            )
         # The chaincode answered from its scan-id record: report the original transaction.
-        return Committed(recorded_by, self._block_of(recorded_by), shipment, checkpoint, True)
+        block = self._block_of(recorded_by)
+        return Committed(recorded_by, block, shipment, checkpoint, True, settlement)
 
     @staticmethod
     def _submit(contract: Contract, prepared: PreparedWrite) -> _Outcome:
@@ -251,6 +275,87 @@ class LedgerFacade:
         document = json.loads(raw)
         shipments = tuple(ShipmentView.from_document(s) for s in document["shipments"])
         return ShipmentPage(shipments, str(document.get("bookmark", "")))
+
+    # -- agreements, disputes, certificates (arguments are the chaincode's JSON objects) --
+
+    def _terms_write(
+        self, actor: Actor, method: str, argument: Mapping[str, Any]
+    ) -> TermsCommitted:
+        name, recorder = _TERMS_WRITES[method]
+        body = _argument(argument)
+        outcome = self._call(actor, lambda c: self._submit_named(c, name, body))
+        document = json.loads(outcome.result)
+        recorded_by = recorder(document)
+        if recorded_by == outcome.tx_id:
+            return TermsCommitted.from_result(document, outcome.tx_id, outcome.block_number, False)
+        return TermsCommitted.from_result(document, recorded_by, self._block_of(recorded_by), True)
+
+    @staticmethod
+    def _submit_named(contract: Contract, name: str, argument: str) -> _Outcome:
+        submitted = contract.submit(name, argument)
+        return _Outcome(submitted.tx_id, submitted.block_number, submitted.result)
+
+    def propose_agreement(self, actor: Actor, argument: Mapping[str, Any]) -> TermsCommitted:
+        """ProposeAgreement {sscc, price_minor, currency, lateness, ...} by the seller."""
+        return self._terms_write(actor, "propose_agreement", argument)
+
+    def accept_agreement(self, actor: Actor, argument: Mapping[str, Any]) -> TermsCommitted:
+        """AcceptAgreement {sscc, client_scan_id?} by the buyer."""
+        return self._terms_write(actor, "accept_agreement", argument)
+
+    def settle_shipment(self, actor: Actor, argument: Mapping[str, Any]) -> TermsCommitted:
+        """SettleShipment {sscc, client_scan_id?}: undelivered or returned."""
+        return self._terms_write(actor, "settle_shipment", argument)
+
+    def open_dispute(self, actor: Actor, argument: Mapping[str, Any]) -> TermsCommitted:
+        """OpenDispute {sscc, dispute_id, subject, raised_for, client_scan_id?}."""
+        return self._terms_write(actor, "open_dispute", argument)
+
+    def anchor_conversation(self, actor: Actor, argument: Mapping[str, Any]) -> TermsCommitted:
+        """AnchorConversation {sscc, dispute_id, leaves, root}."""
+        return self._terms_write(actor, "anchor_conversation", argument)
+
+    def resolve_dispute(self, actor: Actor, argument: Mapping[str, Any]) -> TermsCommitted:
+        """ResolveDispute {sscc, dispute_id, outcome, refund_minor?, reason} by the seller."""
+        return self._terms_write(actor, "resolve_dispute", argument)
+
+    def register_certificate(self, actor: Actor, argument: Mapping[str, Any]) -> TermsCommitted:
+        """RegisterCertificate {sha256, doc_type, issuer_name, valid_from, valid_until, subject}."""
+        return self._terms_write(actor, "register_certificate", argument)
+
+    def _read(self, actor: Actor, name: str, argument: Mapping[str, Any]) -> dict[str, Any]:
+        raw = self._call(actor, lambda c: c.evaluate(name, _argument(argument)))
+        document: dict[str, Any] = json.loads(raw)
+        return document
+
+    def get_agreement(self, actor: Actor, sscc: str) -> dict[str, Any]:
+        """{"agreement": A|None, "settlement": S|None, "disputes": [D, ...]}."""
+        return self._read(actor, "GetAgreement", {"sscc": sscc})
+
+    def get_dispute(self, actor: Actor, sscc: str, dispute_id: str) -> dict[str, Any]:
+        """The dispute document (leaves, anchors, resolution)."""
+        found = self._read(actor, "GetDispute", {"sscc": sscc, "dispute_id": dispute_id})
+        dispute: dict[str, Any] = found["dispute"]
+        return dispute
+
+    def get_certificates(self, actor: Actor, sscc: str) -> dict[str, Any]:
+        """The shipment's certificates with their check against its dates.
+
+        `window` is {from: created_at, to: delivered_at or updated_at}; `check` is valid,
+        expired, not_yet_valid or unregistered.
+        """
+        return self._read(actor, "GetCertificates", {"sscc": sscc})
+
+    def get_certificate(self, actor: Actor, sha256: str) -> dict[str, Any]:
+        """The registered certificate document of a hash (CERTIFICATE_NOT_FOUND otherwise)."""
+        certificate: dict[str, Any] = self._read(actor, "GetCertificate", {"sha256": sha256})[
+            "certificate"
+        ]
+        return certificate
+
+    def get_balances(self, actor: Actor, msp_id: str | None = None) -> dict[str, Any]:
+        """{"msp_id", "balances": [{counterparty, currency, due_to, due_from, net}]}."""
+        return self._read(actor, "GetBalances", _drop_empty({"msp_id": msp_id}))
 
     def _call(self, actor: Actor, work: Callable[[Contract], Any]) -> Any:
         try:

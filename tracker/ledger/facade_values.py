@@ -56,6 +56,37 @@ class ColdChain:
 
 
 @dataclass(frozen=True)
+class AgreementTerms:
+    """A delivery agreement's terms: price in minor units, refunds in basis points (bp)."""
+
+    price_minor: int
+    currency: str
+    bp_per_started_hour: int
+    cap_bp: int
+    breach_refund_bp: int
+    damaged_refund_bp: int
+    undelivered_after: datetime
+    promised_delivery: datetime | None = None  # None: the shipment's
+    confirm_roles: tuple[str, ...] = ()  # (): ["receiver"]
+
+    def argument(self) -> dict[str, Any]:
+        """The terms as ProposeAgreement (and CreateShipment's `agreement`) take them."""
+        body: dict[str, Any] = {
+            "price_minor": self.price_minor,
+            "currency": self.currency,
+            "lateness": {"bp_per_started_hour": self.bp_per_started_hour, "cap_bp": self.cap_bp},
+            "breach_refund_bp": self.breach_refund_bp,
+            "damaged_refund_bp": self.damaged_refund_bp,
+            "undelivered_after": instant(self.undelivered_after),
+        }
+        if self.promised_delivery is not None:
+            body["promised_delivery"] = instant(self.promised_delivery)
+        if self.confirm_roles:
+            body["confirm_roles"] = list(self.confirm_roles)
+        return body
+
+
+@dataclass(frozen=True)
 class CreateShipment:
     """A new shipment (SSCC) registered by its producer."""
 
@@ -74,6 +105,7 @@ class CreateShipment:
     client_scan_id: str
     description: str = ""
     certificates: tuple[tuple[str, str], ...] = ()  # (type, sha256)
+    agreement: AgreementTerms | None = None  # proposed with the shipment
 
     def argument(self) -> dict[str, Any]:
         """The CreateShipment JSON object."""
@@ -99,6 +131,8 @@ class CreateShipment:
         }
         if self.certificates:
             body["certificates"] = [{"type": t, "sha256": h} for t, h in self.certificates]
+        if self.agreement is not None:
+            body["agreement"] = self.agreement.argument()
         return body
 
 
@@ -288,6 +322,8 @@ class Committed:
     shipment: ShipmentView
     checkpoint: CheckpointView | None
     replayed: bool = False  # True when a repeated scan id returned the original record
+    # ConfirmDelivery under an accepted agreement: the settlement written with the delivery.
+    settlement: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -304,3 +340,38 @@ class ShipmentPage:
 
     shipments: tuple[ShipmentView, ...]
     bookmark: str
+
+
+@dataclass(frozen=True)
+class TermsCommitted:
+    """A committed agreement, dispute or certificate write and the documents it returned.
+
+    `tx_id`/`block_number` name the transaction that recorded the change (the original one
+    when `replayed`); the documents are the chaincode's JSON objects, decoded.
+    """
+
+    tx_id: str
+    block_number: int | None
+    replayed: bool
+    shipment: ShipmentView | None = None
+    agreement: dict[str, Any] | None = None
+    settlement: dict[str, Any] | None = None
+    dispute: dict[str, Any] | None = None
+    certificate: dict[str, Any] | None = None
+
+    @classmethod
+    def from_result(
+        cls, document: dict[str, Any], tx_id: str, block_number: int | None, replayed: bool
+    ) -> TermsCommitted:
+        """Build from a transaction's decoded result."""
+        shipment = document.get("shipment")
+        return cls(
+            tx_id=tx_id,
+            block_number=block_number,
+            replayed=replayed,
+            shipment=None if shipment is None else ShipmentView.from_document(shipment),
+            agreement=document.get("agreement"),
+            settlement=document.get("settlement"),
+            dispute=document.get("dispute"),
+            certificate=document.get("certificate"),
+        )

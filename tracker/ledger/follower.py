@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.ledger.blocks import DecodedBlock, decode_block
+from tracker.store.agreements import TERMS_TABLES
 from tracker.store.db import transaction
 from tracker.store.projection import Change, apply_block
 from tracker.store.readmodel import (
@@ -129,7 +130,7 @@ class Follower:
     def reset(self) -> None:
         """Empties the read model and the checkpoint, so `run` rebuilds it from block 0."""
         with transaction(self._sessions) as session:
-            for table in (CheckpointRow, ShipmentRow, TransactionRow, BlockRow):
+            for table in (*TERMS_TABLES, CheckpointRow, ShipmentRow, TransactionRow, BlockRow):
                 session.execute(delete(table))
             channel = FollowerState.channel == self._config.channel
             session.execute(delete(FollowerState).where(channel))

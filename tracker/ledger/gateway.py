@@ -97,6 +97,11 @@ KEEPALIVE: tuple[tuple[str, int], ...] = (
 )
 
 
+# Validation codes of a transaction that read what another one changed before it committed:
+# endorsing again reads the new state (a key's version, or a range query's result).
+READ_CONFLICTS = frozenset({"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"})
+
+
 class Gateway:
     """A connection to one Gateway peer on behalf of one identity."""
 
@@ -235,7 +240,7 @@ class Contract:
         transient: Mapping[str, bytes] | None = None,
         timeout: Timeouts | None = None,
     ) -> SubmitResult:
-        """Endorse, submit and wait for commit; re-endorse on MVCC_READ_CONFLICT (bounded).
+        """Endorse, submit and wait for commit; re-endorse on a read conflict (bounded).
 
         ``timeout`` replaces the gateway's per-step deadlines (endorse, submit, commit status)
         for this call only.
@@ -246,11 +251,11 @@ class Contract:
             outcome = self._submit_once(fn, args, transient, timeouts)
             if outcome.validation_code == "VALID":
                 return outcome
-            mvcc = outcome.validation_code == "MVCC_READ_CONFLICT"
-            if not mvcc or attempt == retries:
+            conflict = outcome.validation_code in READ_CONFLICTS
+            if not conflict or attempt == retries:
                 raise CommitError(outcome.tx_id, outcome.validation_code, outcome.block_number)
-            # Another tx changed a key we read; a fresh endorsement reads the new value.
-            log.warning("tx %s hit MVCC_READ_CONFLICT; re-endorsing", outcome.tx_id)
+            # Another tx changed a key (or a range) we read; a fresh endorsement reads anew.
+            log.warning("tx %s hit %s; re-endorsing", outcome.tx_id, outcome.validation_code)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _submit_once(

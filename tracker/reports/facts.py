@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from tracker.reports.model import (
     ShipmentRecord,
     TemperatureReading,
 )
+from tracker.reports.terms import TermsRecords
 
 Scalar = str | int | float | None
 
@@ -65,6 +66,8 @@ class ShipmentReport:
     inputs_sha256: str
     analysis: ColdChainAnalysis
     readings: tuple[TemperatureReading, ...]
+    # Agreement, settlement, disputes and certificate checks (issue 17); empty when none.
+    terms: TermsRecords = field(default_factory=TermsRecords)
 
 
 def iso(value: datetime) -> str:
@@ -176,8 +179,12 @@ def canonical_inputs(
     checkpoints: Sequence[CheckpointRecord],
     readings: Sequence[TemperatureReading],
     source: ReportSource,
+    terms: TermsRecords | None = None,
 ) -> bytes:
-    """The canonical JSON (sorted keys, no spaces, UTF-8) whose SHA-256 every report embeds."""
+    """The canonical JSON (sorted keys, no spaces, UTF-8) whose SHA-256 every report embeds.
+
+    A shipment's terms are part of it when it has any (so reports of shipments without an
+    agreement, dispute or certificate keep the hash they had before terms existed)."""
     document: dict[str, Any] = {
         "shipment": dataclasses.asdict(shipment),
         "checkpoints": [dataclasses.asdict(c) for c in ordered_checkpoints(checkpoints)],
@@ -187,6 +194,8 @@ def canonical_inputs(
         ],
         "source": dataclasses.asdict(source),
     }
+    if terms is not None and terms != TermsRecords():
+        document["terms"] = terms.sections()
     text = json.dumps(
         document,
         sort_keys=True,
@@ -203,9 +212,11 @@ def inputs_sha256(
     checkpoints: Sequence[CheckpointRecord],
     readings: Sequence[TemperatureReading],
     source: ReportSource,
+    terms: TermsRecords | None = None,
 ) -> str:
     """Hex SHA-256 of canonical_inputs: anyone holding the same ledger data gets the same hash."""
-    return hashlib.sha256(canonical_inputs(shipment, checkpoints, readings, source)).hexdigest()
+    inputs = canonical_inputs(shipment, checkpoints, readings, source, terms)
+    return hashlib.sha256(inputs).hexdigest()
 
 
 def build_report(
@@ -213,6 +224,7 @@ def build_report(
     checkpoints: Sequence[CheckpointRecord],
     readings: Sequence[TemperatureReading],
     source: ReportSource,
+    terms: TermsRecords | None = None,
 ) -> ShipmentReport:
     """Builds the facts, the recomputed cold-chain analysis and the inputs hash in one go."""
     mine = [c for c in checkpoints if c.sscc == shipment.sscc]
@@ -222,7 +234,8 @@ def build_report(
         shipment=shipment,
         facts=tuple(build_facts(shipment, checkpoints)),
         source=source,
-        inputs_sha256=inputs_sha256(shipment, checkpoints, readings, source),
+        inputs_sha256=inputs_sha256(shipment, checkpoints, readings, source, terms),
         analysis=analyse(readings, shipment.cold_chain),
         readings=tuple(sorted(readings, key=lambda r: r.time)),
+        terms=terms or TermsRecords(),
     )

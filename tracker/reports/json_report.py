@@ -74,6 +74,9 @@ def report_dict(report: ShipmentReport) -> dict[str, Any]:
             "recomputed": analysis_dict(report.analysis),
         },
         "events": [dict(fact) for fact in report.facts],
+        # Agreement, settlement, disputes (with anchors) and certificate checks, as the
+        # ledger holds them (tracker/reports/terms.py; checked by `tracker verify --report`).
+        **report.terms.sections(),
     }
 
 

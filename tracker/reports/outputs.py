@@ -22,6 +22,7 @@ from tracker.reports.source import (
     report_source,
     shipment_history,
 )
+from tracker.reports.terms_source import shipment_terms
 
 SHIPMENT_FORMATS = ("pdf", "csv", "json", "epcis")
 LOT_FORMATS = ("csv", "json", "pdf", "epcis")
@@ -77,7 +78,8 @@ def shipment_report(session: Session, channel: str, sscc: str) -> ShipmentReport
     """The provenance report data of one shipment; raises ShipmentNotInReadModel."""
     history = shipment_history(session, sscc)
     source = report_source(session, channel)
-    return build_report(history.shipment, history.checkpoints, history.readings, source)
+    terms = shipment_terms(session, sscc)
+    return build_report(history.shipment, history.checkpoints, history.readings, source, terms)
 
 
 def shipment_file(session: Session, channel: str, sscc: str, fmt: str, now: datetime) -> ReportFile:

@@ -17,6 +17,7 @@ from tracker.reports import pdf_common as pc
 from tracker.reports.chart import MAX_DRAWN_POINTS, temperature_chart_png
 from tracker.reports.facts import Scalar, ShipmentReport
 from tracker.reports.model import ColdChainVerdict, ShipmentRecord
+from tracker.reports.pdf_terms import terms_blocks
 
 CHART_HEADING = "Temperature chart"
 CUSTODY_HEADING = "Chain of custody"
@@ -248,6 +249,7 @@ def render_pdf(report: ShipmentReport) -> bytes:
         # where the chart (kept whole with its heading) often is not.
         *verdict_block(report, width),
         *chart_block(report, width),
+        *terms_blocks(report.terms, width),
         pc.heading("Certificates and evidence hashes"),
         hashes_table(report, width),
         pc.heading("Ledger transactions"),

@@ -2,8 +2,8 @@
 
 This table is the only place a phone number is kept (queued outbox rows to strangers hold
 theirs only until sent). Logs show numbers through `redact_phone` only. `delete_contact`
-is the erasure: the contact, its subscriptions, its inbound messages and its unsent
-messages go together.
+is the erasure: the contact, its subscriptions, its inbound messages, its unsent
+messages and the texts of its dispute conversations go together.
 """
 
 from __future__ import annotations
@@ -133,12 +133,15 @@ def list_contacts(session: Session) -> list[Contact]:
 
 
 def delete_contact(session: Session, contact_id: int) -> bool:
-    """Erase a contact with its subscriptions, inbound messages and unsent messages."""
+    """Erase a contact with its subscriptions, inbound and unsent messages, and the texts of
+    its dispute conversations (their anchored hashes stay, meaningless without the texts)."""
     # Imported here: queues refers to contacts for its foreign keys, not the other way round.
+    from tracker.store.conversations import erase_contact_texts
     from tracker.store.queues import erase_contact_messages
 
     if session.get(ContactRow, contact_id) is None:
         return False
+    erase_contact_texts(session, contact_id)  # dispute transcripts: texts go, leaf hashes stay
     # Explicit deletes, not only ON DELETE: SQLite enforces foreign keys per connection only.
     session.execute(delete(SubscriptionRow).where(SubscriptionRow.contact_id == contact_id))
     erase_contact_messages(session, contact_id)

@@ -6,46 +6,24 @@ so the follower can commit the rows, the notifications and its checkpoint togeth
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from tracker.ledger.blocks import DecodedBlock, DecodedTransaction, Write
 from tracker.ledger.identity import signatory
+from tracker.store.projection_base import (
+    Change,
+    ProjectionError,
+    load_document,
+    split_composite_key,
+)
 from tracker.store.readmodel import BlockRow, CheckpointRow, ShipmentRow, TransactionRow
+from tracker.store.terms_projection import PUTTERS
+
+__all__ = ["Change", "ProjectionError", "apply_block", "split_composite_key"]
 
 # Object types of the chaincode's composite keys (see chaincode/state.py's key layout).
 SHIPMENT_KEY = "shipment"
 CHECKPOINT_KEY = "checkpoint"
-
-
-class ProjectionError(ValueError):
-    """A committed value does not have the shape the read model expects."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """One fact a block changed that subscribers may be told about."""
-
-    kind: str  # "created" | "status" | "verdict" | "checkpoint"
-    sscc: str
-    old: str | None
-    new: str
-    tx_id: str
-    block_number: int
-    seq: int | None = None
-
-
-def split_composite_key(key: str) -> tuple[str, list[str]] | None:
-    """(object type, attributes) of a Fabric composite key, or None for a simple key."""
-    if not key.startswith("\x00"):
-        return None
-    parts = key[1:].split("\x00")
-    if len(parts) < 2 or parts[-1] != "":
-        raise ProjectionError(f"malformed composite key {key!r}")
-    return parts[0], parts[1:-1]
 
 
 def apply_block(session: Session, block: DecodedBlock, *, chaincode: str) -> list[Change]:
@@ -99,23 +77,15 @@ def _apply_write(
         return _put_shipment(session, block_number, tx, write.value)
     if kind == CHECKPOINT_KEY:
         return _put_checkpoint(session, block_number, tx, write.value)
+    if kind in PUTTERS:  # agreements, settlements, disputes, certificates
+        return PUTTERS[kind](session, block_number, tx, write.value)
     return []  # indexes and scan-id records are the chaincode's own bookkeeping
-
-
-def _load(value: bytes, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProjectionError(f"{what} value is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProjectionError(f"{what} value is not a JSON object")
-    return data
 
 
 def _put_shipment(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
-    doc = _load(value, "shipment")
+    doc = load_document(value, "shipment")
     try:
         sscc, status = str(doc["sscc"]), str(doc["status"])
         verdict = str(doc["cold_chain_state"]["verdict"])
@@ -163,7 +133,7 @@ def _shipment_changes(
 def _put_checkpoint(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
-    doc = _load(value, "checkpoint")
+    doc = load_document(value, "checkpoint")
     try:
         row = CheckpointRow(
             sscc=str(doc["sscc"]),

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from tracker.store import contacts, evidence, queues, ratelimit, readmodel, staff
+from tracker.store import (
+    agreements,
+    contacts,
+    conversations,
+    evidence,
+    queues,
+    ratelimit,
+    readmodel,
+    staff,
+)
 from tracker.store.db import Base
 
 # Imported for their side effect of registering tables on Base.metadata.
-TABLE_MODULES = (contacts, evidence, queues, ratelimit, readmodel, staff)
+TABLE_MODULES = (agreements, contacts, conversations, evidence, queues, ratelimit, readmodel, staff)
 
 metadata = Base.metadata

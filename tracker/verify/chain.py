@@ -4,14 +4,15 @@ The walk trusts nothing but block 0's configuration (the channel's trust anchor)
 later block must link to the one before, hash to its own data, carry the signatures of the
 ordering service the configuration in force names (block_signatures.py), and every VALID
 transaction must be signed by a channel member and endorsed by members. The provenance chaincode's
-`shipment` and `checkpoint` values are rebuilt from the writes of VALID transactions only.
+`shipment` and `checkpoint` values, and the delivery terms' `agreement`, `settlement`, `dispute` and
+`certificate` values, are rebuilt from the writes of VALID transactions only.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,9 @@ from tracker.verify.channel import ChannelConfigError, ChannelMembers, members_o
 from tracker.verify.signatures import check_creator, check_endorsement
 
 SHIPMENT, CHECKPOINT = "shipment", "checkpoint"  # object types of chaincode/state.py's keys
+# The delivery terms' records (issue 17), by key attributes: agreement [sscc], settlement
+# [sscc], dispute [sscc, dispute_id], certificate [sha256].
+TERMS_KEYS = {"agreement": 1, "settlement": 1, "dispute": 2, "certificate": 1}
 VALID = "VALID"
 
 
@@ -80,6 +84,12 @@ class WorldState:
     last_block: int
     shipments: dict[str, LedgerEntry]
     checkpoints: dict[tuple[str, int], LedgerEntry]
+    # TERMS_KEYS' records: object type -> key attributes -> entry.
+    terms: dict[str, dict[tuple[str, ...], LedgerEntry]] = field(default_factory=dict)
+
+    def records(self, kind: str) -> dict[tuple[str, ...], LedgerEntry]:
+        """The TERMS_KEYS records of one object type (empty when there are none)."""
+        return self.terms.get(kind, {})
 
 
 def split_key(key: str) -> tuple[str, list[str]] | None:
@@ -118,6 +128,7 @@ class ChainWalk:
         self._snapshot_after = snapshot_after
         self._shipments: dict[str, LedgerEntry] = {}
         self._checkpoints: dict[tuple[str, int], LedgerEntry] = {}
+        self._terms: dict[str, dict[tuple[str, ...], LedgerEntry]] = {k: {} for k in TERMS_KEYS}
         self._valid_ids: set[str] = set()
 
     @property
@@ -128,7 +139,8 @@ class ChainWalk:
     def state(self) -> WorldState:
         """The state after the last block added (copied, so later blocks do not change it)."""
         last = self.blocks[-1].number if self.blocks else -1
-        return WorldState(last, dict(self._shipments), dict(self._checkpoints))
+        terms = {kind: dict(table) for kind, table in self._terms.items()}
+        return WorldState(last, dict(self._shipments), dict(self._checkpoints), terms)
 
     def _fail(self, where: str, what: str) -> None:
         self.failures.append(Failure(where, what))
@@ -272,11 +284,13 @@ class ChainWalk:
     def _apply(self, number: int, tx: DecodedTransaction, where: str) -> None:
         for write in tx.writes:
             parsed = split_key(write.key) if write.namespace == self.chaincode else None
-            if parsed is None or parsed[0] not in (SHIPMENT, CHECKPOINT):
+            if parsed is None or parsed[0] not in (SHIPMENT, CHECKPOINT, *TERMS_KEYS):
                 continue  # other namespaces, indexes and scan records are not compared
             kind, attrs = parsed
             entry = LedgerEntry(write.key, write.value, tx.tx_id, number)
-            if kind == SHIPMENT and len(attrs) == 1:
+            if kind in TERMS_KEYS and len(attrs) == TERMS_KEYS[kind]:
+                self._put(self._terms[kind], tuple(attrs), entry, write.is_delete)
+            elif kind == SHIPMENT and len(attrs) == 1:
                 self._put(self._shipments, attrs[0], entry, write.is_delete)
             elif kind == CHECKPOINT and len(attrs) == 2 and attrs[1].isdigit():
                 self._put(self._checkpoints, (attrs[0], int(attrs[1])), entry, write.is_delete)

@@ -4,8 +4,10 @@ rendering, tracker/reports/csv_report.py) with the ledger as it stood at the rep
 
 Checked: the report's channel; `shipment` (all fields); `cold_chain.profile` and
 `cold_chain.ledger_verdict`; the `shipment_created` event's ledger reference, signer and
-origin; and every `checkpoint` event, field by field, one per ledger checkpoint of the
-shipment. Not checkable from the ledger, so not checked: `cold_chain.recomputed` and
+origin; every `checkpoint` event, field by field, one per ledger checkpoint of the
+shipment; and the terms sections (`agreement`, `settlement`, `disputes` with their anchors
+and resolution, `certificate_checks`: tracker/verify/terms_report.py). Not checkable from
+the ledger, so not checked: `cold_chain.recomputed` and
 `source.inputs_sha256` (both depend on off-chain logger files), and the `row` numbering.
 
 The CSV holds the same events (one row each, every cell as text) and the block range on each
@@ -25,6 +27,7 @@ from tracker.reports.facts import cell_text
 from tracker.reports.source import when
 from tracker.verify.chain import LedgerEntry, TxFacts, WorldState
 from tracker.verify.compare import ABSENT, Mismatch, json_diff, same, show
+from tracker.verify.terms_report import compare_terms
 
 REPORT_TYPE, FORMAT_VERSION = "shipment-provenance", 1
 CREATED, CHECKPOINT = "shipment_created", "checkpoint"
@@ -253,7 +256,8 @@ def compare_report(
     found += _objects(where, "cold_chain", expected_cold_chain(doc), actual_cold)
     events = report.get("events", [])
     found += _created(sscc, doc, events, transactions)
-    return found + _events(sscc, events, state, transactions)
+    found += _events(sscc, events, state, transactions)
+    return found + compare_terms(sscc, doc, report, state)
 
 
 def _csv_source(rows: list[Mapping[str, str]]) -> dict[str, Any] | Mismatch:

@@ -1,14 +1,15 @@
 """Turn what a contact typed or tapped into a command (pure, no I/O).
 
 Texts: HELP / AIDE, SUBSCRIBE / ABONNER <code>, STOP / ARRET / ARRÊT [<code>] (also "stop
-updates", "arrêter les notifications", ...), or any text holding an SSCC (18 digits,
+updates", "arrêter les notifications", ...), DISPUTE / LITIGE <code> [subject], CERT /
+CERTIFICAT <code>, or any text holding an SSCC (18 digits,
 optionally prefixed by the `(00)` application identifier, spaces allowed) which becomes a
 tracking query. 18 digits with a wrong GS1 check digit give `MistypedCode` so the reply can
 suggest the right last digit.
 Buttons (`parse_button`): the tracker's payloads `SUBSCRIBE:<sscc>`, `STOP:<sscc>`,
-`REPORT:<sscc>`; any other payload, then the button's text, is read as typed text, so a
-template button approved as "Stop updates" (whose payload is its text when none was set)
-means what typing it means.
+`REPORT:<sscc>`, `DISPUTE:<sscc>`, `CERT:<sscc>`; any other payload, then the button's text, is
+read as typed text, so a template button approved as "Stop updates" (whose payload is its text
+when none was set) means what typing it means.
 """
 
 from __future__ import annotations
@@ -56,6 +57,21 @@ class ReportRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Dispute:
+    """Open a dispute about a shipment; `subject` is one of `DISPUTE_SUBJECTS`."""
+
+    sscc: str
+    subject: str = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRequest:
+    """Ask for the shipment's certificates and whether each held at its dates."""
+
+    sscc: str
+
+
+@dataclass(frozen=True, slots=True)
 class MistypedCode:
     """18 digits whose last digit is not the GS1 check digit of the first 17."""
 
@@ -75,12 +91,33 @@ class Unknown:
     text: str
 
 
-Command = Help | Subscribe | Stop | TrackingQuery | ReportRequest | MistypedCode | Unknown
+Command = (
+    Help
+    | Subscribe
+    | Stop
+    | TrackingQuery
+    | ReportRequest
+    | Dispute
+    | CertificateRequest
+    | MistypedCode
+    | Unknown
+)
 
 _HELP = {"HELP", "AIDE", "?", "MENU", "INFO"}
 _SUBSCRIBE = {"SUBSCRIBE", "ABONNER", "S'ABONNER", "SABONNER", "FOLLOW", "SUIVRE"}
 _STOP = {"STOP", "ARRET", "ARRETER", "UNSUBSCRIBE", "DESABONNER"}
+_DISPUTE = {"DISPUTE", "LITIGE", "RECLAMATION", "CLAIM"}
+_CERT = {"CERT", "CERTIFICAT", "CERTIFICATS", "CERTIFICATE", "CERTIFICATES", "CERTS"}
 _ALL = {"ALL", "TOUT", "TOUS"}
+# Words of a dispute's subject, after its code, in either language (accents stripped).
+_SUBJECT_WORDS = {
+    "late": {"LATE", "DELAY", "DELAYED", "RETARD", "TARD"},
+    "damaged": {"DAMAGED", "DAMAGE", "BROKEN", "ENDOMMAGE", "ENDOMMAGEE", "ABIME", "ABIMEE",
+                "CASSE", "CASSEE", "AVARIE", "DOMMAGE"},
+    "temperature": {"TEMPERATURE", "COLD", "FROID", "CHAUD", "HOT", "WARM"},
+    "missing": {"MISSING", "LOST", "MANQUANT", "MANQUANTE", "PERDU", "PERDUE", "MANQUE"},
+}  # fmt: skip
+DISPUTE_SUBJECTS = ("late", "damaged", "temperature", "missing", "other")
 # Words that may follow STOP / ARRET without changing its meaning ("stop updates", "arrêter
 # les notifications", "stop all updates please"). Anything else ("stop spamming me") is not
 # a command.
@@ -94,7 +131,7 @@ _STOP_WORDS = frozenset(
 
 # An optional "(00)" AI, then digits separated by at most single spaces (incl. no-break).
 _CODE_RUN = re.compile(r"(\(\s*00\s*\)\s*)?\d(?:[ \u00a0]?\d)*")
-_PAYLOAD = re.compile(r"^(SUBSCRIBE|STOP|REPORT):(\d{18})$")
+_PAYLOAD = re.compile(r"^(SUBSCRIBE|STOP|REPORT|DISPUTE|CERT):(\d{18})$")
 
 
 def parse_text(text: str) -> Command:
@@ -107,6 +144,8 @@ def parse_text(text: str) -> Command:
         return Help()
     if keyword in _SUBSCRIBE or keyword in _STOP:
         return _with_code(keyword, rest, text)
+    if keyword in _DISPUTE or keyword in _CERT:
+        return _terms_command(keyword, rest)
     found = find_code(normalized)
     if isinstance(found, MistypedCode):
         return found
@@ -128,6 +167,27 @@ def _with_code(keyword: str, rest: str, text: str) -> Command:
     return Unknown(text)
 
 
+def _terms_command(keyword: str, rest: str) -> Command:
+    # Both need a code: without one, the help text explains the syntax.
+    code = find_code(rest)
+    if isinstance(code, MistypedCode):
+        return code
+    if not code:
+        return Help()
+    if keyword in _CERT:
+        return CertificateRequest(code)
+    return Dispute(code, dispute_subject(rest))
+
+
+def dispute_subject(text: str) -> str:
+    """The subject a dispute's free words name ("retard", "damaged", ...), else "other"."""
+    words = set(re.findall(r"[A-Z]+", _normalize(text)))
+    for subject, known in _SUBJECT_WORDS.items():
+        if words & known:
+            return subject
+    return "other"
+
+
 def parse_button(payload: str, text: str = "") -> Command:
     """Map a tapped button to a command: its payload, else its payload or text read as typed.
 
@@ -145,7 +205,8 @@ def parse_button(payload: str, text: str = "") -> Command:
 
 
 def parse_button_payload(payload: str) -> Command:
-    """Map a button payload (`SUBSCRIBE:<sscc>`, `STOP:<sscc>`, `REPORT:<sscc>`) to a command."""
+    """Map a button payload (`SUBSCRIBE:`, `STOP:`, `REPORT:`, `DISPUTE:`, `CERT:` followed by
+    an SSCC) to a command."""
     match = _PAYLOAD.match(payload.strip().upper())
     if not match:
         return Unknown(payload)
@@ -156,6 +217,10 @@ def parse_button_payload(payload: str) -> Command:
         return Subscribe(sscc)
     if action == "STOP":
         return Stop(sscc)
+    if action == "DISPUTE":
+        return Dispute(sscc)
+    if action == "CERT":
+        return CertificateRequest(sscc)
     return ReportRequest(sscc)
 
 

@@ -20,7 +20,8 @@ _FRENCH = frozenset(
         "merci svp stp ou est le la les de du des un une et en au aux mon ma mes notre nos "
         "votre vos je j vous nous il elle quel quelle quels quand comment pourquoi avec pour "
         "sur dans voici voila c colis expedition livraison suivi statut commande palette "
-        "recu recue abimee abime oui non pas mise mises jour numero ce cette ces"
+        "recu recue abimee abime oui non pas mise mises jour numero ce cette ces litige certificat "
+        "certificats retard manquant endommage"
     ).split()
 )
 _ENGLISH = frozenset(
@@ -28,7 +29,8 @@ _ENGLISH = frozenset(
         "help subscribe unsubscribe follow all hello hi hey thanks thank please where is are "
         "the my our your what when how why with for from of to at this that these here "
         "shipment parcel package order delivery tracking track status updates update "
-        "number yes no not i you we it damaged pallet received"
+        "number yes no not i you we it damaged pallet received dispute certificate certificates "
+        "cert late missing"
     ).split()
 )
 # Letters English texts do not have.

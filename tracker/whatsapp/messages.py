@@ -215,12 +215,18 @@ def help_text(lang: Lang) -> str:
             "Envoyez le code SSCC (18 chiffres) d'une expédition pour voir sa provenance.\n"
             "ABONNER <code> : recevoir ses changements de statut\n"
             "ARRET <code> : ne plus les recevoir (ARRET seul : tout arrêter)\n"
+            "CERTIFICAT <code> : ses certificats et s'ils étaient valides à ses dates\n"
+            "LITIGE <code> [motif] : ouvrir un litige (retard, endommagé, température, "
+            "manquant) ; la conversation est ancrée sur le registre\n"
             "AIDE : ce message"
         )
     return (
         "Send a shipment's SSCC code (18 digits) to see its provenance.\n"
         "SUBSCRIBE <code>: get its status changes\n"
         "STOP <code>: stop them (STOP alone: stop everything)\n"
+        "CERT <code>: its certificates and whether they were valid at its dates\n"
+        "DISPUTE <code> [subject]: open a dispute (late, damaged, temperature, missing); "
+        "the conversation is anchored on the ledger\n"
         "HELP: this message"
     )
 

@@ -1,0 +1,213 @@
+"""Agreements and settlement through the project's own Gateway client and ledger facade,
+against the SimulatedPeer (a FAKE peer running the real chaincode, not Fabric)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import gs1
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS / "sim") not in sys.path:
+    sys.path.insert(0, str(TESTS / "sim"))
+
+from sim_peer import SimulatedPeer  # noqa: E402
+from sim_pki import PEER_HOST, SimPki  # noqa: E402
+
+from tracker.ledger.errors import ChaincodeError  # noqa: E402
+from tracker.ledger.facade import GatewayPool, LedgerFacade  # noqa: E402
+from tracker.ledger.facade_values import (  # noqa: E402
+    Actor,
+    AgreementTerms,
+    CheckpointRequest,
+    ColdChain,
+    CreateShipment,
+    DeliveryRequest,
+    Place,
+    Reading,
+    ReadPoint,
+    TemperatureRequest,
+)
+from tracker.ledger.identity import load_enrolment  # noqa: E402
+
+PRODUCER, CARRIER, RETAILER = "ProducerMSP", "CarrierMSP", "RetailerMSP"
+HUB = ReadPoint("0614141000029", "Hub Lyon")
+SSCCS = iter(f"3061414100000{n:04d}" for n in range(1, 9999))
+
+
+def _sscc() -> str:
+    body = next(SSCCS)[:17]
+    return body + str(gs1.check_digit(body))
+
+
+@dataclass
+class Ledger:
+    """The facade plus one actor per person."""
+
+    facade: LedgerFacade
+    dispatcher: Actor
+    scanner: Actor
+    receiver: Actor
+    auditor: Actor
+
+
+@pytest.fixture(scope="module")
+def sim_pki(tmp_path_factory: pytest.TempPathFactory) -> SimPki:
+    """One CA per organisation and the peer's TLS certificate."""
+    return SimPki(tmp_path_factory.mktemp("simpki"))
+
+
+@pytest.fixture(scope="module")
+def ledger(sim_pki: SimPki) -> Iterator[Ledger]:
+    """A SimulatedPeer with the facade of the tracker in front of it."""
+    peer = SimulatedPeer(sim_pki).start()
+    pool = GatewayPool(
+        endpoint=peer.endpoint, tls_root_cert_path=sim_pki.tls_root_path,
+        server_name_override=PEER_HOST, channel="supplychain", chaincode="provenance",
+    )  # fmt: skip
+
+    def actor(msp_id: str, name: str, role: str) -> Actor:
+        enrolment = sim_pki.enrol(msp_id, name, role)
+        return Actor(*load_enrolment(msp_id, enrolment.msp_dir))
+
+    yield Ledger(
+        LedgerFacade(pool),
+        actor(PRODUCER, "dispatcher1", "dispatcher"),
+        actor(CARRIER, "scanner1", "scanner"),
+        actor(RETAILER, "receiver1", "receiver"),
+        actor("AuditorMSP", "auditor1", "auditor"),
+    )
+    pool.close()
+    peer.stop()
+
+
+def _terms(promised: datetime, **overrides: object) -> AgreementTerms:
+    values: dict[str, object] = dict(
+        price_minor=100_000, currency="EUR", bp_per_started_hour=200, cap_bp=2500,
+        breach_refund_bp=1500, damaged_refund_bp=3000,
+        undelivered_after=promised + timedelta(days=2), promised_delivery=promised,
+    )  # fmt: skip
+    values.update(overrides)
+    return AgreementTerms(**values)  # type: ignore[arg-type]
+
+
+def _shipment(sscc: str, promised: datetime, agreement: AgreementTerms | None) -> CreateShipment:
+    return CreateShipment(
+        sscc=sscc, gtin="04006381333931", lot="LOT-17", quantity=10, unit="case",
+        origin=Place("0614141000012", "Farm"), destination=Place("4006381000017", "DC Berlin"),
+        producer=PRODUCER, carrier=CARRIER, retailer=RETAILER,
+        cold_chain=ColdChain(2, 8, 30), promised_delivery=promised,
+        client_scan_id=f"create-{sscc}", agreement=agreement,
+    )  # fmt: skip
+
+
+def _journey(ledger: Ledger, sscc: str, *, breach_at: datetime | None = None) -> None:
+    """Departing, (a breach batch), arriving, loading: out for delivery."""
+    facade, scanner = ledger.facade, ledger.scanner
+    now = datetime.now(UTC)
+    facade.record_checkpoint(scanner, CheckpointRequest(sscc, f"{sscc}-1", "departing", HUB, now))
+    if breach_at is not None:
+        readings = tuple(Reading(breach_at + timedelta(minutes=m), 12.0) for m in (0, 60))
+        batch = TemperatureRequest(
+            sscc, f"{sscc}-t", readings + (Reading(breach_at + timedelta(minutes=70), 5.0),)
+        )
+        assert facade.record_temperatures(scanner, batch).shipment.verdict == "breach"
+    facade.record_checkpoint(scanner, CheckpointRequest(sscc, f"{sscc}-2", "arriving", HUB, now))
+    facade.record_checkpoint(scanner, CheckpointRequest(sscc, f"{sscc}-3", "loading", HUB, now))
+
+
+def _deliver(ledger: Ledger, sscc: str, at: datetime) -> dict[str, object]:
+    done = ledger.facade.confirm_delivery(
+        ledger.receiver, DeliveryRequest(sscc, f"{sscc}-pod", "e" * 64, at)
+    )
+    assert done.shipment.status == "delivered"
+    assert done.settlement is not None
+    return done.settlement
+
+
+def _agreed(ledger: Ledger, **overrides: object) -> tuple[str, datetime]:
+    """A shipment created with an agreement promised 5 h ago, accepted by the buyer."""
+    sscc, promised = _sscc(), datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
+    created = ledger.facade.create_shipment(
+        ledger.dispatcher, _shipment(sscc, promised, _terms(promised, **overrides))
+    )
+    assert created.shipment.status == "created"
+    accepted = ledger.facade.accept_agreement(
+        ledger.receiver, {"sscc": sscc, "client_scan_id": f"acc-{sscc}"}
+    )
+    assert accepted.agreement is not None and accepted.agreement["status"] == "accepted"
+    assert accepted.agreement["accepted_tx"] == accepted.tx_id and not accepted.replayed
+    return sscc, promised
+
+
+def test_on_time_delivery_releases_the_full_price(ledger: Ledger) -> None:
+    sscc, promised = _agreed(ledger)
+    _journey(ledger, sscc)
+    settlement = _deliver(ledger, sscc, promised - timedelta(minutes=1))
+    assert settlement["refunded_to_buyer_minor"] == 0
+    assert settlement["released_to_seller_minor"] == 100_000
+
+
+def test_three_hours_ten_minutes_late_refunds_8_percent(ledger: Ledger) -> None:
+    sscc, promised = _agreed(ledger)
+    _journey(ledger, sscc)
+    settlement = _deliver(ledger, sscc, promised + timedelta(hours=3, minutes=10))
+    assert settlement["refund_bp"] == 800
+    assert (settlement["refunded_to_buyer_minor"], settlement["released_to_seller_minor"]) == (
+        8_000, 92_000,
+    )  # fmt: skip
+    stored = ledger.facade.get_agreement(ledger.auditor, sscc)
+    assert stored["settlement"] == settlement
+    assert stored["agreement"]["status"] == "settled"
+
+
+def test_breach_and_lateness_combine(ledger: Ledger) -> None:
+    sscc, promised = _agreed(ledger)
+    _journey(ledger, sscc, breach_at=promised - timedelta(hours=2))
+    settlement = _deliver(ledger, sscc, promised + timedelta(hours=3, minutes=10))
+    assert settlement["refund_bp"] == 800 + 1500
+    assert settlement["refunded_to_buyer_minor"] == 23_000
+    assert [r["code"] for r in settlement["reasons"]] == ["late", "cold_chain_breach"]  # type: ignore[attr-defined]
+
+
+def test_second_settlement_is_refused_and_balances_follow(ledger: Ledger) -> None:
+    before = ledger.facade.get_balances(ledger.auditor, PRODUCER)["balances"]
+    sscc, promised = _agreed(ledger, currency="CHF")
+    _journey(ledger, sscc)
+    _deliver(ledger, sscc, promised + timedelta(hours=3, minutes=10))
+    with pytest.raises(ChaincodeError) as refused:
+        ledger.facade.settle_shipment(ledger.receiver, {"sscc": sscc})
+    assert refused.value.chaincode_code == "ALREADY_SETTLED"
+    opened = ledger.facade.open_dispute(
+        ledger.receiver,
+        {"sscc": sscc, "dispute_id": f"d-{sscc}", "subject": "late", "raised_for": "retailer",
+         "client_scan_id": f"open-{sscc}"},
+    )  # fmt: skip
+    assert opened.dispute is not None and opened.dispute["status"] == "open"
+    again = ledger.facade.open_dispute(
+        ledger.receiver,
+        {"sscc": sscc, "dispute_id": f"d-{sscc}", "subject": "late", "raised_for": "retailer",
+         "client_scan_id": f"open-{sscc}"},
+    )  # fmt: skip
+    assert again.replayed and again.tx_id == opened.tx_id
+    resolved = ledger.facade.resolve_dispute(
+        ledger.dispatcher,
+        {"sscc": sscc, "dispute_id": f"d-{sscc}", "outcome": "refund", "refund_minor": 2_000,
+         "reason": "goodwill"},
+    )  # fmt: skip
+    assert resolved.dispute is not None
+    assert resolved.dispute["resolution"]["after_settlement"] is True
+    seller = ledger.facade.get_balances(ledger.dispatcher)
+    assert seller["msp_id"] == PRODUCER
+    chf = [row for row in seller["balances"] if row["currency"] == "CHF"]
+    assert chf == [{"counterparty": RETAILER, "currency": "CHF", "due_to": 92_000,
+                    "due_from": 2_000, "net": 90_000}]  # fmt: skip
+    assert [r for r in before if r["currency"] == "CHF"] == []
+    dispute = ledger.facade.get_dispute(ledger.auditor, sscc, f"d-{sscc}")
+    assert dispute["resolution"]["refund_minor"] == 2_000

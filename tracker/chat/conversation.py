@@ -1,0 +1,123 @@
+"""Keeping a dispute's conversation off-chain: which messages belong to it, and their leaves.
+
+Once a contact opened a dispute about a shipment (`chat.disputes`), that contact's messages
+about the shipment are kept: an inbound message naming the shipment's code, or naming none
+while it is the contact's latest open dispute; the replies to them and the shipment's
+notifications to that contact. An inbound message is complete at once; an outbound one when
+the provider accepted it (its id and time are known only then, `complete_outbound`). A
+complete message has its leaf hash (`terms.merkle.leaf_hash`); `chat.anchoring` puts the
+leaves on the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from terms.merkle import leaf_hash
+from tracker.chat.compose import Outgoing
+from tracker.store.columns import utcnow
+from tracker.store.conversations import ConversationMessageRow, DisputeChatRow, active_disputes
+from tracker.store.queues import InboxMessageRow, OutboxRow
+
+
+def leaf_time(moment: datetime) -> str:
+    """The instant a leaf commits to: UTC, whole seconds, `Z`."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 of a message's UTF-8 text, hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def message_leaf(message_id: str, direction: str, time: str, text: str) -> str:
+    """The leaf hash of one message (what the ledger gets instead of the message)."""
+    message = {"id": message_id, "direction": direction, "time": time}
+    return leaf_hash({**message, "text_sha256": text_digest(text)})
+
+
+def inbound_text(content: dict[str, object]) -> str:
+    """What the contact wrote: a text's body, a caption, a tapped button's text or payload."""
+    if content.get("type") == "text":
+        return str(content.get("body", ""))
+    if content.get("type") == "button":
+        return str(content.get("text") or content.get("payload") or "")
+    return ""  # media without caption, locations: kept as an empty text
+
+
+def dispute_for(session: Session, contact_id: int, sscc: str | None) -> DisputeChatRow | None:
+    """The open (or opening) dispute a contact's message about `sscc` (None: no code) is part of."""
+    disputes = active_disputes(session, contact_id)
+    if sscc is None:
+        return disputes[0] if disputes else None
+    return next((d for d in disputes if d.sscc == sscc), None)
+
+
+def record_inbound(session: Session, dispute_id: str, row: InboxMessageRow) -> None:
+    """Keep an inbound message in the dispute's conversation (complete: it has id and time)."""
+    content = json.loads(row.content)
+    text, time = inbound_text(content), leaf_time(row.sent_at)
+    session.add(
+        ConversationMessageRow(
+            dispute_id=dispute_id,
+            contact_id=row.contact_id,
+            direction="in",
+            provider_message_id=row.wa_message_id,
+            time=time,
+            text=text,
+            text_sha256=text_digest(text),
+            leaf_hash=message_leaf(row.wa_message_id, "in", time, text),
+            created_at=utcnow(),
+        )
+    )
+
+
+def track_outbound(session: Session, dispute_id: str, contact_id: int, dedupe_key: str) -> None:
+    """Keep the queued outbox row `dedupe_key` in the conversation once it is sent."""
+    outbox_id = session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == dedupe_key))
+    if outbox_id is None:
+        return
+    known = select(ConversationMessageRow.id).where(ConversationMessageRow.outbox_id == outbox_id)
+    if session.scalar(known) is not None:
+        return  # a replayed block or message: tracked already
+    session.add(
+        ConversationMessageRow(
+            dispute_id=dispute_id,
+            contact_id=contact_id,
+            direction="out",
+            outbox_id=outbox_id,
+            created_at=utcnow(),
+        )
+    )
+
+
+def outgoing_text(outgoing: Outgoing) -> str:
+    """The text a contact received: a text, a template's parameters, a document's caption."""
+    if outgoing.template is not None:
+        template = outgoing.template
+        return f"[{template.name}] " + " | ".join(template.body_parameters)
+    if outgoing.document is not None:
+        return outgoing.document.caption
+    return outgoing.text
+
+
+def complete_outbound(
+    session: Session, outbox_id: int, outgoing: Outgoing, message_id: str, at: datetime
+) -> None:
+    """The provider accepted an outbox row: a tracked conversation message is now complete."""
+    rows = session.scalars(
+        select(ConversationMessageRow).where(
+            ConversationMessageRow.outbox_id == outbox_id,
+            ConversationMessageRow.provider_message_id.is_(None),
+        )
+    )
+    for row in rows:
+        text, time = outgoing_text(outgoing), leaf_time(at)
+        row.provider_message_id, row.time, row.text = message_id, time, text
+        row.text_sha256 = text_digest(text)
+        row.leaf_hash = message_leaf(message_id, "out", time, text)

@@ -1,0 +1,49 @@
+"""What every projection shares: the `Change` it reports, its error, key and JSON parsing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+class ProjectionError(ValueError):
+    """A committed value does not have the shape the read model expects."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One fact a block changed that subscribers may be told about.
+
+    `kind`: "created" | "status" | "verdict" | "checkpoint" | "settlement" (new: outcome) |
+    "dispute_opened" / "dispute_resolved" (new: the dispute id).
+    """
+
+    kind: str
+    sscc: str
+    old: str | None
+    new: str
+    tx_id: str
+    block_number: int
+    seq: int | None = None
+
+
+def split_composite_key(key: str) -> tuple[str, list[str]] | None:
+    """(object type, attributes) of a Fabric composite key, or None for a simple key."""
+    if not key.startswith("\x00"):
+        return None
+    parts = key[1:].split("\x00")
+    if len(parts) < 2 or parts[-1] != "":
+        raise ProjectionError(f"malformed composite key {key!r}")
+    return parts[0], parts[1:-1]
+
+
+def load_document(value: bytes, what: str) -> dict[str, Any]:
+    """A committed value as a JSON object, or `ProjectionError`."""
+    try:
+        data = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProjectionError(f"{what} value is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProjectionError(f"{what} value is not a JSON object")
+    return data

@@ -6,12 +6,13 @@ its first result; once the follower catches up, the read model equals the ledger
 verify`: PASS); every subscribed contact gets each status change exactly once.
 
 Tier: the tracker side is real, as a deployment runs it: `tracker serve` (gunicorn, two
-workers), `tracker worker` and `tracker follow` as processes on a SQLite file (and on
+threaded workers), `tracker worker` and `tracker follow` as processes on a SQLite file (and on
 PostgreSQL when TRACKER_TEST_POSTGRES_URL is set), staff and contacts added with the
 `tracker` command. The ledger is the SimulatedPeer (tests/sim): a FAKE peer, NOT Fabric (the
 real chaincode behind the real Gateway and Deliver gRPC services, one block per transaction,
 no ordering service). It and the WhatsApp sandbox run in the test process, so they outlive
-the kills. No Fabric network can run here (README, Status), so there is no real-tier twin.
+the kills. Its real-tier twins, on the Fabric network, are the bursts of
+tests/real/test_api_on_fabric.py.
 
 The burst: five client threads, each scanning its three shipments in turn, 20 hub scans
 each (every one leads to at_hub). Each shipment was moved to in_transit just before, so

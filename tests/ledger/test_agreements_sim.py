@@ -138,8 +138,11 @@ def _agreed(ledger: Ledger, **overrides: object) -> tuple[str, datetime]:
         ledger.dispatcher, _shipment(sscc, promised, _terms(promised, **overrides))
     )
     assert created.shipment.status == "created"
+    read = ledger.facade.get_agreement(ledger.receiver, sscc)["agreement"]
+    assert read["proposed_tx"] == created.tx_id  # proposed with the shipment
     accepted = ledger.facade.accept_agreement(
-        ledger.receiver, {"sscc": sscc, "client_scan_id": f"acc-{sscc}"}
+        ledger.receiver,
+        {"sscc": sscc, "proposed_tx": read["proposed_tx"], "client_scan_id": f"acc-{sscc}"},
     )
     assert accepted.agreement is not None and accepted.agreement["status"] == "accepted"
     assert accepted.agreement["accepted_tx"] == accepted.tx_id and not accepted.replayed

@@ -86,7 +86,10 @@ def _agreed(people: People, **overrides: object) -> tuple[str, datetime]:
         client_scan_id=f"create-{sscc}", agreement=AgreementTerms(**values),  # type: ignore[arg-type]
     )  # fmt: skip
     people.facade.create_shipment(people.dispatcher, request)
-    accepted = people.facade.accept_agreement(people.receiver, {"sscc": sscc})
+    read = people.facade.get_agreement(people.receiver, sscc)["agreement"]
+    accepted = people.facade.accept_agreement(
+        people.receiver, {"sscc": sscc, "proposed_tx": read["proposed_tx"]}
+    )
     assert accepted.agreement is not None and accepted.agreement["status"] == "accepted"
     return sscc, promised
 

@@ -19,7 +19,12 @@ from tracker.api import bodies
 from tracker.api import terms_ledger as ledger
 from tracker.api.blueprint import api
 from tracker.api.errors import ApiProblem
-from tracker.api.terms_schemas import ClientScanIdSchema, ProposeAgreementSchema, ResolutionSchema
+from tracker.api.terms_schemas import (
+    AcceptAgreementSchema,
+    ClientScanIdSchema,
+    ProposeAgreementSchema,
+    ResolutionSchema,
+)
 from tracker.api.writes import sscc_of, with_page
 
 DISPUTE_ID = re.compile(r"[A-Za-z0-9_-]{6,64}")
@@ -52,8 +57,8 @@ def propose_agreement(sscc: str) -> ResponseReturnValue:
 def accept_agreement(sscc: str) -> ResponseReturnValue:
     """The buyer accepts the proposed agreement."""
     sscc = sscc_of(sscc)
-    data = ClientScanIdSchema().load(json_body())
-    done = ledger.accept_agreement(sscc, data.get("client_scan_id", ""))
+    data = AcceptAgreementSchema().load(json_body())
+    done = ledger.accept_agreement(sscc, data["proposed_tx"], data.get("client_scan_id", ""))
     return jsonify(with_page(done, sscc)), 201
 
 

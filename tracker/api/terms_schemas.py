@@ -76,7 +76,9 @@ class AcceptAgreementSchema(ClientScanIdSchema):
     of the agreement the buyer read (GET .../agreement), so a proposal the seller replaced in
     the meantime is never accepted unseen (409 AGREEMENT_CHANGED)."""
 
-    proposed_tx = fields.String(required=True, validate=validate.Length(1, 128))
+    proposed_tx = fields.String(
+        required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="must be a transaction id")
+    )
 
 
 class ResolutionSchema(Schema):

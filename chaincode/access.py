@@ -211,6 +211,16 @@ def authorize_registration(identity: Identity) -> None:
         raise forbidden(identity.msp_id, identity.role, Action.REGISTER_CERTIFICATE.value)
 
 
+def authorize_attachment(identity: Identity, parties: Parties) -> None:
+    """A certificate attached to one shipment: by one of its parties, or by an auditor."""
+    if identity.msp_id not in parties.members() and identity.role != Role.AUDITOR:
+        raise not_the_party(
+            identity.msp_id,
+            "a party to the shipment",
+            "its parties (or an auditor) may attach a certificate to it",
+        )
+
+
 def authorize_balances(identity: Identity, msp_id: str) -> None:
     """Own balances for anyone; another organisation's for auditors and admins."""
     if msp_id != identity.msp_id and identity.role not in _GLOBAL_READERS:

@@ -100,8 +100,9 @@ async def propose_agreement(ledger: Ledger, raw: str) -> str:
 
 
 async def accept_agreement(ledger: Ledger, raw: str) -> str:
-    """AcceptAgreement: the retailer's receiver or admin, before delivery or return."""
-    request = deal_args.parse_shipment_write(raw)
+    """AcceptAgreement: the retailer's receiver or admin, before delivery or return; only the
+    proposal the buyer read (its `proposed_tx`), never one the seller replaced meanwhile."""
+    request = deal_args.parse_accept(raw)
     shipment = await ledger.require_shipment(request.sscc)
     caller = caller_of(ledger)
     authorize(caller, Action.ACCEPT_AGREEMENT, shipment.parties)
@@ -113,6 +114,12 @@ async def accept_agreement(ledger: Ledger, raw: str) -> str:
         raise locked(f"the agreement of shipment {shipment.sscc} is already {agreement.status}")
     if shipment.status in _CLOSED:
         raise locked(f"shipment {shipment.sscc} is already {shipment.status}")
+    if request.proposed_tx != agreement.proposed_tx:
+        raise ChaincodeError(
+            ErrorCode.AGREEMENT_CHANGED,
+            f"the agreement of shipment {shipment.sscc} now is the one proposed by "
+            f"{agreement.proposed_tx}, not {request.proposed_tx}: read it, then accept it",
+        )
     accepted = replace(
         agreement, status="accepted", accepted_tx=ledger.tx_id(),
         accepted_at=ledger.tx_time(), accepted_by=reporter(caller),
@@ -138,13 +145,26 @@ async def _record_settlement(
 async def delivery_confirmer(
     ledger: Ledger, caller: Caller, shipment: Shipment
 ) -> Agreement | None:
-    """Check ConfirmDelivery's caller against an accepted agreement; return that agreement."""
+    """Check ConfirmDelivery's caller against an accepted (or, for a replay, settled)
+    agreement's confirm roles; return the agreement the delivery must settle, if any."""
     agreement = await get_agreement(ledger, shipment.sscc)
-    if agreement is None or agreement.status != "accepted":
+    if agreement is None or agreement.status == "proposed":
         authorize(caller, Action.CONFIRM_DELIVERY, shipment.parties)
         return None
     authorize_confirmation(caller, shipment.parties, agreement.confirm_roles)
     return agreement
+
+
+def refuse_if_settled(agreement: Agreement | None, shipment: Shipment) -> None:
+    """A delivery of a shipment settled as undelivered (the buyer was refunded in full) is
+    refused; a replay of a settling delivery is answered before this is asked, and a closed
+    shipment is left to the status machine."""
+    if agreement is not None and agreement.status == "settled" and shipment.status not in _CLOSED:
+        raise ChaincodeError(
+            ErrorCode.ALREADY_SETTLED,
+            f"shipment {agreement.sscc} was settled by {agreement.settled_tx}: "
+            "a delivery can no longer be confirmed",
+        )
 
 
 async def settle_on_delivery(

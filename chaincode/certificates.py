@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from chaincode import arguments, deal_args
-from chaincode.access import Action, authorize, authorize_registration
+from chaincode.access import Action, authorize, authorize_attachment, authorize_registration
 from chaincode.deal_model import RegisteredCertificate
 from chaincode.errors import ChaincodeError, ErrorCode
 from chaincode.events import EventType, build_event
@@ -29,6 +29,9 @@ async def register_certificate(ledger: Ledger, raw: str) -> str:
     replayed = await replay(ledger, caller, request.client_scan_id, name, raw)
     if replayed:
         return replayed
+    sscc = request.subject.get("sscc", "")
+    if sscc:  # a shipment's certificate: the shipment exists and the caller takes part in it
+        authorize_attachment(caller, (await ledger.require_shipment(sscc)).parties)
     if await ledger.get_record(RegisteredCertificate, CERTIFICATE, [request.sha256]):
         raise ChaincodeError(
             ErrorCode.CERTIFICATE_EXISTS, f"a certificate with hash {request.sha256} is registered"
@@ -41,7 +44,7 @@ async def register_certificate(ledger: Ledger, raw: str) -> str:
         registered_by=reporter(caller),
     )  # fmt: skip
     await ledger.put_record(CERTIFICATE, [certificate.sha256], certificate)
-    subject, sscc = certificate.subject, certificate.subject.get("sscc", "")
+    subject = certificate.subject
     if sscc:
         await ledger.put_index(SSCC_CERTIFICATE, [sscc, certificate.sha256], certificate.sha256)
     else:

@@ -100,6 +100,7 @@ async def _append(
     replayed = await _replay(ledger, caller, observation.client_scan_id, tx_name, raw)
     if replayed:
         return replayed
+    agreements.refuse_if_settled(agreement, shipment)
     current = Status(shipment.status)
     wanted = forced_status or rules.target_status(
         current, observation.biz_step, observation.disposition

@@ -50,6 +50,15 @@ class ShipmentRequest:
 
 
 @dataclass(frozen=True)
+class AcceptRequest:
+    """AcceptAgreement: the proposal the buyer read, named by its transaction."""
+
+    sscc: str
+    proposed_tx: str
+    client_scan_id: str
+
+
+@dataclass(frozen=True)
 class DisputeRequest:
     """OpenDispute."""
 
@@ -157,6 +166,18 @@ def parse_shipment_write(raw: str) -> ShipmentRequest:
     """AcceptAgreement, SettleShipment: {sscc, client_scan_id?}."""
     top = Fields(parse_json_object(raw, "argument"), "")
     request = ShipmentRequest(sscc=top.sscc("sscc"), client_scan_id=_scan_id(top))
+    top.finish()
+    return request
+
+
+def parse_accept(raw: str) -> AcceptRequest:
+    """AcceptAgreement: {sscc, proposed_tx, client_scan_id?}."""
+    top = Fields(parse_json_object(raw, "argument"), "")
+    request = AcceptRequest(
+        sscc=top.sscc("sscc"),
+        proposed_tx=top.text("proposed_tx", max_len=128),
+        client_scan_id=_scan_id(top),
+    )
     top.finish()
     return request
 

@@ -11,13 +11,13 @@ from dataclasses import replace
 from chaincode import deal_args
 from chaincode.access import Action, authorize
 from chaincode.access import Identity as Caller
-from chaincode.agreements import get_agreement
-from chaincode.deal_model import Anchor, Dispute, Resolution
+from chaincode.agreements import disputes_of, get_agreement
+from chaincode.deal_model import Anchor, Dispute, Resolution, Settlement
 from chaincode.errors import ChaincodeError, ErrorCode, invalid_argument
 from chaincode.events import EventType, build_event
 from chaincode.idempotency import caller_of, remember, replay, reporter
 from chaincode.model import Shipment, canonical_json
-from chaincode.state import DISPUTE, DISPUTE_REFUND, Ledger
+from chaincode.state import DISPUTE, DISPUTE_REFUND, SETTLEMENT, Ledger
 from terms import merkle
 
 MAX_LEAVES = 10_000
@@ -86,6 +86,12 @@ async def anchor_conversation(ledger: Ledger, raw: str) -> str:
     if replayed:
         return replayed
     dispute = await require_dispute(ledger, shipment.sscc, request.dispute_id)
+    if caller.msp_id != dispute.opened_by.msp_id:  # one conversation, one keeper of its proof
+        raise ChaincodeError(
+            ErrorCode.FORBIDDEN,
+            f"{caller.msp_id} did not open dispute {dispute.dispute_id}: only "
+            f"{dispute.opened_by.msp_id}, which keeps its conversation, may anchor it",
+        )
     leaves = dispute.leaves + request.leaves
     if len(leaves) > MAX_LEAVES:
         raise invalid_argument("leaves", f"a dispute holds at most {MAX_LEAVES} leaves")
@@ -131,6 +137,8 @@ async def resolve_dispute(ledger: Ledger, raw: str) -> str:
             )
         if request.refund_minor > agreement.price_minor:
             raise invalid_argument("refund_minor", "must not exceed the agreement's price")
+        if agreement.status == "settled":
+            await _within_released(ledger, shipment.sscc, request.refund_minor)
     resolution = Resolution(
         outcome=request.outcome, refund_minor=request.refund_minor,
         currency=agreement.currency if agreement else "", reason=request.reason,
@@ -144,6 +152,23 @@ async def resolve_dispute(ledger: Ledger, raw: str) -> str:
         await ledger.put_index(DISPUTE_REFUND, key, canonical_json(refund))
     return await _save(ledger, caller, "ResolveDispute", raw, request.client_scan_id,
                        EventType.DISPUTE_RESOLVED, resolved)  # fmt: skip
+
+
+async def _within_released(ledger: Ledger, sscc: str, refund_minor: int) -> None:
+    """Refunds agreed after settlement never exceed, together, what the seller was released."""
+    settlement = await ledger.get_record(Settlement, SETTLEMENT, [sscc])
+    released = settlement.released_to_seller_minor if settlement else 0
+    agreed = sum(
+        d.resolution.refund_minor
+        for d in await disputes_of(ledger, sscc)
+        if d.resolution is not None and d.resolution.after_settlement
+    )
+    if agreed + refund_minor > released:
+        raise invalid_argument(
+            "refund_minor",
+            f"with the {agreed} already agreed after settlement, must not exceed the "
+            f"{released} released to the seller",
+        )
 
 
 async def get_dispute(ledger: Ledger, raw: str) -> str:

@@ -125,6 +125,7 @@ def _terms(
         return wait_for_notifications(services, demo, ledger)
 
     dispute_story(api, demo.ssccs["disputed"], tiny_png(), chat, quiet, outcome)
+    quiet()  # the disputed delivery's settlement notice first: never taken for the CERT answer
     outcome.chat["cert"] = chat(f"CERT {demo.ssccs['in_transit']}")
     wait_for_notifications(services, demo, ledger)
     return settlement_lines(api, demo.ssccs, outcome)

@@ -53,8 +53,10 @@ def agreement(promised: datetime) -> dict[str, Any]:
 
 
 def accept(api: Any, sscc: str) -> dict[str, Any]:
-    """The retailer's receiver accepts the shipment's agreement."""
-    result: dict[str, Any] = api.post("receiver", f"/shipments/{sscc}/agreement/accept", json={})
+    """The retailer's receiver reads the shipment's agreement, then accepts that proposal."""
+    read = api.get("receiver", f"/shipments/{sscc}/agreement")["agreement"]
+    body = {"proposed_tx": read["proposed_tx"]}
+    result: dict[str, Any] = api.post("receiver", f"/shipments/{sscc}/agreement/accept", json=body)
     return result
 
 

@@ -3,7 +3,6 @@ tracker app with /api/v1 and /scan served over real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,38 +15,20 @@ for folder in ("api", "sim", "ledger", "chaincode", "pipeline"):
         sys.path.insert(0, str(TESTS / folder))
 
 from api_stack import ApiStack, start_stack  # noqa: E402
+from sim_fixtures import sim_peer_fixture, sim_pki_fixture  # noqa: E402, F401
 from sim_peer import SimulatedPeer  # noqa: E402
 from sim_pki import Enrolment, SimPki  # noqa: E402
-
-PRODUCER, CARRIER, RETAILER = "ProducerMSP", "CarrierMSP", "RetailerMSP"
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> SimPki:
-    """One CA per organisation and the peer's TLS certificate, shared by the session."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    return SimPki(tmp_path_factory.mktemp("simpki"))
 
 
 @pytest.fixture(scope="session")
 def people(pki: SimPki) -> dict[str, Enrolment]:
     """Enrolments shaped like Fabric CA's, with the role attribute, by nickname."""
     return {
-        "dispatcher": pki.enrol(PRODUCER, "dispatcher1", "dispatcher"),
-        "scanner": pki.enrol(CARRIER, "scanner1", "scanner"),
-        "receiver": pki.enrol(RETAILER, "receiver1", "receiver"),
+        **pki.staff(),
         "auditor": pki.enrol("AuditorMSP", "auditor1", "auditor"),
         # A receiver of a retailer that is no party of the test shipments.
         "outsider": pki.enrol("OtherRetailMSP", "receiver9", "receiver"),
     }
-
-
-@pytest.fixture
-def peer(pki: SimPki) -> Iterator[SimulatedPeer]:
-    """A fresh SimulatedPeer running the real chaincode on an empty world state."""
-    running = SimulatedPeer(pki).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from api_stack import ApiStack, create_body, new_sscc
+from terms_kit import read
 
 from tracker.store import staff
 
@@ -48,7 +49,7 @@ def _created(stack: ApiStack, accepted: bool, **overrides: Any) -> str:
     created = stack.post("dispatcher", "/shipments", json=body)
     assert created.status_code == 201, created.text
     if accepted:
-        done = stack.post("receiver", f"/shipments/{sscc}/agreement/accept", json={})
+        done = stack.post("receiver", f"/shipments/{sscc}/agreement/accept", json=read(stack, sscc))
         assert done.status_code == 201, done.text
     return sscc
 
@@ -62,7 +63,8 @@ def propose(writer: HasStack) -> tuple[str, str, dict[str, Any]]:
 def accept(writer: HasStack) -> tuple[str, str, dict[str, Any]]:
     """AcceptAgreement of a fresh shipment created with an agreement."""
     sscc = _created(writer.stack, accepted=False)
-    return "receiver", f"/shipments/{sscc}/agreement/accept", {"client_scan_id": scan_id()}
+    body = {**read(writer.stack, sscc), "client_scan_id": scan_id()}
+    return "receiver", f"/shipments/{sscc}/agreement/accept", body
 
 
 def settle(writer: HasStack) -> tuple[str, str, dict[str, Any]]:

@@ -38,10 +38,16 @@ def terms(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def read(stack: ApiStack, sscc: str) -> dict[str, str]:
+    """The accept body of the agreement the buyer reads now: its `proposed_tx`."""
+    agreement = stack.get("receiver", f"/shipments/{sscc}/agreement").json()["agreement"]
+    return {"proposed_tx": agreement["proposed_tx"]}
+
+
 def with_agreement(stack: ApiStack, promised: datetime, **overrides: Any) -> str:
     """A shipment created with an agreement (promised at `promised`), accepted by the buyer."""
     sscc = stack.created(promised_delivery=instant(promised), agreement=terms(**overrides))
-    accepted = stack.post("receiver", f"/shipments/{sscc}/agreement/accept", json={})
+    accepted = stack.post("receiver", f"/shipments/{sscc}/agreement/accept", json=read(stack, sscc))
     assert accepted.status_code == 201, accepted.text
     return sscc
 

@@ -14,6 +14,7 @@ from terms_kit import (
     instant,
     now,
     out_for_delivery,
+    read,
     terms,
     with_agreement,
 )
@@ -105,11 +106,25 @@ def test_propose_accept_and_the_lock_after_acceptance(stack: ApiStack) -> None:
     assert body["agreement"]["status"] == "proposed" and body["tx_id"]
     assert body["agreement"]["seller"] == "ProducerMSP"
     assert body["agreement"]["buyer"] == "RetailerMSP"
-    accepted = stack.post("receiver", f"/shipments/{sscc}/agreement/accept", json={})
+    unread = stack.post("receiver", f"/shipments/{sscc}/agreement/accept", json={})
+    assert unread.status_code == 422 and unread.json()["error"]["field"] == "proposed_tx"
+    accepted = stack.post("receiver", f"/shipments/{sscc}/agreement/accept", json=read(stack, sscc))
     assert accepted.status_code == 201 and accepted.json()["agreement"]["status"] == "accepted"
     changed = terms(price_minor=5, undelivered_after=after)
     again = stack.post("dispatcher", f"/shipments/{sscc}/agreement", json=changed)
     assert error_code(again) == (409, "AGREEMENT_LOCKED")
+
+
+def test_a_proposal_replaced_after_the_buyer_read_it_is_not_accepted(stack: ApiStack) -> None:
+    sscc, after = stack.created(), "2030-03-10T00:00:00Z"
+    first = terms(undelivered_after=after)
+    assert stack.post("dispatcher", f"/shipments/{sscc}/agreement", json=first).status_code == 201
+    seen = read(stack, sscc)
+    replaced = terms(price_minor=5, undelivered_after=after)
+    again = stack.post("dispatcher", f"/shipments/{sscc}/agreement", json=replaced)
+    assert again.status_code == 201
+    refused = stack.post("receiver", f"/shipments/{sscc}/agreement/accept", json=seen)
+    assert error_code(refused) == (409, "AGREEMENT_CHANGED")
 
 
 def test_the_buyer_may_not_propose(stack: ApiStack) -> None:
@@ -121,7 +136,8 @@ def test_the_buyer_may_not_propose(stack: ApiStack) -> None:
 
 def test_no_agreement_to_accept(stack: ApiStack) -> None:
     sscc = stack.created()
-    refused = stack.post("receiver", f"/shipments/{sscc}/agreement/accept", json={})
+    unseen = {"proposed_tx": "0" * 64}
+    refused = stack.post("receiver", f"/shipments/{sscc}/agreement/accept", json=unseen)
     assert error_code(refused) == (404, "AGREEMENT_NOT_FOUND")
     view = stack.get("receiver", f"/shipments/{sscc}/agreement").json()
     assert view == {"agreement": None, "settlement": None, "disputes": []}

@@ -64,11 +64,19 @@ def create(world: InMemoryWorldState, sscc: str, **overrides: Any) -> dict[str, 
     return ok(call(world, DISPATCHER, "CreateShipment", {**request, "certificates": []}))
 
 
+def acceptance(world: InMemoryWorldState, sscc: str, **extra: Any) -> dict[str, Any]:
+    """AcceptAgreement's argument for the agreement the buyer reads now (a made-up
+    `proposed_tx` when there is none)."""
+    current = ok(call(world, RECEIVER, "GetAgreement", {"sscc": sscc}))["agreement"]
+    proposed_tx = current["proposed_tx"] if current else "0" * 64
+    return {"sscc": sscc, "proposed_tx": proposed_tx, **extra}
+
+
 def agreed(world: InMemoryWorldState, sscc: str, **overrides: Any) -> dict[str, Any]:
     """A shipment with a proposed and accepted agreement; returns the accepted agreement."""
     create(world, sscc)
     ok(call(world, DISPATCHER, "ProposeAgreement", {"sscc": sscc, **terms(**overrides)}))
-    return ok(call(world, RECEIVER, "AcceptAgreement", {"sscc": sscc}))["agreement"]
+    return ok(call(world, RECEIVER, "AcceptAgreement", acceptance(world, sscc)))["agreement"]
 
 
 def to_last_mile(world: InMemoryWorldState, sscc: str) -> None:

@@ -18,6 +18,7 @@ from cc_terms import (
     RETAIL_ADMIN,
     SCANNER,
     THREE_H_TEN_LATE,
+    acceptance,
     agreed,
     breach,
     burn,
@@ -143,7 +144,7 @@ def test_proposed_agreement_does_not_block_delivery_and_is_never_settled(
     state = ok(call(world, RECEIVER, "GetAgreement", {"sscc": SSCC}))
     assert (state["agreement"]["status"], state["settlement"]) == ("proposed", None)
     refused(call(world, RECEIVER, "SettleShipment", {"sscc": SSCC}), "AGREEMENT_NOT_ACCEPTED")
-    refused(call(world, RECEIVER, "AcceptAgreement", {"sscc": SSCC}), "AGREEMENT_LOCKED")
+    refused(call(world, RECEIVER, "AcceptAgreement", acceptance(world, SSCC)), "AGREEMENT_LOCKED")
 
 
 def test_confirm_roles_decide_who_may_confirm(world: InMemoryWorldState) -> None:
@@ -213,14 +214,15 @@ def test_propose_and_accept_events_and_replay(world: InMemoryWorldState) -> None
     assert again.payload == first.payload and again.event is None
     changed = call(world, DISPATCHER, "ProposeAgreement", {**body, "price_minor": 5})
     refused(changed, "SCAN_ID_CONFLICT")
-    accepted = call(world, RECEIVER, "AcceptAgreement", {"sscc": SSCC, "client_scan_id": "a1"})
+    accept = acceptance(world, SSCC, client_scan_id="a1")
+    accepted = call(world, RECEIVER, "AcceptAgreement", accept)
     agreement = ok(accepted)["agreement"]
     assert (agreement["status"], agreement["accepted_tx"]) == ("accepted", accepted.tx_id)
     assert agreement["accepted_by"]["role"] == "receiver"
     assert accepted.event.event_name == "AgreementAccepted"
-    replayed = call(world, RECEIVER, "AcceptAgreement", {"sscc": SSCC, "client_scan_id": "a1"})
+    replayed = call(world, RECEIVER, "AcceptAgreement", accept)
     assert replayed.payload == accepted.payload and replayed.event is None
-    refused(call(world, RECEIVER, "AcceptAgreement", {"sscc": SSCC}), "AGREEMENT_LOCKED")
+    refused(call(world, RECEIVER, "AcceptAgreement", acceptance(world, SSCC)), "AGREEMENT_LOCKED")
     refused(
         call(world, DISPATCHER, "ProposeAgreement", {"sscc": SSCC, **terms()}), "AGREEMENT_LOCKED"
     )
@@ -244,12 +246,13 @@ def test_agreements_are_made_before_departure(world: InMemoryWorldState) -> None
 
 def test_accept_without_agreement_and_after_delivery(world: InMemoryWorldState) -> None:
     create(world, SSCC)
-    refused(call(world, RECEIVER, "AcceptAgreement", {"sscc": SSCC}), "AGREEMENT_NOT_FOUND")
+    nothing = acceptance(world, SSCC)
+    refused(call(world, RECEIVER, "AcceptAgreement", nothing), "AGREEMENT_NOT_FOUND")
     refused(call(world, RECEIVER, "SettleShipment", {"sscc": SSCC}), "AGREEMENT_NOT_FOUND")
     ok(call(world, DISPATCHER, "ProposeAgreement", {"sscc": SSCC, **terms()}))
     to_last_mile(world, SSCC)
     ok(deliver(world, SSCC, THREE_H_TEN_LATE))
-    refused(call(world, RECEIVER, "AcceptAgreement", {"sscc": SSCC}), "AGREEMENT_LOCKED")
+    refused(call(world, RECEIVER, "AcceptAgreement", acceptance(world, SSCC)), "AGREEMENT_LOCKED")
 
 
 def test_undelivered_after_the_deadline_refunds_everything(world: InMemoryWorldState) -> None:
@@ -296,7 +299,7 @@ def test_delivered_without_settlement_is_not_settleable(world: InMemoryWorldStat
     ok(call(world, DISPATCHER, "ProposeAgreement", {"sscc": SSCC, **terms()}))
     to_last_mile(world, SSCC)
     # Accepted while out for delivery, then ... delivery settles it: nothing left to settle.
-    ok(call(world, RECEIVER, "AcceptAgreement", {"sscc": SSCC}))
+    ok(call(world, RECEIVER, "AcceptAgreement", acceptance(world, SSCC)))
     ok(deliver(world, SSCC, THREE_H_TEN_LATE))
     refused(call(world, RECEIVER, "SettleShipment", {"sscc": SSCC}), "ALREADY_SETTLED")
 
@@ -320,7 +323,7 @@ def test_access_rows(world: InMemoryWorldState, who: object, name: str, allowed:
     create(world, SSCC)
     if name == "AcceptAgreement":
         ok(call(world, DISPATCHER, "ProposeAgreement", {"sscc": SSCC, **terms()}))
-    body = {"sscc": SSCC, **terms()} if name == "ProposeAgreement" else {"sscc": SSCC}
+    body = {"sscc": SSCC, **terms()} if name == "ProposeAgreement" else acceptance(world, SSCC)
     result = call(world, who, name, body)  # type: ignore[arg-type]
     if allowed:
         ok(result)

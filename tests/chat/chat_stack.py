@@ -23,6 +23,7 @@ from tracker.ledger.facade_values import Actor
 from tracker.ledger.follower import Follower, FollowerConfig
 from tracker.ledger.gateway import connect
 from tracker.ledger.identity import load_enrolment
+from tracker.sandbox.state import Outbound
 
 PRODUCER, CARRIER, RETAILER = "ProducerMSP", "CarrierMSP", "RetailerMSP"
 _serials = itertools.count(1)
@@ -88,6 +89,22 @@ class ChatStack:
                 on_changes=enqueue_changes,
             )
             return follower.run()
+
+    def disputable(self, phone: str, language: str) -> str:
+        """A delivered shipment, mirrored, whose retailer's contact `phone` talks to a running
+        worker: its sscc."""
+        sscc = self.shipment(delivered=True)
+        self.follow()
+        self.stack.contact(RETAILER, phone, language)
+        self.stack.start_worker()
+        return sscc
+
+    def first_answer(self, phone: str, text: str) -> tuple[Outbound, list[dict[str, str]]]:
+        """`phone` writes `text`: the first message it gets back, and that message's buttons."""
+        self.stack.phone_writes(phone, text=text)
+        self.stack.wait_received(phone, 1)
+        message = self.stack.received(phone)[0]
+        return message, [b["reply"] for b in message.content["action"]["buttons"]]
 
     def dispute(self, sscc: str, dispute_id: str) -> dict[str, Any]:
         """The dispute as the ledger holds it, read as the tracker."""

@@ -4,7 +4,6 @@ chaincode, with the tracker's own identity to open and anchor disputes."""
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,34 +16,18 @@ for folder in ("chat", "tracker", "sim", "ledger", "chaincode", "pipeline", "ver
         sys.path.insert(0, str(TESTS / folder))
 
 from chat_stack import ChatStack, start_chat_stack  # noqa: E402
+from sim_fixtures import sim_peer_fixture, sim_pki_fixture  # noqa: E402, F401
 from sim_peer import SimulatedPeer  # noqa: E402
 from sim_pki import Enrolment, SimPki  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> SimPki:
-    """One CA per organisation and the peer's TLS certificate, shared by the session."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    return SimPki(tmp_path_factory.mktemp("simpki"))
 
 
 @pytest.fixture(scope="session")
 def people(pki: SimPki) -> dict[str, Enrolment]:
     """Staff enrolments by nickname, and the tracker's own identity (no role)."""
     return {
-        "dispatcher": pki.enrol("ProducerMSP", "dispatcher1", "dispatcher"),
-        "scanner": pki.enrol("CarrierMSP", "scanner1", "scanner"),
-        "receiver": pki.enrol("RetailerMSP", "receiver1", "receiver"),
+        **pki.staff(),
         "tracker": pki.enrol("CarrierMSP", "tracker", None),
     }
-
-
-@pytest.fixture
-def peer(pki: SimPki) -> Iterator[SimulatedPeer]:
-    """A fresh SimulatedPeer running the real chaincode on an empty world state."""
-    running = SimulatedPeer(pki).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -65,10 +65,7 @@ def test_the_cert_button_answers_in_english(chat: ChatStack) -> None:
     sscc = registered_shipment(chat)
     stack.contact(CARRIER, BOB, "en")
     stack.start_worker()
-    stack.phone_writes(BOB, text=f"Status of {sscc}?")
-    stack.wait_received(BOB, 1)
-    message = stack.received(BOB)[0]
-    buttons = [b["reply"] for b in message.content["action"]["buttons"]]
+    message, buttons = chat.first_answer(BOB, f"Status of {sscc}?")
     assert buttons[-1] == {"id": f"CERT:{sscc}", "title": "Certificates"}  # in transit
     stack.phone_writes(BOB, button=buttons[-1], context_id=message.message_id)
     answer = stack.wait_received(BOB, 2)[1]

@@ -1,4 +1,5 @@
-"""Deleting a contact erases the texts of its dispute conversations off-chain; the leaf
+"""Deleting a contact erases its dispute conversations off-chain: texts, provider message ids,
+text hashes (a short text's SHA-256 can be guessed) and the DISPUTE message's id; only the leaf
 hashes and the anchors stay (meaningless without the texts), so the exported transcript can
 no longer be proven and says why."""
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from tracker_stack import wait_until
 
 from tracker.cli import main
-from tracker.store.conversations import ConversationMessageRow
+from tracker.store.conversations import ConversationMessageRow, DisputeChatRow
 
 EVE = "+33639982601"
 
@@ -47,6 +48,11 @@ def test_deleting_the_contact_erases_its_conversation_texts(
     stack.stop_workers()
     [dispute_id] = {r.dispute_id for r in conversation(chat)}
     leaves_before = [r.leaf_hash for r in conversation(chat)]
+    traces = [r.provider_message_id for r in conversation(chat)]
+    traces += [r.text_sha256 for r in conversation(chat)]
+    with stack.sessions() as session:
+        traces += list(session.scalars(select(DisputeChatRow.source_message_id)))
+    assert all(traces) and len(traces) == 5
     for name, value in stack.env.items():
         monkeypatch.setenv(name, value)
 
@@ -55,22 +61,35 @@ def test_deleting_the_contact_erases_its_conversation_texts(
     assert [r.text for r in erased] == [None, None]
     assert [r.leaf_hash for r in erased] == leaves_before  # the anchors' hashes stay
     assert all(r.contact_id is None for r in erased)
+    assert [(r.provider_message_id, r.text_sha256) for r in erased] == [(None, None)] * 2
+    assert [r.time for r in erased] == [r.time for r in conversation(chat)]  # no person in it
     raw = stack.sessions.kw["bind"].raw_connection()
     try:
         dump = "\n".join(raw.iterdump())
     finally:
         raw.close()
     assert EVE[1:] not in dump and "il manque deux colis" not in dump
+    kept = "\n".join(
+        line
+        for line in dump.splitlines()
+        if line.startswith(('INSERT INTO "conversation_messages"', 'INSERT INTO "dispute_chats"'))
+    )
+    assert kept and not [t for t in traces if t in kept]  # ids and text hashes forgotten
     assert len(chat.dispute(sscc, dispute_id)["leaves"]) == 2  # the ledger is untouched
 
     transcript = tmp_path / "erased.json"
     capsys.readouterr()
     assert main(["dispute", "export", sscc, dispute_id, "--output", str(transcript)]) == 0
     document = json.loads(transcript.read_text(encoding="utf-8"))
-    assert [m["text"] for m in document["messages"]] == [None, None]
+    assert [(m["id"], m["text"]) for m in document["messages"]] == [(None, None)] * 2
+    assert [m["direction"] for m in document["messages"]] == ["in", "out"]
     capsys.readouterr()
     assert main(["verify", "--conversation", str(transcript)]) == 1
     report = capsys.readouterr().out.splitlines()
-    first_id = document["messages"][0]["id"]
     assert report[0] == "FAIL 2 message(s), 2 anchored leaf/leaves"
-    assert f"  message 0 (id {first_id}): no text to check (erased or malformed)" in report
+    [anchor] = chat.dispute(sscc, dispute_id)["anchors"]
+    assert report[1].startswith(f"  anchor leaves 0..1: tx {anchor['tx_id']} block ")
+    assert report[2:4] == [
+        "  message 0 (id erased): no text to check (erased or malformed)",
+        "  message 1 (id erased): no text to check (erased or malformed)",
+    ]

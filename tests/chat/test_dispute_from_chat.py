@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from chat_stack import RETAILER, ChatStack
+from chat_stack import ChatStack
 from tracker_stack import wait_until
 
 from tracker.store.conversations import ConversationMessageRow
@@ -31,10 +31,7 @@ def anchored_everything(chat: ChatStack, sscc: str, dispute_id: str, count: int)
 
 def test_litige_opens_a_dispute_whose_transcript_verifies(chat: ChatStack, tmp_path: Path) -> None:
     stack = chat.stack
-    sscc = chat.shipment(delivered=True)
-    chat.follow()
-    stack.contact(RETAILER, CLAIRE, "fr")
-    stack.start_worker()
+    sscc = chat.disputable(CLAIRE, "fr")
 
     stack.phone_writes(CLAIRE, text=f"LITIGE {sscc} colis abîmé")
     [opened] = stack.wait_received(CLAIRE, 1)
@@ -80,15 +77,9 @@ def test_litige_opens_a_dispute_whose_transcript_verifies(chat: ChatStack, tmp_p
 
 def test_the_dispute_button_opens_one_in_english(chat: ChatStack) -> None:
     stack = chat.stack
-    sscc = chat.shipment(delivered=True)
-    chat.follow()
-    stack.contact(RETAILER, DAN, "en")
-    stack.start_worker()
+    sscc = chat.disputable(DAN, "en")
 
-    stack.phone_writes(DAN, text=f"Where is {sscc}?")
-    stack.wait_received(DAN, 1)
-    message = stack.received(DAN)[0]
-    buttons = [b["reply"] for b in message.content["action"]["buttons"]]
+    message, buttons = chat.first_answer(DAN, f"Where is {sscc}?")
     assert buttons[-1] == {"id": f"DISPUTE:{sscc}", "title": "Dispute"}  # delivered: disputable
     stack.phone_writes(DAN, button=buttons[-1], context_id=message.message_id)
     opened = stack.wait_received(DAN, 2)[1]

@@ -39,7 +39,9 @@ def settled(stack: Stack) -> bool:
 def test_settlement_and_dispute_are_notified_once_each(chat: ChatStack) -> None:
     stack = chat.stack
     sscc = chat.shipment(agreement=AGREEMENT)
-    chat.submit("receiver", "AcceptAgreement", {"sscc": sscc})
+    read = chat.pool.contract(chat.actors["receiver"]).evaluate("GetAgreement", sscc)
+    proposed_tx = json.loads(read)["agreement"]["proposed_tx"]
+    chat.submit("receiver", "AcceptAgreement", {"sscc": sscc, "proposed_tx": proposed_tx})
     chat.follow()
     stack.contact(PRODUCER, PIERRE, "fr", sscc)
     stack.contact(RETAILER, RITA, "en", sscc)

@@ -4,10 +4,9 @@ run the official Fabric Gateway client for Node (bench/node/fabric-client.mjs) a
 from __future__ import annotations
 
 import json
-import logging
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +17,12 @@ for folder in ("sim", "ledger", "chaincode", "pipeline"):
     if str(TESTS / folder) not in sys.path:
         sys.path.insert(0, str(TESTS / folder))
 
+from sim_fixtures import sim_peer_fixture, sim_pki_fixture  # noqa: E402, F401
 from sim_peer import SimulatedPeer  # noqa: E402
 from sim_pki import PEER_HOST, SimPki  # noqa: E402
 
 NODE_DIR = TESTS.parent / "bench" / "node"
 NODE_TIMEOUT_S = 120  # an upper bound for one run of the client, never a measured duration
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> SimPki:
-    """One CA per organisation and the peer's TLS certificate."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    return SimPki(tmp_path_factory.mktemp("simpki"))
-
-
-@pytest.fixture
-def peer(pki: SimPki) -> Iterator[SimulatedPeer]:
-    """A fresh SimulatedPeer running the real chaincode on an empty world state."""
-    running = SimulatedPeer(pki).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

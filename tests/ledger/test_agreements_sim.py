@@ -17,27 +17,23 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS / "sim") not in sys.path:
     sys.path.insert(0, str(TESTS / "sim"))
 
+from facade_journey import (  # noqa: E402
+    CARRIER,
+    PRODUCER,
+    RETAILER,
+    agreement_terms,
+    deliver,
+    out_for_delivery,
+    shipment_request,
+)
 from sim_peer import SimulatedPeer  # noqa: E402
 from sim_pki import PEER_HOST, SimPki  # noqa: E402
 
 from tracker.ledger.errors import ChaincodeError  # noqa: E402
 from tracker.ledger.facade import GatewayPool, LedgerFacade  # noqa: E402
-from tracker.ledger.facade_values import (  # noqa: E402
-    Actor,
-    AgreementTerms,
-    CheckpointRequest,
-    ColdChain,
-    CreateShipment,
-    DeliveryRequest,
-    Place,
-    Reading,
-    ReadPoint,
-    TemperatureRequest,
-)
+from tracker.ledger.facade_values import Actor  # noqa: E402
 from tracker.ledger.identity import load_enrolment  # noqa: E402
 
-PRODUCER, CARRIER, RETAILER = "ProducerMSP", "CarrierMSP", "RetailerMSP"
-HUB = ReadPoint("0614141000029", "Hub Lyon")
 SSCCS = iter(f"3061414100000{n:04d}" for n in range(1, 9999))
 
 
@@ -87,59 +83,22 @@ def ledger(sim_pki: SimPki) -> Iterator[Ledger]:
     peer.stop()
 
 
-def _terms(promised: datetime, **overrides: object) -> AgreementTerms:
-    values: dict[str, object] = dict(
-        price_minor=100_000, currency="EUR", bp_per_started_hour=200, cap_bp=2500,
-        breach_refund_bp=1500, damaged_refund_bp=3000,
-        undelivered_after=promised + timedelta(days=2), promised_delivery=promised,
-    )  # fmt: skip
-    values.update(overrides)
-    return AgreementTerms(**values)  # type: ignore[arg-type]
-
-
-def _shipment(sscc: str, promised: datetime, agreement: AgreementTerms | None) -> CreateShipment:
-    return CreateShipment(
-        sscc=sscc, gtin="04006381333931", lot="LOT-17", quantity=10, unit="case",
-        origin=Place("0614141000012", "Farm"), destination=Place("4006381000017", "DC Berlin"),
-        producer=PRODUCER, carrier=CARRIER, retailer=RETAILER,
-        cold_chain=ColdChain(2, 8, 30), promised_delivery=promised,
-        client_scan_id=f"create-{sscc}", agreement=agreement,
-    )  # fmt: skip
-
-
-def _journey(ledger: Ledger, sscc: str, *, breach_at: datetime | None = None) -> None:
-    """Departing, (a breach batch), arriving, loading: out for delivery."""
-    facade, scanner = ledger.facade, ledger.scanner
-    now = datetime.now(UTC)
-    facade.record_checkpoint(scanner, CheckpointRequest(sscc, f"{sscc}-1", "departing", HUB, now))
-    if breach_at is not None:
-        readings = tuple(Reading(breach_at + timedelta(minutes=m), 12.0) for m in (0, 60))
-        batch = TemperatureRequest(
-            sscc, f"{sscc}-t", readings + (Reading(breach_at + timedelta(minutes=70), 5.0),)
-        )
-        assert facade.record_temperatures(scanner, batch).shipment.verdict == "breach"
-    facade.record_checkpoint(scanner, CheckpointRequest(sscc, f"{sscc}-2", "arriving", HUB, now))
-    facade.record_checkpoint(scanner, CheckpointRequest(sscc, f"{sscc}-3", "loading", HUB, now))
-
-
 def _deliver(ledger: Ledger, sscc: str, at: datetime) -> dict[str, object]:
-    done = ledger.facade.confirm_delivery(
-        ledger.receiver, DeliveryRequest(sscc, f"{sscc}-pod", "e" * 64, at)
-    )
-    assert done.shipment.status == "delivered"
-    assert done.settlement is not None
-    return done.settlement
+    return deliver(ledger.facade, ledger.receiver, sscc, at)[1]
 
 
 def _agreed(ledger: Ledger, **overrides: object) -> tuple[str, datetime]:
     """A shipment created with an agreement promised 5 h ago, accepted by the buyer."""
     sscc, promised = _sscc(), datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
     created = ledger.facade.create_shipment(
-        ledger.dispatcher, _shipment(sscc, promised, _terms(promised, **overrides))
+        ledger.dispatcher, shipment_request(sscc, promised, agreement_terms(promised, **overrides))
     )
     assert created.shipment.status == "created"
+    read = ledger.facade.get_agreement(ledger.receiver, sscc)["agreement"]
+    assert read["proposed_tx"] == created.tx_id  # proposed with the shipment
     accepted = ledger.facade.accept_agreement(
-        ledger.receiver, {"sscc": sscc, "client_scan_id": f"acc-{sscc}"}
+        ledger.receiver,
+        {"sscc": sscc, "proposed_tx": read["proposed_tx"], "client_scan_id": f"acc-{sscc}"},
     )
     assert accepted.agreement is not None and accepted.agreement["status"] == "accepted"
     assert accepted.agreement["accepted_tx"] == accepted.tx_id and not accepted.replayed
@@ -148,7 +107,7 @@ def _agreed(ledger: Ledger, **overrides: object) -> tuple[str, datetime]:
 
 def test_on_time_delivery_releases_the_full_price(ledger: Ledger) -> None:
     sscc, promised = _agreed(ledger)
-    _journey(ledger, sscc)
+    out_for_delivery(ledger.facade, ledger.scanner, sscc)
     settlement = _deliver(ledger, sscc, promised - timedelta(minutes=1))
     assert settlement["refunded_to_buyer_minor"] == 0
     assert settlement["released_to_seller_minor"] == 100_000
@@ -156,7 +115,7 @@ def test_on_time_delivery_releases_the_full_price(ledger: Ledger) -> None:
 
 def test_three_hours_ten_minutes_late_refunds_8_percent(ledger: Ledger) -> None:
     sscc, promised = _agreed(ledger)
-    _journey(ledger, sscc)
+    out_for_delivery(ledger.facade, ledger.scanner, sscc)
     settlement = _deliver(ledger, sscc, promised + timedelta(hours=3, minutes=10))
     assert settlement["refund_bp"] == 800
     assert (settlement["refunded_to_buyer_minor"], settlement["released_to_seller_minor"]) == (
@@ -169,7 +128,7 @@ def test_three_hours_ten_minutes_late_refunds_8_percent(ledger: Ledger) -> None:
 
 def test_breach_and_lateness_combine(ledger: Ledger) -> None:
     sscc, promised = _agreed(ledger)
-    _journey(ledger, sscc, breach_at=promised - timedelta(hours=2))
+    out_for_delivery(ledger.facade, ledger.scanner, sscc, breach_at=promised - timedelta(hours=2))
     settlement = _deliver(ledger, sscc, promised + timedelta(hours=3, minutes=10))
     assert settlement["refund_bp"] == 800 + 1500
     assert settlement["refunded_to_buyer_minor"] == 23_000
@@ -179,7 +138,7 @@ def test_breach_and_lateness_combine(ledger: Ledger) -> None:
 def test_second_settlement_is_refused_and_balances_follow(ledger: Ledger) -> None:
     before = ledger.facade.get_balances(ledger.auditor, PRODUCER)["balances"]
     sscc, promised = _agreed(ledger, currency="CHF")
-    _journey(ledger, sscc)
+    out_for_delivery(ledger.facade, ledger.scanner, sscc)
     _deliver(ledger, sscc, promised + timedelta(hours=3, minutes=10))
     with pytest.raises(ChaincodeError) as refused:
         ledger.facade.settle_shipment(ledger.receiver, {"sscc": sscc})

@@ -86,6 +86,8 @@ def run_journey(sim: SimLedger) -> dict[str, str]:
     """Every step, committed; tx ids by transaction name."""
     tx_ids = {}
     for who, function, argument in _steps():
+        if function == "AcceptAgreement":  # the proposal the buyer read: the creation's
+            argument = {**argument, "proposed_tx": tx_ids["CreateShipment"]}
         result = sim.invoke(who, function, json.dumps(argument))
         assert result.ok, (function, result.message)
         tx_ids[function] = result.tx_id

@@ -28,6 +28,10 @@ class RecordingApi(Api):
         self.sent.append((role, path, kwargs))
         return {}
 
+    def get(self, role: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """What the demo reads before accepting: an agreement proposed with the shipment."""
+        return {"agreement": {"proposed_tx": "0" * 64}} if path.endswith("/agreement") else {}
+
 
 def _instant(text: str) -> datetime:
     assert text.endswith("Z"), text  # UTC, as the ledger stores it

@@ -17,7 +17,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
-for folder in (HERE, TESTS / "crash", TESTS / "chaincode"):
+for folder in (HERE, TESTS / "crash", TESTS / "chaincode", TESTS / "ledger"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 

@@ -12,26 +12,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cc_samples import make_sscc
 from fabric_net import FabricNet, org
+from facade_journey import agreement_terms, deliver, out_for_delivery, shipment_request
 
 from network.topology import Org
 from tracker.ledger.errors import ChaincodeError
 from tracker.ledger.facade import GatewayPool, LedgerFacade
-from tracker.ledger.facade_values import (
-    Actor,
-    AgreementTerms,
-    CheckpointRequest,
-    ColdChain,
-    CreateShipment,
-    DeliveryRequest,
-    Place,
-    Reading,
-    ReadPoint,
-    TemperatureRequest,
-)
+from tracker.ledger.facade_values import Actor
 from tracker.ledger.identity import load_enrolment
 
 PRODUCER, CARRIER, RETAILER = org("ProducerMSP"), org("CarrierMSP"), org("RetailerMSP")
-HUB = ReadPoint("0614141000029", "Hub Lyon")
 LATE = timedelta(hours=3, minutes=10)
 
 
@@ -72,51 +61,25 @@ def _agreed(people: People, **overrides: object) -> tuple[str, datetime]:
     """A shipment created with an agreement promised 5 h ago, accepted by the buyer."""
     sscc = make_sscc(secrets.randbelow(10**9))
     promised = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
-    values: dict[str, object] = dict(
-        price_minor=100_000, currency="EUR", bp_per_started_hour=200, cap_bp=2500,
-        breach_refund_bp=1500, damaged_refund_bp=3000,
-        undelivered_after=promised + timedelta(days=2), promised_delivery=promised,
-    )  # fmt: skip
-    values.update(overrides)
-    request = CreateShipment(
-        sscc=sscc, gtin="04006381333931", lot="LOT-17", quantity=10, unit="case",
-        origin=Place("0614141000012", "Farm"), destination=Place("4006381000017", "DC Berlin"),
-        producer=PRODUCER.msp_id, carrier=CARRIER.msp_id, retailer=RETAILER.msp_id,
-        cold_chain=ColdChain(2, 8, 30), promised_delivery=promised,
-        client_scan_id=f"create-{sscc}", agreement=AgreementTerms(**values),  # type: ignore[arg-type]
-    )  # fmt: skip
+    request = shipment_request(sscc, promised, agreement_terms(promised, **overrides))
     people.facade.create_shipment(people.dispatcher, request)
-    accepted = people.facade.accept_agreement(people.receiver, {"sscc": sscc})
+    read = people.facade.get_agreement(people.receiver, sscc)["agreement"]
+    accepted = people.facade.accept_agreement(
+        people.receiver, {"sscc": sscc, "proposed_tx": read["proposed_tx"]}
+    )
     assert accepted.agreement is not None and accepted.agreement["status"] == "accepted"
     return sscc, promised
 
 
-def _out_for_delivery(people: People, sscc: str, breach_at: datetime | None = None) -> None:
-    facade, scanner, now = people.facade, people.scanner, datetime.now(UTC)
-    facade.record_checkpoint(scanner, CheckpointRequest(sscc, f"{sscc}-1", "departing", HUB, now))
-    if breach_at is not None:
-        readings = tuple(
-            Reading(breach_at + timedelta(minutes=m), c)
-            for m, c in ((0, 12.0), (60, 12.0), (70, 5.0))
-        )
-        batch = TemperatureRequest(sscc, f"{sscc}-t", readings)
-        assert facade.record_temperatures(scanner, batch).shipment.verdict == "breach"
-    facade.record_checkpoint(scanner, CheckpointRequest(sscc, f"{sscc}-2", "arriving", HUB, now))
-    facade.record_checkpoint(scanner, CheckpointRequest(sscc, f"{sscc}-3", "loading", HUB, now))
-
-
 def _deliver(people: People, sscc: str, at: datetime) -> dict[str, object]:
-    done = people.facade.confirm_delivery(
-        people.receiver, DeliveryRequest(sscc, f"{sscc}-pod", "e" * 64, at)
-    )
-    assert done.shipment.status == "delivered" and done.settlement is not None
-    assert done.settlement["settled_tx"] == done.tx_id
-    return done.settlement
+    done, settlement = deliver(people.facade, people.receiver, sscc, at)
+    assert settlement["settled_tx"] == done.tx_id
+    return settlement
 
 
 def test_on_time_delivery_releases_the_full_price(people: People) -> None:
     sscc, promised = _agreed(people)
-    _out_for_delivery(people, sscc)
+    out_for_delivery(people.facade, people.scanner, sscc)
     settlement = _deliver(people, sscc, promised - timedelta(minutes=1))
     assert (settlement["refunded_to_buyer_minor"], settlement["released_to_seller_minor"]) == (
         0, 100_000,
@@ -125,7 +88,7 @@ def test_on_time_delivery_releases_the_full_price(people: People) -> None:
 
 def test_late_and_breach_refunds_and_a_second_settlement_refused(people: People) -> None:
     sscc, promised = _agreed(people)
-    _out_for_delivery(people, sscc)
+    out_for_delivery(people.facade, people.scanner, sscc)
     late = _deliver(people, sscc, promised + LATE)
     assert (late["refund_bp"], late["refunded_to_buyer_minor"]) == (800, 8_000)
     assert late["released_to_seller_minor"] == 92_000
@@ -134,7 +97,7 @@ def test_late_and_breach_refunds_and_a_second_settlement_refused(people: People)
     assert refused.value.chaincode_code == "ALREADY_SETTLED"
 
     both, promised = _agreed(people)
-    _out_for_delivery(people, both, breach_at=promised - timedelta(hours=2))
+    out_for_delivery(people.facade, people.scanner, both, breach_at=promised - timedelta(hours=2))
     combined = _deliver(people, both, promised + LATE)
     assert (combined["refund_bp"], combined["refunded_to_buyer_minor"]) == (2300, 23_000)
     assert [r["code"] for r in combined["reasons"]] == ["late", "cold_chain_breach"]  # type: ignore[attr-defined]
@@ -142,7 +105,7 @@ def test_late_and_breach_refunds_and_a_second_settlement_refused(people: People)
 
 def test_refund_after_settlement_shows_in_the_balances(people: People) -> None:
     sscc, promised = _agreed(people, currency="JPY")
-    _out_for_delivery(people, sscc)
+    out_for_delivery(people.facade, people.scanner, sscc)
     _deliver(people, sscc, promised + LATE)
     dispute = {"sscc": sscc, "dispute_id": f"d-{sscc}"}
     people.facade.open_dispute(

@@ -63,7 +63,7 @@ def test_demo_on_the_simulated_peer_runs_the_whole_tracker_side(tmp_path: Path) 
     assert re.search(r"Scan page +http://127\.0\.0\.1:\d+/scan", out)
     assert re.search(r"scanner +\S{20,}", out)  # a token to sign in with
     received = int(re.search(r"Notifications received in the sandbox so far: (\d+)", out)[1])  # type: ignore[index]
-    assert received >= 6  # two contacts, three followed shipments each
+    assert received == 22  # status changes, settlements, the dispute and the chat's answers
     in_transit = re.search(r"in_transit +(\d{18})", out)[1]  # type: ignore[index]
     answer = out.split("Chat answer to the in-transit code:")[1].split("tracker verify:")[0]
     assert in_transit in answer.replace(" ", "")

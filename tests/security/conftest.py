@@ -4,7 +4,6 @@ SimulatedPeer (FAKE, not Fabric: the real chaincode behind the real Gateway serv
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from hostile_text import (  # noqa: E402
     TAB_NOTES,
 )
 from ledger_chain import composite_key  # noqa: E402
+from sim_fixtures import sim_pki_fixture  # noqa: E402, F401
 from sim_peer import SimulatedPeer  # noqa: E402
 from sim_pki import Enrolment, SimPki  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
@@ -134,19 +134,10 @@ def followed(hostile: Journey, sessions: sessionmaker[Session]) -> sessionmaker[
 
 
 @pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> SimPki:
-    """One CA per organisation and the peer's TLS certificate, shared by the session."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    return SimPki(tmp_path_factory.mktemp("simpki"))
-
-
-@pytest.fixture(scope="session")
 def people(pki: SimPki) -> dict[str, Enrolment]:
     """A dispatcher, a scanner, a receiver and an auditor."""
     return {
-        "dispatcher": pki.enrol("ProducerMSP", "dispatcher1", "dispatcher"),
-        "scanner": pki.enrol("CarrierMSP", "scanner1", "scanner"),
-        "receiver": pki.enrol("RetailerMSP", "receiver1", "receiver"),
+        **pki.staff(),
         "auditor": pki.enrol("AuditorMSP", "auditor1", "auditor"),
     }
 

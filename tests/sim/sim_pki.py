@@ -144,3 +144,12 @@ class SimPki:
         _write_private(msp_dir / "keystore" / f"{ski}_sk", issued.key_pem)
         (msp_dir / "cacerts" / "ca.pem").write_bytes(ca.cert_pem)
         return Enrolment(msp_id, enrollment_id, role or "", msp_dir, issued)
+
+    def staff(self) -> dict[str, Enrolment]:
+        """By nickname: the producer's dispatcher, the carrier's scanner, the retailer's receiver
+        (ProducerMSP, CarrierMSP and RetailerMSP, the parties of the sample shipments)."""
+        return {
+            "dispatcher": self.enrol("ProducerMSP", "dispatcher1", "dispatcher"),
+            "scanner": self.enrol("CarrierMSP", "scanner1", "scanner"),
+            "receiver": self.enrol("RetailerMSP", "receiver1", "receiver"),
+        }

@@ -10,6 +10,7 @@ take them: the answer is then 503 and nothing was recorded (send it again with t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import jsonify, request
@@ -19,7 +20,12 @@ from tracker.api import bodies
 from tracker.api import terms_ledger as ledger
 from tracker.api.blueprint import api
 from tracker.api.errors import ApiProblem
-from tracker.api.terms_schemas import ClientScanIdSchema, ProposeAgreementSchema, ResolutionSchema
+from tracker.api.terms_schemas import (
+    AcceptAgreementSchema,
+    ClientScanIdSchema,
+    ProposeAgreementSchema,
+    ResolutionSchema,
+)
 from tracker.api.writes import sscc_of, with_page
 
 DISPUTE_ID = re.compile(r"[A-Za-z0-9_-]{6,64}")
@@ -40,6 +46,13 @@ def dispute_id_of(text: str) -> str:
     return text
 
 
+def _scan_id_only(sscc: str, write: Callable[[str, str], dict[str, Any]]) -> ResponseReturnValue:
+    """A write whose body says only its `client_scan_id`: 201 with the committed answer."""
+    sscc = sscc_of(sscc)
+    data = ClientScanIdSchema().load(json_body())
+    return jsonify(with_page(write(sscc, data.get("client_scan_id", "")), sscc)), 201
+
+
 @api.post("/shipments/<sscc>/agreement")
 def propose_agreement(sscc: str) -> ResponseReturnValue:
     """The seller proposes (or, before acceptance, replaces) the shipment's agreement."""
@@ -50,20 +63,17 @@ def propose_agreement(sscc: str) -> ResponseReturnValue:
 
 @api.post("/shipments/<sscc>/agreement/accept")
 def accept_agreement(sscc: str) -> ResponseReturnValue:
-    """The buyer accepts the proposed agreement."""
+    """The buyer accepts the proposal it read (its `proposed_tx`)."""
     sscc = sscc_of(sscc)
-    data = ClientScanIdSchema().load(json_body())
-    done = ledger.accept_agreement(sscc, data.get("client_scan_id", ""))
+    data = AcceptAgreementSchema().load(json_body())
+    done = ledger.accept_agreement(sscc, data["proposed_tx"], data.get("client_scan_id", ""))
     return jsonify(with_page(done, sscc)), 201
 
 
 @api.post("/shipments/<sscc>/settlement")
 def settle_shipment(sscc: str) -> ResponseReturnValue:
     """Settle a shipment never delivered (the buyer, after the deadline) or returned."""
-    sscc = sscc_of(sscc)
-    data = ClientScanIdSchema().load(json_body())
-    done = ledger.settle_shipment(sscc, data.get("client_scan_id", ""))
-    return jsonify(with_page(done, sscc)), 201
+    return _scan_id_only(sscc, ledger.settle_shipment)
 
 
 @api.get("/shipments/<sscc>/agreement")

@@ -17,6 +17,7 @@ COMPONENTS: tuple[type[Schema], ...] = (
     ts.AgreementTermsSchema,
     ts.ProposeAgreementSchema,
     ts.ClientScanIdSchema,
+    ts.AcceptAgreementSchema,
     ts.ResolutionSchema,
     ts.SubjectSchema,
     ts.RegisterCertificateSchema,
@@ -30,8 +31,9 @@ COMPONENTS: tuple[type[Schema], ...] = (
 # What the new chaincode codes mean, by HTTP status (README access matrix for who may).
 CODES = {
     "404": "SHIPMENT_NOT_FOUND, AGREEMENT_NOT_FOUND, DISPUTE_NOT_FOUND, CERTIFICATE_NOT_FOUND",
-    "409": "AGREEMENT_LOCKED, AGREEMENT_NOT_ACCEPTED, ALREADY_SETTLED, NOT_SETTLEABLE, "
-    "DISPUTE_EXISTS, DISPUTE_RESOLVED, CERTIFICATE_EXISTS, SCAN_ID_CONFLICT, COMMIT_INVALID",
+    "409": "AGREEMENT_LOCKED, AGREEMENT_CHANGED, AGREEMENT_NOT_ACCEPTED, ALREADY_SETTLED, "
+    "NOT_SETTLEABLE, DISPUTE_EXISTS, DISPUTE_RESOLVED, CERTIFICATE_EXISTS, SCAN_ID_CONFLICT, "
+    "COMMIT_INVALID",
 }
 DISPUTE_ID = {
     "name": "dispute_id",
@@ -82,7 +84,9 @@ def terms_paths(h: Helpers, sscc: dict[str, Any]) -> dict[str, Any]:
         },
         f"{shipment}/agreement/accept": {
             "parameters": [sscc],
-            **_post(h, "Accept the agreement (the buyer's receiver)", "ClientScanId"),
+            **_post(
+                h, "Accept the agreement the buyer read (the buyer's receiver)", "AcceptAgreement"
+            ),
         },
         f"{shipment}/settlement": {
             "parameters": [sscc],

@@ -93,9 +93,9 @@ def propose_agreement(sscc: str, data: dict[str, Any]) -> dict[str, Any]:
     return _committed(run(lambda f, a: f.propose_agreement(a, argument)))
 
 
-def accept_agreement(sscc: str, client_scan_id: str) -> dict[str, Any]:
-    """AcceptAgreement; the committed answer."""
-    argument = {"sscc": sscc, "client_scan_id": client_scan_id}
+def accept_agreement(sscc: str, proposed_tx: str, client_scan_id: str) -> dict[str, Any]:
+    """AcceptAgreement of the proposal `proposed_tx`; the committed answer."""
+    argument = {"sscc": sscc, "proposed_tx": proposed_tx, "client_scan_id": client_scan_id}
     argument["client_scan_id"] = scan_id("AcceptAgreement", argument)
     return _committed(run(lambda f, a: f.accept_agreement(a, argument)))
 

@@ -16,7 +16,7 @@ from tracker.api.schemas import SHA256, UtcDateTime, _gs1
 
 BP = validate.Range(0, 10000)
 CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="must be 3 upper-case letters (ISO 4217)")
-ROLES = ("receiver", "dispatcher", "scanner", "admin", "auditor")
+ROLES = ("receiver", "dispatcher", "scanner", "admin")  # the chaincode's CONFIRMING_ROLES
 OUTCOMES = ("refund", "rejected")
 DOC_TYPE = validate.Regexp(r"^[a-z0-9_]{2,32}$", error="must be 2-32 of a-z 0-9 _")
 
@@ -66,9 +66,19 @@ class ProposeAgreementSchema(AgreementTermsSchema):
 
 
 class ClientScanIdSchema(Schema):
-    """A body with only an optional client scan id (accept, settle)."""
+    """A body with only an optional client scan id (settle)."""
 
     client_scan_id = _scan_id()
+
+
+class AcceptAgreementSchema(ClientScanIdSchema):
+    """POST /shipments/{sscc}/agreement/accept body (the buyer's receiver): the `proposed_tx`
+    of the agreement the buyer read (GET .../agreement), so a proposal the seller replaced in
+    the meantime is never accepted unseen (409 AGREEMENT_CHANGED)."""
+
+    proposed_tx = fields.String(
+        required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="must be a transaction id")
+    )
 
 
 class ResolutionSchema(Schema):

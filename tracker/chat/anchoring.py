@@ -7,6 +7,12 @@ appends a leaf twice. The rest (up to `MAX_LEAVES`, in the order they were kept)
 AnchorConversation with the root over all leaves, old and new (`terms.merkle.root`); the
 chaincode recomputes that root, so two workers racing cannot both append. Nothing on the
 ledger but hashes: a message's id, direction, time and text hash are folded into its leaf.
+
+A dispute the ledger resolved (its mirrored record says so) takes no new message; it is
+`closing` until every message it still waits for, the resolution notice to its contact among
+them, is anchored, then `resolved` (`close_resolved`, after each round's anchoring, in one
+transaction with the dispute row locked). A crash anywhere leaves it `open` or `closing`, and
+the next round anchors (or adopts) what is left before closing it.
 """
 
 from __future__ import annotations
@@ -15,13 +21,22 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from terms.merkle import root
 from tracker.chat.dispute_ledger import DisputeLedger
 from tracker.ledger.errors import LedgerError
-from tracker.store.conversations import OPEN, ConversationMessageRow, DisputeChatRow
+from tracker.store.conversations import (
+    CLOSING,
+    ON_LEDGER,
+    OPEN,
+    RESOLVED,
+    ConversationMessageRow,
+    DisputeChatRow,
+    resolved_on_ledger,
+    waiting_messages,
+)
 from tracker.store.db import transaction
 
 log = logging.getLogger(__name__)
@@ -37,14 +52,43 @@ class _Pending:
 
 
 def anchor_pending(sessions: sessionmaker[Session], ledger: DisputeLedger) -> int:
-    """Anchor every open dispute's new complete messages; returns how many leaves were placed."""
+    """Anchor every dispute's new complete messages, then close the disputes the ledger
+    resolved whose last messages are anchored; returns leaves placed plus disputes closed."""
     placed = 0
     for pending in _pending(sessions):
         try:
             placed += _anchor(sessions, ledger, pending)
         except LedgerError as error:  # the next round tries again, from the ledger's state
             log.warning("conversation of %s not anchored yet: %r", pending.dispute_id, error)
-    return placed
+    return placed + close_resolved(sessions)
+
+
+def close_resolved(sessions: sessionmaker[Session]) -> int:
+    """`open` disputes the ledger resolved become `closing`, and `closing` ones with no message
+    left to send or anchor become `resolved`; returns how many were closed."""
+    with sessions() as session:
+        ids = session.scalars(
+            select(DisputeChatRow.id)
+            .where(DisputeChatRow.state.in_((OPEN, CLOSING)), resolved_on_ledger())
+            .order_by(DisputeChatRow.id)
+        ).all()
+    closed = 0
+    for row_id in ids:
+        with transaction(sessions) as session:
+            row = session.get(DisputeChatRow, row_id, with_for_update=True)
+            if row is None or row.state not in (OPEN, CLOSING):
+                continue  # another worker closed it meanwhile
+            row.state = CLOSING
+            waiting = session.scalar(
+                select(func.count())
+                .select_from(ConversationMessageRow)
+                .where(ConversationMessageRow.dispute_id == row.dispute_id, waiting_messages())
+            )
+            if not waiting:
+                row.state = RESOLVED
+                closed += 1
+                log.info("dispute %s resolved: its conversation is anchored", row.dispute_id)
+    return closed
 
 
 def _pending(sessions: sessionmaker[Session]) -> list[_Pending]:
@@ -55,7 +99,7 @@ def _pending(sessions: sessionmaker[Session]) -> list[_Pending]:
     with sessions() as session:
         disputes = session.execute(
             select(DisputeChatRow.dispute_id, DisputeChatRow.sscc)
-            .where(DisputeChatRow.state == OPEN)
+            .where(DisputeChatRow.state.in_(ON_LEDGER))
             .where(
                 DisputeChatRow.dispute_id.in_(
                     select(ConversationMessageRow.dispute_id).where(*unanchored)

@@ -3,16 +3,20 @@
 Once a contact opened a dispute about a shipment (`chat.disputes`), that contact's messages
 about the shipment are kept: an inbound message naming the shipment's code, or naming none
 while it is the contact's latest open dispute; the replies to them and the shipment's
-notifications to that contact. An inbound message is complete at once; an outbound one when
-the provider accepted it (its id and time are known only then, `complete_outbound`). A
-complete message has its leaf hash (`terms.merkle.leaf_hash`); `chat.anchoring` puts the
-leaves on the ledger.
+notifications to that contact, until the ledger resolves it (its resolution notice to the
+contact who opened it is the last message kept: `chat.notify`). An inbound message is
+complete at once; an outbound one when the provider accepted it (its id and time are known
+only then, `complete_outbound`); the text it was composed with is staged when the sender
+claims it (`stage_outbound`), so a send settled in doubt by another process completes too,
+whatever its kind (`complete_staged`). A complete message has its leaf hash
+(`terms.merkle.leaf_hash`); `chat.anchoring` puts the leaves on the ledger.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -23,6 +27,8 @@ from tracker.chat.compose import Outgoing
 from tracker.store.columns import utcnow
 from tracker.store.conversations import ConversationMessageRow, DisputeChatRow, active_disputes
 from tracker.store.queues import InboxMessageRow, OutboxRow
+
+log = logging.getLogger(__name__)
 
 
 def leaf_time(moment: datetime) -> str:
@@ -51,8 +57,10 @@ def inbound_text(content: dict[str, object]) -> str:
 
 
 def dispute_for(session: Session, contact_id: int, sscc: str | None) -> DisputeChatRow | None:
-    """The open (or opening) dispute a contact's message about `sscc` (None: no code) is part of."""
-    disputes = active_disputes(session, contact_id)
+    """The open (or opening) dispute a contact's message about `sscc` (None: no code) is part of;
+    never one the ledger resolved. Locked until the transaction ends: a dispute being closed
+    meanwhile waits for the message (`chat.anchoring.close_resolved`)."""
+    disputes = active_disputes(session, contact_id, lock=True)
     if sscc is None:
         return disputes[0] if disputes else None
     return next((d for d in disputes if d.sscc == sscc), None)
@@ -106,18 +114,50 @@ def outgoing_text(outgoing: Outgoing) -> str:
     return outgoing.text
 
 
+def _tracked(session: Session, outbox_id: int) -> list[ConversationMessageRow]:
+    """The conversation messages waiting for the outbox row `outbox_id` to be accepted."""
+    return list(
+        session.scalars(
+            select(ConversationMessageRow).where(
+                ConversationMessageRow.outbox_id == outbox_id,
+                ConversationMessageRow.provider_message_id.is_(None),
+                ConversationMessageRow.leaf_hash.is_(None),
+            )
+        )
+    )
+
+
+def stage_outbound(session: Session, outbox_id: int, outgoing: Outgoing) -> None:
+    """The sender composed the outbox row (in the claim's transaction): keep the text it is
+    about to send, so a send settled in doubt later, by another process, completes with it."""
+    for row in _tracked(session, outbox_id):
+        row.text = outgoing_text(outgoing)
+
+
+def _complete(row: ConversationMessageRow, text: str, message_id: str, at: datetime) -> None:
+    time = leaf_time(at)
+    row.provider_message_id, row.time, row.text = message_id, time, text
+    row.text_sha256 = text_digest(text)
+    row.leaf_hash = message_leaf(message_id, "out", time, text)
+
+
 def complete_outbound(
     session: Session, outbox_id: int, outgoing: Outgoing, message_id: str, at: datetime
 ) -> None:
     """The provider accepted an outbox row: a tracked conversation message is now complete."""
-    rows = session.scalars(
-        select(ConversationMessageRow).where(
-            ConversationMessageRow.outbox_id == outbox_id,
-            ConversationMessageRow.provider_message_id.is_(None),
-        )
-    )
-    for row in rows:
-        text, time = outgoing_text(outgoing), leaf_time(at)
-        row.provider_message_id, row.time, row.text = message_id, time, text
-        row.text_sha256 = text_digest(text)
-        row.leaf_hash = message_leaf(message_id, "out", time, text)
+    for row in _tracked(session, outbox_id):
+        _complete(row, outgoing_text(outgoing), message_id, at)
+
+
+def complete_staged(session: Session, outbox: OutboxRow, message_id: str, at: datetime) -> None:
+    """A send settled in doubt (a status webhook says the provider had it): complete its
+    tracked messages, of any kind, with the text staged when it was composed. A row claimed
+    before texts were staged falls back on a reply's own text; without any, it stays out."""
+    body = outbox.payload()
+    fallback = str(body.get("text", "")) if outbox.kind == "reply" else None
+    for row in _tracked(session, outbox.id):
+        text = row.text if row.text is not None else fallback
+        if text is None:
+            log.warning("outbox %d settled in doubt with no staged text: not anchored", outbox.id)
+            continue
+        _complete(row, text, message_id, at)

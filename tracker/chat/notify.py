@@ -7,7 +7,9 @@ loses none and a replayed block duplicates none (`dedupe_key` is unique per
 as text (inside the contact's 24-hour window) or as a template is decided when sending.
 Settlements and disputes (`chat.terms_facts`) go to the same subscribers, and a resolution
 also to the contact who opened the dispute from the chat; a notification about a shipment to
-a contact disputing it is part of the dispute's conversation (`chat.conversation`).
+a contact disputing it is part of the dispute's conversation (`chat.conversation`); the
+resolution notice to the contact who opened the dispute is the last message of its
+conversation, and the dispute turns `closing` in the same transaction (`chat.anchoring`).
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker.chat.conversation import dispute_for, track_outbound
 from tracker.chat.provenance import provenance_view, shipment_parties, view_to_json
 from tracker.chat.terms_facts import TERMS_KINDS, terms_facts
 from tracker.store.contacts import Contact, get_contact, subscribers
-from tracker.store.conversations import DisputeChatRow
+from tracker.store.conversations import CLOSING, OPEN, OPENING, DisputeChatRow
 from tracker.store.projection import Change
 from tracker.store.queues import enqueue
 
@@ -45,6 +47,8 @@ def enqueue_changes(session: Session, changes: list[Change]) -> None:
     """Queue one message per notifiable change and subscribed contact of a party org."""
     queued = 0
     for change in changes:
+        if change.kind == "dispute_resolved":
+            _closing(session, change.new)
         kind = notification_kind(change)
         if kind is None:
             continue
@@ -57,11 +61,39 @@ def enqueue_changes(session: Session, changes: list[Change]) -> None:
                 continue  # defence in depth: subscribing already requires being a party
             key = f"notify:{change.tx_id}:{kind}:{contact.id}"
             queued += enqueue(session, dedupe_key=key, kind=kind, body=body, contact_id=contact.id)
-            disputed = dispute_for(session, contact.id, change.sscc)
+            disputed = _conversation(session, change, contact.id)
             if disputed is not None:
                 track_outbound(session, disputed.dispute_id, contact.id, key)
     if queued:
         log.info("%d notifications queued", queued)
+
+
+def _conversation(session: Session, change: Change, contact_id: int) -> DisputeChatRow | None:
+    """The dispute conversation a notification to the contact is part of: the resolved dispute
+    itself for the resolution notice to the contact who opened it (its last message)."""
+    if change.kind == "dispute_resolved":
+        own = session.scalar(
+            select(DisputeChatRow)
+            .where(
+                DisputeChatRow.dispute_id == change.new,
+                DisputeChatRow.sscc == change.sscc,
+                DisputeChatRow.contact_id == contact_id,
+                DisputeChatRow.state.in_((OPENING, OPEN, CLOSING)),
+            )
+            .with_for_update()
+        )
+        if own is not None:
+            return own
+    return dispute_for(session, contact_id, change.sscc)
+
+
+def _closing(session: Session, dispute_id: str) -> None:
+    """The ledger resolved the dispute: it takes no new message, its last ones get anchored."""
+    session.execute(
+        update(DisputeChatRow)
+        .where(DisputeChatRow.dispute_id == dispute_id, DisputeChatRow.state == OPEN)
+        .values(state=CLOSING)
+    )
 
 
 def _body(session: Session, change: Change) -> dict[str, object] | None:

@@ -40,7 +40,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.compose import Outgoing, Undeliverable, compose, in_window
-from tracker.chat.conversation import complete_outbound
+from tracker.chat.conversation import complete_outbound, complete_staged, stage_outbound
 from tracker.chat.links import ShipmentLinks
 from tracker.chat.recipient import forget_recipient, recipient_of
 from tracker.chat.report_document import ReportLoader, load_report
@@ -180,6 +180,7 @@ class Sender:
                 return None
             row.state, row.claimed_at, row.updated_at = "sending", now, now
             row.attempts += 1
+            stage_outbound(session, row.id, outgoing)  # what a dispute's conversation gets
             return Claimed(row.id, outgoing)
 
     def _compose(self, session: Session, row: OutboxRow, now: datetime) -> Outgoing:
@@ -306,9 +307,8 @@ def _settle_in_doubt(session: Session, row: OutboxRow, now: datetime) -> None:
     ).all()
     if statuses:
         best = max(statuses, key=lambda s: RANK[s.status])
-        if row.kind == "reply":  # a dispute's conversation may be waiting for this reply
-            sent = Outgoing("", "text", text=str(row.payload().get("text", "")))
-            complete_outbound(session, row.id, sent, best.wa_message_id, best.at)
+        # A dispute's conversation may be waiting for this message, reply or notification.
+        complete_staged(session, row, best.wa_message_id, best.at)
         row.state, row.wamid, row.claimed_at = best.status, best.wa_message_id, None
         row.updated_at = now
         forget_recipient(row)

@@ -2,13 +2,15 @@
 
 Notifications (`terms_text` inside the 24-hour window, `terms_template` outside it) take the
 facts queued by `chat.notify` (`settlement_facts`, `dispute_facts`); the dispute replies
-answer the DISPUTE / LITIGE command. Amounts are minor units shown with two decimals.
+answer the DISPUTE / LITIGE command. Amounts are minor units shown with their currency's
+ISO 4217 decimals (`terms.money`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from terms.money import format_minor
 from tracker.config import Templates
 from tracker.whatsapp.messages import Lang, TemplateMessage, short_tx
 from tracker.whatsapp.provider import ReplyButton
@@ -49,13 +51,12 @@ def _pick(pairs: dict[str, tuple[str, str]], key: str, lang: Lang) -> str:
 
 
 def money(minor: int, currency: str, lang: Lang) -> str:
-    """An amount in minor units: "1 234,56 EUR" in French, "EUR 1,234.56" in English."""
-    sign, minor = ("-" if minor < 0 else ""), abs(minor)
-    units = f"{minor // 100:,}"
-    cents = f"{minor % 100:02d}"
+    """An amount in minor units with its currency's decimals (`terms.money`): "1 234,56 EUR"
+    in French, "EUR 1,234.56" in English; "JPY 250,000", "KWD 1.250"."""
     if lang == "fr":
-        return f"{sign}{units.replace(',', _THIN_SPACE)},{cents} {currency}"
-    return f"{sign}{currency} {units}.{cents}"
+        return f"{format_minor(minor, currency, thousands=_THIN_SPACE, decimal=',')} {currency}"
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{currency} {format_minor(abs(minor), currency, thousands=',')}"
 
 
 def subject_label(subject: str, lang: Lang) -> str:

@@ -1,8 +1,12 @@
 """`tracker verify --conversation FILE`: an exported transcript against the ledger's anchors.
 
-The dispute is read from the peer as the tracker's identity (`GetDispute`); blocks of the
-anchoring transactions come from the read model when it is reachable. Exit status: 0 PASS,
-1 FAIL, 64 not a transcript, 66 unreadable, 69 peer unreachable, 76 refused by the peer.
+The dispute is read from the peer as the tracker's identity (`GetDispute`), and rebuilt from the
+chain itself: every block from block 0 is fetched from the peer's Deliver service and verified
+(hash links, signatures, validation flags: `verify.chain`), and the transcript is held to the
+record the VALID writes hold; each anchor's transaction must be VALID in a verified block, and
+the anchor blocks printed are the chain's. `--genesis-hash` pins block 0 as for `verify`.
+Exit status: 0 PASS, 1 FAIL, 64 not a transcript, 66 unreadable, 69 peer unreachable, 76
+refused by the peer.
 """
 
 from __future__ import annotations
@@ -10,18 +14,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-
 from tracker.chat.dispute_ledger import FacadeDisputeLedger, dispute_ledger
-from tracker.commands.common import EXIT_USAGE, database, err, load_config, out
-from tracker.commands.ledger import EXIT_PROTOCOL, EXIT_UNAVAILABLE, peer_failure
+from tracker.commands.common import EXIT_USAGE, err, load_config, out
+from tracker.commands.ledger import EXIT_PROTOCOL, EXIT_UNAVAILABLE, open_gateway, peer_failure
 from tracker.config import Config
 from tracker.ledger.errors import LedgerError, LedgerUnavailable
-from tracker.store.readmodel import TransactionRow
+from tracker.verify.chain import Failure
 from tracker.verify.conversation import (
+    ChainRecord,
+    DisputeWalk,
     Transcript,
     TranscriptError,
+    chain_record,
     check,
     parse_transcript,
     render,
@@ -46,21 +50,21 @@ def _load(path: Path) -> Transcript | int:
         return EXIT_USAGE
 
 
-def _blocks(config: Config, tx_ids: list[str]) -> dict[str, int]:
-    """Blocks of the given transactions, from the read model (nothing when it is unreachable)."""
-    try:
-        with database(config)[1]() as session:
-            rows = session.execute(
-                select(TransactionRow.tx_id, TransactionRow.block_number).where(
-                    TransactionRow.tx_id.in_(tx_ids)
-                )
-            ).tuples()
-            return dict(rows.all())
-    except SQLAlchemyError:
-        return {}
+def _walk(config: Config, transcript: Transcript, genesis_hash: bytes | None) -> ChainRecord:
+    """The dispute as the chain holds it, every block from 0 verified on the way."""
+    walk = DisputeWalk(transcript.sscc, transcript.dispute_id, chaincode=config.chaincode)
+    with open_gateway(config) as gateway:
+        network = gateway.network(config.channel)
+        for raw in network.block_events(start_block=0, stop_at_newest=True):
+            walk.add(raw)
+    if not walk.blocks:
+        walk.failures.append(Failure("chain", "the peer delivered no block"))
+    elif genesis_hash is not None and walk.blocks[0].header_hash != genesis_hash:
+        walk.failures.append(Failure("block 0", "header hash is not the expected genesis hash"))
+    return chain_record(walk)
 
 
-def verify_conversation(path: Path) -> int:
+def verify_conversation(path: Path, genesis_hash: bytes | None = None) -> int:
     """Check the transcript at `path`; print PASS/FAIL and return the exit status."""
     transcript = _load(path)
     if isinstance(transcript, int):
@@ -70,12 +74,14 @@ def verify_conversation(path: Path) -> int:
     assert isinstance(ledger, FacadeDisputeLedger)  # require_ledger: the identity is set
     try:
         dispute = ledger.dispute(sscc=transcript.sscc, dispute_id=transcript.dispute_id)
+        chain = _walk(config, transcript, genesis_hash)
     except LedgerError as error:
         err(f"tracker verify: {peer_failure(config.require_ledger().peer_endpoint, error)}")
         return EXIT_UNAVAILABLE if isinstance(error, LedgerUnavailable) else EXIT_PROTOCOL
     finally:
         ledger.close()
-    result = check(transcript, dispute)
-    tx_ids = [str(anchor.get("tx_id", "")) for anchor in result.anchors]
-    out(render(result, _blocks(config, tx_ids)))
+    result = check(transcript, dispute, chain)
+    out(render(result, chain.blocks))
+    if genesis_hash is None:
+        out("note: block 0 was not pinned (--genesis-hash); its MSP roots are the peer's own")
     return 0 if result.passed else 1

@@ -2,7 +2,8 @@
 
 The transcript is the conversation kept off-chain (`tracker.store.conversations`) in leaf
 order, anchored messages only: `{"sscc", "dispute_id", "messages": [{"id", "direction",
-"time", "text"}]}`. A message whose contact was erased has `"text": null`.
+"time", "text"}]}`. A message whose contact was erased has `"id": null` and `"text": null`
+(only its leaf hash was kept): `verify --conversation` says it has no text to check.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def _report(path: Path) -> ReportDocument | int:
 
 def _verify(args: argparse.Namespace) -> int:
     if args.conversation is not None:
-        return verify_conversation(args.conversation)
+        return verify_conversation(args.conversation, args.genesis_hash)
     # The report first: a file that cannot be checked is refused before any peer is dialled.
     report = None if args.report is None else _report(args.report)
     if isinstance(report, int):

@@ -300,7 +300,7 @@ class LedgerFacade:
         return self._terms_write(actor, "propose_agreement", argument)
 
     def accept_agreement(self, actor: Actor, argument: Mapping[str, Any]) -> TermsCommitted:
-        """AcceptAgreement {sscc, client_scan_id?} by the buyer."""
+        """AcceptAgreement {sscc, proposed_tx, client_scan_id?} by the buyer."""
         return self._terms_write(actor, "accept_agreement", argument)
 
     def settle_shipment(self, actor: Actor, argument: Mapping[str, Any]) -> TermsCommitted:

@@ -15,6 +15,7 @@ from typing import Any
 
 from terms.certificates import validity
 from terms.instants import parse_instant
+from terms.money import format_minor
 
 Document = Mapping[str, Any]
 UNREGISTERED = "unregistered"
@@ -109,10 +110,9 @@ def checks(
 
 
 def money(amount_minor: int, currency: str) -> str:
-    """An amount in minor units for reading: 123456 EUR -> "1234.56 EUR" (integers only)."""
-    sign = "-" if amount_minor < 0 else ""
-    units, cents = divmod(abs(amount_minor), 100)
-    return f"{sign}{units}.{cents:02d} {currency}"
+    """An amount in minor units for reading, with the currency's ISO 4217 decimals
+    (`terms.money`): 123456 EUR -> "1234.56 EUR", 5000 JPY -> "5000 JPY" (integers only)."""
+    return f"{format_minor(amount_minor, currency)} {currency}"
 
 
 def percent(bp: int) -> str:

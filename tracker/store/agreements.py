@@ -14,8 +14,30 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tracker.store.columns import UtcDateTime
 from tracker.store.db import Base
 
+# The columns after a row's own: the ledger's exact JSON and where it was committed. Sorted
+# last (`sort_order`) so the tables keep the column order of the migration that made them.
+LAST = 1
 
-class AgreementRow(Base):
+
+class LatestRecord:
+    """A record the ledger rewrites: its JSON and the transaction that last wrote it."""
+
+    document: Mapped[str] = mapped_column(Text, sort_order=LAST)
+    last_tx_id: Mapped[str] = mapped_column(String(64), sort_order=LAST)
+    last_block: Mapped[int] = mapped_column(Integer, sort_order=LAST)
+    committed_at: Mapped[datetime] = mapped_column(UtcDateTime(), sort_order=LAST)
+
+
+class WrittenOnce:
+    """A record the ledger writes once: its JSON and the transaction that wrote it."""
+
+    document: Mapped[str] = mapped_column(Text, sort_order=LAST)
+    tx_id: Mapped[str] = mapped_column(String(64), sort_order=LAST)
+    block_number: Mapped[int] = mapped_column(Integer, sort_order=LAST)
+    committed_at: Mapped[datetime] = mapped_column(UtcDateTime(), sort_order=LAST)
+
+
+class AgreementRow(LatestRecord, Base):
     """A shipment's delivery agreement, in its latest committed state."""
 
     __tablename__ = "agreements"
@@ -26,13 +48,9 @@ class AgreementRow(Base):
     buyer: Mapped[str] = mapped_column(String(64), index=True)
     price_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    document: Mapped[str] = mapped_column(Text)
-    last_tx_id: Mapped[str] = mapped_column(String(64))
-    last_block: Mapped[int] = mapped_column(Integer)
-    committed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class SettlementRow(Base):
+class SettlementRow(WrittenOnce, Base):
     """A shipment's settlement: written once by the ledger, never changed."""
 
     __tablename__ = "settlements"
@@ -43,13 +61,9 @@ class SettlementRow(Base):
     price_minor: Mapped[int] = mapped_column(Integer)
     refunded_to_buyer_minor: Mapped[int] = mapped_column(Integer)
     released_to_seller_minor: Mapped[int] = mapped_column(Integer)
-    document: Mapped[str] = mapped_column(Text)
-    tx_id: Mapped[str] = mapped_column(String(64))
-    block_number: Mapped[int] = mapped_column(Integer)
-    committed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class DisputeRow(Base):
+class DisputeRow(LatestRecord, Base):
     """A dispute about a shipment, in its latest committed state (leaves, anchors, outcome)."""
 
     __tablename__ = "disputes"
@@ -61,13 +75,9 @@ class DisputeRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     leaf_count: Mapped[int] = mapped_column(Integer)
     root: Mapped[str] = mapped_column(String(64))
-    document: Mapped[str] = mapped_column(Text)
-    last_tx_id: Mapped[str] = mapped_column(String(64))
-    last_block: Mapped[int] = mapped_column(Integer)
-    committed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class CertificateRow(Base):
+class CertificateRow(WrittenOnce, Base):
     """A certificate registered on the ledger, by the SHA-256 of its document."""
 
     __tablename__ = "certificates"
@@ -81,10 +91,6 @@ class CertificateRow(Base):
     subject_sscc: Mapped[str | None] = mapped_column(String(18), index=True)
     subject_gtin: Mapped[str | None] = mapped_column(String(14), index=True)
     subject_lot: Mapped[str | None] = mapped_column(String(64))
-    document: Mapped[str] = mapped_column(Text)
-    tx_id: Mapped[str] = mapped_column(String(64))
-    block_number: Mapped[int] = mapped_column(Integer)
-    committed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 # Emptied with the rest of the read model by a rebuild (`Follower.reset`).

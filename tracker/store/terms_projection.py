@@ -14,10 +14,47 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tracker.ledger.blocks import DecodedTransaction
-from tracker.store.agreements import AgreementRow, CertificateRow, DisputeRow, SettlementRow
+from tracker.store.agreements import (
+    AgreementRow,
+    CertificateRow,
+    DisputeRow,
+    LatestRecord,
+    SettlementRow,
+    WrittenOnce,
+)
 from tracker.store.projection_base import Change, ProjectionError, load_document
 
 Putter = Callable[[Session, int, DecodedTransaction, bytes], list[Change]]
+
+
+# (column, key of the ledger document, conversion) of the columns a putter reads.
+Columns = tuple[tuple[str, str, Callable[[Any], Any]], ...]
+
+AGREEMENT_COLUMNS: Columns = (
+    ("sscc", "sscc", str),
+    ("status", "status", str),
+    ("seller", "seller", str),
+    ("buyer", "buyer", str),
+    ("price_minor", "price_minor", int),
+    ("currency", "currency", str),
+)
+SETTLEMENT_COLUMNS: Columns = (
+    ("sscc", "sscc", str),
+    ("outcome", "outcome", str),
+    ("currency", "currency", str),
+    ("price_minor", "price_minor", int),
+    ("refunded_to_buyer_minor", "refunded_to_buyer_minor", int),
+    ("released_to_seller_minor", "released_to_seller_minor", int),
+)
+DISPUTE_COLUMNS: Columns = (
+    ("sscc", "sscc", str),
+    ("dispute_id", "dispute_id", str),
+    ("subject", "subject", str),
+    ("raised_for", "raised_for", str),
+    ("status", "status", str),
+    ("leaf_count", "leaves", len),
+    ("root", "root", str),
+)
 
 
 def _fields(what: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -27,26 +64,31 @@ def _fields(what: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         raise ProjectionError(f"{what} value lacks {exc}") from None
 
 
+def _columns(value: bytes, what: str, columns: Columns) -> dict[str, Any]:
+    """The columns of a committed `what` value, read in order, or `ProjectionError`."""
+    doc = load_document(value, what)
+    return _fields(what, lambda: {name: convert(doc[key]) for name, key, convert in columns})
+
+
+def _mirror(
+    session: Session, row: LatestRecord | WrittenOnce, value: bytes, tx: DecodedTransaction,
+    block_number: int,
+) -> None:  # fmt: skip
+    """Merge `row` with the ledger's exact JSON and the transaction that committed it."""
+    row.document, row.committed_at = value.decode(), tx.timestamp
+    if isinstance(row, LatestRecord):
+        row.last_tx_id, row.last_block = tx.tx_id, block_number
+    else:
+        row.tx_id, row.block_number = tx.tx_id, block_number
+    session.merge(row)
+
+
 def put_agreement(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
     """Mirror an agreement (proposed, accepted or settled)."""
-    doc = load_document(value, "agreement")
-    fields = _fields(
-        "agreement",
-        lambda: {
-            "sscc": str(doc["sscc"]),
-            "status": str(doc["status"]),
-            "seller": str(doc["seller"]),
-            "buyer": str(doc["buyer"]),
-            "price_minor": int(doc["price_minor"]),
-            "currency": str(doc["currency"]),
-        },
-    )
-    row = AgreementRow(**fields)
-    row.document, row.last_tx_id, row.last_block = value.decode(), tx.tx_id, block_number
-    row.committed_at = tx.timestamp
-    session.merge(row)
+    row = AgreementRow(**_columns(value, "agreement", AGREEMENT_COLUMNS))
+    _mirror(session, row, value, tx, block_number)
     return []
 
 
@@ -54,23 +96,10 @@ def put_settlement(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
     """Mirror a settlement; said once, when first seen."""
-    doc = load_document(value, "settlement")
-    fields = _fields(
-        "settlement",
-        lambda: {
-            "sscc": str(doc["sscc"]),
-            "outcome": str(doc["outcome"]),
-            "currency": str(doc["currency"]),
-            "price_minor": int(doc["price_minor"]),
-            "refunded_to_buyer_minor": int(doc["refunded_to_buyer_minor"]),
-            "released_to_seller_minor": int(doc["released_to_seller_minor"]),
-        },
-    )
+    fields = _columns(value, "settlement", SETTLEMENT_COLUMNS)
     known = session.get(SettlementRow, fields["sscc"]) is not None
     row = SettlementRow(**fields)
-    row.document, row.tx_id, row.block_number = value.decode(), tx.tx_id, block_number
-    row.committed_at = tx.timestamp
-    session.merge(row)
+    _mirror(session, row, value, tx, block_number)
     if known:
         return []  # a rebuild or a replayed block: already said
     return [Change("settlement", row.sscc, None, row.outcome, tx.tx_id, block_number)]
@@ -80,19 +109,7 @@ def put_dispute(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
     """Mirror a dispute; said when opened and when resolved, not when anchored."""
-    doc = load_document(value, "dispute")
-    fields = _fields(
-        "dispute",
-        lambda: {
-            "sscc": str(doc["sscc"]),
-            "dispute_id": str(doc["dispute_id"]),
-            "subject": str(doc["subject"]),
-            "raised_for": str(doc["raised_for"]),
-            "status": str(doc["status"]),
-            "leaf_count": len(doc["leaves"]),
-            "root": str(doc["root"]),
-        },
-    )
+    fields = _columns(value, "dispute", DISPUTE_COLUMNS)
     before = session.get(DisputeRow, (fields["sscc"], fields["dispute_id"]))
     changes: list[Change] = []
     sscc, dispute_id = fields["sscc"], fields["dispute_id"]
@@ -100,10 +117,7 @@ def put_dispute(
         changes.append(Change("dispute_opened", sscc, None, dispute_id, tx.tx_id, block_number))
     if fields["status"] == "resolved" and (before is None or before.status != "resolved"):
         changes.append(Change("dispute_resolved", sscc, "open", dispute_id, tx.tx_id, block_number))
-    row = DisputeRow(**fields)
-    row.document, row.last_tx_id, row.last_block = value.decode(), tx.tx_id, block_number
-    row.committed_at = tx.timestamp
-    session.merge(row)
+    _mirror(session, DisputeRow(**fields), value, tx, block_number)
     return changes
 
 
@@ -127,10 +141,7 @@ def put_certificate(
             "subject_lot": subject.get("lot"),
         }
 
-    row = CertificateRow(**_fields("certificate", read))
-    row.document, row.tx_id, row.block_number = value.decode(), tx.tx_id, block_number
-    row.committed_at = tx.timestamp
-    session.merge(row)
+    _mirror(session, CertificateRow(**_fields("certificate", read)), value, tx, block_number)
     return []
 
 

@@ -9,7 +9,8 @@ peer) is cut at the bridge while the producer keeps committing; once it is heale
 catches up to the others' height, and every scan the tracker acknowledged (201, or 202 queued
 while its gateway was cut) is on the ledger exactly once.
 
-Needs root and `ip netns` (skipped, naming why, without them). Namespaces, veths and the bridge
+Needs root and `ip netns` (without them: a failure under PROVENANCE_REQUIRE_FABRIC=1, as
+scripts/test sets it, else skipped naming why). Namespaces, veths and the bridge
 are named from PROVENANCE_TEST_NETNS_PORT_BASE (default 23000: `pvt-br230`, 10.77.230.0/24)
 and always deleted, also on failure.
 """
@@ -168,6 +169,8 @@ def _can_make_namespaces() -> str | None:
 def spread(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Spread]:
     """Four namespaces, one bundle each, every host's `up --only` inside its namespace."""
     reason = _can_make_namespaces()
+    if reason and os.environ.get("PROVENANCE_REQUIRE_FABRIC") == "1":
+        pytest.fail(f"the namespace test cannot run: {reason}")  # the real tier must not skip
     if reason:
         pytest.skip(reason)
     env = dict(os.environ)

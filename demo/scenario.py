@@ -9,7 +9,7 @@ import time
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -18,6 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from demo.ledger import DemoLedger
 from demo.services import ApiRefused, DemoError, Services
 from demo.terms import accept, agreement
+from demo.world import (
+    ARRIVED_AGO,
+    DC,
+    DELIVERED_AGO,
+    DEPARTED_AGO,
+    FARM,
+    HUB,
+    LOADED_AGO,
+    PROMISED_IN,
+    READING_EVERY,
+)
 from tracker.config import Config
 from tracker.ledger.follower import checkpoint
 from tracker.store.engine import open_database
@@ -29,9 +40,6 @@ CONTACTS = (
     ("RetailerMSP", "+447700900123", "en", "buyer"),
     ("ProducerMSP", "+33639985678", "fr", "expéditions"),
 )
-FARM = {"gln": "0614141000012", "name": "Farm Huelva"}
-HUB = {"gln": "0614141000029", "name": "Hub Lyon"}
-DC = {"gln": "4006381000017", "name": "Retail DC Berlin"}
 SHIPMENTS = {  # serial reference → what happens to it
     "delivered": 1001,
     "cold_chain_breach": 1002,
@@ -43,16 +51,6 @@ SHIPMENTS = {  # serial reference → what happens to it
     "disputed": 1007,
 }
 WAIT_S = 60.0
-# The stories' times, before (or after) the moment the demo records them: the goods left the
-# farm 30 hours ago, a logger read every 15 minutes from then, the delivered shipment reached
-# the hub 6 hours ago, left it on the final-mile truck 3 hours ago and was signed for an hour
-# ago, well before the promised delivery. All in the past, since scans report what happened.
-DEPARTED_AGO = timedelta(hours=30)
-ARRIVED_AGO = timedelta(hours=6)
-LOADED_AGO = timedelta(hours=3)
-DELIVERED_AGO = timedelta(hours=1)
-PROMISED_IN = timedelta(hours=6)
-READING_EVERY = timedelta(minutes=15)
 _TOKEN = re.compile(r"API token \(shown once, stored hashed\): (\S+)")
 
 

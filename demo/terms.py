@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from demo.services import DemoError
+from demo.world import ARRIVED_AGO, DELIVERED_AGO, DEPARTED_AGO, FARM, LOADED_AGO, PROMISED_IN
 
 PRICE_MINOR = 250_000  # 2 500.00 EUR
 BP_PER_HOUR, CAP_BP, BREACH_BP, DAMAGED_BP = 200, 2000, 1500, 3000
@@ -83,15 +84,6 @@ def record_terms_stories(
 ) -> TermsOutcome:
     """The late, breach-refund and disputed shipments up to the dispute, and the certificate
     (`api`: demo.scenario.Api; `now` the minute the stories end at, as record_stories')."""
-    from demo.scenario import (
-        ARRIVED_AGO,
-        DELIVERED_AGO,
-        DEPARTED_AGO,
-        FARM,
-        LOADED_AGO,
-        PROMISED_IN,
-    )
-
     departed, delivered = now - DEPARTED_AGO, now - DELIVERED_AGO
     late_promise = delivered - LATE_BY
     promises = {

@@ -18,10 +18,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.api import ApiSettings, ApiState
-from tracker.api.state import EXTENSION as API_EXTENSION
-from tracker.app import EXTENSION as TRACKER_EXTENSION
 from tracker.app import create_app
 from tracker.config import Config
+from tracker.extensions import API as API_EXTENSION
+from tracker.extensions import TRACKER as TRACKER_EXTENSION
 from tracker.ledger.follower import Follower, FollowerConfig
 from tracker.ledger.gateway import Timeouts, connect
 from tracker.sandbox.testing import RunningServer, serve_in_thread

@@ -137,7 +137,7 @@ def test_routing_errors_under_the_api_use_its_codes(stack: ApiStack) -> None:
     assert {"GET", "POST"} <= set(wrong_method.headers["Allow"].split(", "))
     # Outside /api/v1 the app keeps its own codes.
     elsewhere = stack.http.get(f"{stack.url}/api/v1x")
-    assert (elsewhere.status_code, elsewhere.json()["error"]["code"]) == (404, "not_found")
+    assert (elsewhere.status_code, elsewhere.json()["error"]["code"]) == (404, "NOT_FOUND")
 
 
 def test_routing_errors_under_the_api_use_its_codes_when_it_is_not_mounted(

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from demo.scenario import HUB
+from demo.world import HUB
 
 HUB_STEPS = ("arriving", "storing", "receiving", "unloading")  # each one leads to at_hub
 GIVE_UP_S = 120.0  # a scan still unanswered after this long fails the test, never a timing

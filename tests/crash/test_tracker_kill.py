@@ -36,8 +36,9 @@ import httpx
 from burst import Clients, Scan, plan_burst, settled_answers
 from crash_stack import CrashStack
 
-from demo.scenario import CONTACTS, FARM, Api, sscc_of
+from demo.scenario import CONTACTS, Api, sscc_of
 from demo.services import TRACKER_PROCESSES
+from demo.world import FARM
 from tracker.whatsapp.messages import status_label
 
 THREADS, SHIPMENTS_PER_THREAD, SCANS_PER_SHIPMENT = 5, 3, 20

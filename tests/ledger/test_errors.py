@@ -86,6 +86,7 @@ def test_endorse_chaincode_refusal_in_details() -> None:
     translated = translate_rpc_error(error, step="endorse", tx_id="tx-9")
     assert isinstance(translated, ChaincodeError)
     assert translated.chaincode_code == "FORBIDDEN"
+    assert translated.chaincode_message == "org2 may not ship"  # the Gateway's wording peeled
     assert translated.tx_id == "tx-9"
     assert translated.step == "endorse"
     assert translated.grpc_code is grpc.StatusCode.ABORTED
@@ -103,6 +104,7 @@ def test_evaluate_chaincode_refusal_in_message_only() -> None:
     translated = translate_rpc_error(error, step="evaluate", tx_id="t")
     assert isinstance(translated, ChaincodeError)
     assert translated.chaincode_code == "SHIPMENT_NOT_FOUND"
+    assert translated.chaincode_message == "SHP-404"
     assert translated.details == ()
 
 

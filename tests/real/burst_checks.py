@@ -16,7 +16,8 @@ from crash_stack import CrashStack
 from fabric_net import FabricNet, org, wait_for
 from ledger_probe import LedgerProbe
 
-from demo.scenario import CONTACTS, FARM, Api, sscc_of
+from demo.scenario import CONTACTS, Api, sscc_of
+from demo.world import FARM
 from tracker.whatsapp.messages import status_label
 
 

@@ -19,8 +19,9 @@ from fabric_net import FabricNet, org, wait_for
 from ledger_probe import LedgerProbe
 
 from demo.fabric import connect_network
-from demo.scenario import CONTACTS, FARM, Api
+from demo.scenario import CONTACTS, Api
 from demo.services import TRACKER_PROCESSES
+from demo.world import FARM
 from tracker.whatsapp.messages import status_label
 
 RETAILER = org("RetailerMSP")

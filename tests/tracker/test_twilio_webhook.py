@@ -191,7 +191,7 @@ def test_forged_and_missing_signatures_are_refused_and_nothing_is_stored(
     ):
         refused = post(tstack, params, signed_as=signed_as)
         assert refused.status_code == 401
-        assert refused.json()["error"]["code"] == "bad_signature"
+        assert refused.json()["error"]["code"] == "BAD_SIGNATURE"
     for signature in (None, "", "bm90IGEgc2lnbmF0dXJl"):
         assert post(tstack, params, signature=signature).status_code == 401
     assert inbox_count(tstack) == 0
@@ -260,4 +260,4 @@ def test_status_callbacks_move_the_outbox_row_forward_only(
 def test_twilio_webhook_is_absent_when_twilio_is_not_configured(stack: Stack) -> None:
     response = post(stack, inbound(CARLA, new_sid(), "HELP"))
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.json()["error"]["code"] == "NOT_FOUND"

@@ -51,7 +51,7 @@ def test_forged_signature_is_refused_and_nothing_is_stored(stack: Stack, ledger:
     ):
         response = stack.http.post(url, content=raw, headers=headers)
         assert response.status_code == 401
-        assert response.json()["error"]["code"] == "bad_signature"
+        assert response.json()["error"]["code"] == "BAD_SIGNATURE"
     stack.start_worker()
     stack.phone_writes(CARLA, text="HELP")  # a genuine message after the forged ones
     stack.wait_received(CARLA, 1)
@@ -118,8 +118,8 @@ def test_subscription_handshake(stack: Stack) -> None:
     assert (ok.status_code, ok.text) == (200, "42")
     bad = stack.http.get(url, params={**params, "hub.verify_token": "guess"})
     assert bad.status_code == 403
-    assert bad.json()["error"]["code"] == "verification_failed"
-    assert stack.http.get(f"{stack.tracker_url}/nowhere").json()["error"]["code"] == "not_found"
+    assert bad.json()["error"]["code"] == "VERIFICATION_FAILED"
+    assert stack.http.get(f"{stack.tracker_url}/nowhere").json()["error"]["code"] == "NOT_FOUND"
 
 
 def test_healthz_reports_database_halt_and_queues(stack: Stack) -> None:
@@ -138,7 +138,7 @@ def test_oversize_webhook_body_is_refused_before_it_is_read(stack: Stack) -> Non
         headers={"Content-Type": "application/json", "X-Hub-Signature-256": "sha256=00"},
     )
     assert response.status_code == 413
-    assert response.json()["error"]["code"] == "request_entity_too_large"
+    assert response.json()["error"]["code"] == "REQUEST_ENTITY_TOO_LARGE"
 
 
 def post_signed(stack: Stack, body: dict[str, Any]) -> Any:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker.api import agreements, certificates, pending, reads, reports, writes
 from tracker.api.blueprint import api
 from tracker.api.settings import ApiSettings
-from tracker.api.state import EXTENSION, ActorCache, ApiState, block_lookup, retry_submitter
+from tracker.api.state import ActorCache, ApiState, block_lookup, retry_submitter
 from tracker.api.throttle import FailureThrottle
+from tracker.extensions import API, TRACKER
 from tracker.ledger.facade import GatewayPool, LedgerFacade
 from tracker.store.staff import Wallet
 
@@ -28,14 +29,14 @@ def register(
     `sessions` defaults to the tracker app's own (`app.extensions["tracker"].sessions`).
     """
     if sessions is None:
-        sessions = app.extensions["tracker"].sessions
+        sessions = app.extensions[TRACKER].sessions
     assert sessions is not None
     pool, facade, actors, retrier = _ledger_side(settings, sessions)
     throttle = FailureThrottle(
         settings.auth_failure_limit, settings.auth_failure_window_s, settings.auth_lockout_s
     )
     state = ApiState(settings, sessions, facade, actors, retrier, pool, throttle)
-    app.extensions[EXTENSION] = state
+    app.extensions[API] = state
     app.register_blueprint(api)
     if settings.retry_thread:
         retrier.start()

@@ -16,10 +16,9 @@ from typing import Any
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tracker.api import bodies
-from tracker.api import terms_ledger as ledger
+import tracker.api.bodies as bodies
+import tracker.api.terms_ledger as ledger
 from tracker.api.blueprint import api
-from tracker.api.errors import ApiProblem
 from tracker.api.terms_schemas import (
     AcceptAgreementSchema,
     ClientScanIdSchema,
@@ -27,6 +26,7 @@ from tracker.api.terms_schemas import (
     ResolutionSchema,
 )
 from tracker.api.writes import sscc_of, with_page
+from tracker.errors import ApiError
 
 DISPUTE_ID = re.compile(r"[A-Za-z0-9_-]{6,64}")
 
@@ -40,7 +40,7 @@ def dispute_id_of(text: str) -> str:
     """A dispute id as the chaincode takes them, or 422 naming `dispute_id`."""
     bodies.path_text("dispute_id", text)
     if not DISPUTE_ID.fullmatch(text):
-        raise ApiProblem(
+        raise ApiError(
             422, "INVALID_ARGUMENT", "dispute_id: 6-64 of A-Z a-z 0-9 _ -", field="dispute_id"
         )
     return text

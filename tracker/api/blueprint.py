@@ -1,14 +1,14 @@
-"""The `/api/v1` blueprint object, its upload limit and its error answers."""
+"""The `/api/v1` blueprint object, its upload limit and its own error answers."""
 
 from __future__ import annotations
 
 from flask import Blueprint, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from tracker.api import errors
+from tracker import errors
 
 api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-errors.install(api)
+errors.install_api(api)
 
 
 @api.before_request

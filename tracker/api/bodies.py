@@ -18,9 +18,11 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from tracker.api.errors import ApiProblem
+from tracker.errors import ApiError
 
 MAX_DEPTH = 32
+# An evidence or certificate hash as a path takes it: lower-case hex SHA-256.
+SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 MAX_INTEGER_DIGITS = 100
 # C0 and C1 control characters except tab, LF and CR; the UTF-16 surrogates.
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -28,9 +30,9 @@ _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _REPLACEMENT = "\ufffd"
 
 
-def invalid(field: str, problem: str) -> ApiProblem:
+def invalid(field: str, problem: str) -> ApiError:
     """422 INVALID_ARGUMENT naming the field."""
-    return ApiProblem(422, "INVALID_ARGUMENT", f"{field}: {problem}", field=field)
+    return ApiError(422, "INVALID_ARGUMENT", f"{field}: {problem}", field=field)
 
 
 def text_problem(value: str) -> str | None:
@@ -127,7 +129,7 @@ def json_object(raw: bytes, mimetype: str) -> dict[str, Any]:
     if not is_json(mimetype):
         given = mimetype or "no Content-Type"
         message = f"send the body as JSON with Content-Type: application/json, not {given}"
-        raise ApiProblem(415, "UNSUPPORTED_MEDIA_TYPE", message)
+        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", message)
     encoding = json.detect_encoding(raw)  # UTF-8 (BOM or not), or UTF-16/32 with their BOM
     try:
         text = raw.decode(encoding)
@@ -154,7 +156,7 @@ def form_fields(mimetype: str, form: MultiDict[str, str]) -> dict[str, str]:
     if mimetype != "multipart/form-data":
         given = mimetype or "no Content-Type"
         message = f"send the file and fields as multipart/form-data, not {given}"
-        raise ApiProblem(415, "UNSUPPORTED_MEDIA_TYPE", message)
+        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", message)
     return single_texts(form)
 
 

@@ -7,13 +7,13 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 import gs1
-from tracker.api import bodies
-from tracker.api import terms_ledger as ledger
+import tracker.api.bodies as bodies
+import tracker.api.terms_ledger as ledger
 from tracker.api.agreements import json_body
 from tracker.api.blueprint import api
-from tracker.api.errors import SHA256_PATTERN, ApiProblem
 from tracker.api.terms_schemas import BalancesQuerySchema, RegisterCertificateSchema
 from tracker.api.writes import sscc_of
+from tracker.errors import ApiError
 
 
 @api.post("/certificates")
@@ -32,8 +32,8 @@ def register_certificate() -> ResponseReturnValue:
 def get_certificate(sha256: str) -> ResponseReturnValue:
     """A registered certificate by its document's SHA-256 (any channel member)."""
     bodies.path_text("sha256", sha256)
-    if not SHA256_PATTERN.fullmatch(sha256):
-        raise ApiProblem(422, "INVALID_ARGUMENT", "sha256: lowercase hex SHA-256", field="sha256")
+    if not bodies.SHA256_PATTERN.fullmatch(sha256):
+        raise ApiError(422, "INVALID_ARGUMENT", "sha256: lowercase hex SHA-256", field="sha256")
     return jsonify(ledger.get_certificate(sha256))
 
 

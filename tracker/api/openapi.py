@@ -11,8 +11,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from tracker.api import report_queries as rq
-from tracker.api import schemas as s
+import tracker.api.report_queries as rq
+import tracker.api.schemas as s
 from tracker.api.openapi_terms import COMPONENTS as TERMS_COMPONENTS
 from tracker.api.openapi_terms import terms_paths
 from tracker.reports.outputs import LOT_FORMATS, MEDIA_TYPES, PERIOD_FORMATS, SHIPMENT_FORMATS

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import Schema
 
-from tracker.api import terms_schemas as ts
+import tracker.api.terms_schemas as ts
 
 COMPONENTS: tuple[type[Schema], ...] = (
     ts.LatenessSchema,

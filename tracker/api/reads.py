@@ -11,14 +11,14 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.api import bodies
+import tracker.api.bodies as bodies
 from tracker.api.blueprint import api
-from tracker.api.errors import SHA256_PATTERN, ApiProblem, from_ledger
 from tracker.api.openapi import openapi_document
 from tracker.api.pending import find
 from tracker.api.schemas import ListQuerySchema, PlacesQuerySchema
 from tracker.api.state import api_state, signed_in
 from tracker.api.writes import sscc_of
+from tracker.errors import ApiError, from_ledger
 from tracker.ledger.errors import LedgerError
 from tracker.store.evidence import get_evidence, media_type_of, readers, sync_from_read_model
 from tracker.store.readmodel import CheckpointRow, FollowerState, ShipmentRow
@@ -76,7 +76,7 @@ def _scope(member: StaffMember, party: str | None) -> str | None:
         return party
     if party is not None and party != member.msp_id:
         message = f"{member.msp_id} with role {member.role} may not list {party}'s shipments"
-        raise ApiProblem(403, "FORBIDDEN", message)
+        raise ApiError(403, "FORBIDDEN", message)
     return member.msp_id
 
 
@@ -112,9 +112,7 @@ def list_shipments() -> ResponseReturnValue:
     query = ListQuerySchema().load(bodies.single_texts(request.args))
     party = _scope(member, query.get("party"))
     if party is None and not query.get("status"):
-        raise ApiProblem(
-            422, "INVALID_ARGUMENT", "party: give party, status or both", field="party"
-        )
+        raise ApiError(422, "INVALID_ARGUMENT", "party: give party, status or both", field="party")
     local = _from_read_model(party, query)
     if local is not None:
         return jsonify(local)
@@ -184,7 +182,7 @@ def scan_state(client_scan_id: str) -> ResponseReturnValue:
     entry = find(api_state().sessions, member.msp_id, client_scan_id)
     if entry is None:
         message = f"no scan {client_scan_id} from {member.msp_id} here"
-        raise ApiProblem(404, "SCAN_NOT_FOUND", message)
+        raise ApiError(404, "SCAN_NOT_FOUND", message)
     body = {
         "client_scan_id": entry.client_scan_id,
         "state": entry.state,
@@ -206,9 +204,9 @@ def evidence(sha256: str) -> ResponseReturnValue:
     references are served to no one.
     """
     member, state = signed_in(), api_state()
-    if not SHA256_PATTERN.fullmatch(sha256):
-        raise ApiProblem(422, "INVALID_ARGUMENT", "sha256: lowercase hex SHA-256", field="sha256")
-    not_here = ApiProblem(404, "EVIDENCE_NOT_FOUND", f"no evidence {sha256} is held here")
+    if not bodies.SHA256_PATTERN.fullmatch(sha256):
+        raise ApiError(422, "INVALID_ARGUMENT", "sha256: lowercase hex SHA-256", field="sha256")
+    not_here = ApiError(404, "EVIDENCE_NOT_FOUND", f"no evidence {sha256} is held here")
     with state.sessions() as session:
         media_type = media_type_of(session, sha256)
     if media_type is None:
@@ -264,7 +262,7 @@ def _may_read(member: StaffMember, ssccs: tuple[str, ...]) -> None:
             continue  # FORBIDDEN (or unknown): perhaps another of its shipments
         return
     message = "this evidence belongs to no shipment you may read"
-    raise ApiProblem(403, "FORBIDDEN", message)
+    raise ApiError(403, "FORBIDDEN", message)
 
 
 @api.get("/openapi.json")

@@ -13,7 +13,6 @@ from flask.typing import ResponseReturnValue
 
 from tracker.api.blueprint import api
 from tracker.api.bodies import single_texts
-from tracker.api.errors import ApiProblem
 from tracker.api.report_queries import (
     LotReportQuerySchema,
     PeriodReportQuerySchema,
@@ -21,6 +20,7 @@ from tracker.api.report_queries import (
 )
 from tracker.api.state import ApiState, api_state, signed_in
 from tracker.api.writes import sscc_of
+from tracker.errors import ApiError
 from tracker.reports import outputs
 from tracker.reports.source import ShipmentNotInReadModel
 
@@ -35,7 +35,7 @@ def _auditor() -> ApiState:
         message = (
             f"reports are for the auditor role; {member.msp_id} {member.role} may not read them"
         )
-        raise ApiProblem(403, "AUDITOR_ROLE_REQUIRED", message)
+        raise ApiError(403, "AUDITOR_ROLE_REQUIRED", message)
     return api_state()
 
 
@@ -64,7 +64,7 @@ def shipment_report(sscc: str) -> ResponseReturnValue:
             )
         except ShipmentNotInReadModel:
             message = f"no shipment {sscc} in the read model {NOT_FOLLOWED}"
-            raise ApiProblem(404, "SHIPMENT_NOT_FOUND", message) from None
+            raise ApiError(404, "SHIPMENT_NOT_FOUND", message) from None
     return _send(made)
 
 
@@ -84,7 +84,7 @@ def lot_report() -> ResponseReturnValue:
                 datetime.now(UTC),
             )
         except outputs.LotNotInReadModel as error:
-            raise ApiProblem(404, "LOT_NOT_FOUND", f"{error} {NOT_FOLLOWED}") from None
+            raise ApiError(404, "LOT_NOT_FOUND", f"{error} {NOT_FOLLOWED}") from None
     return _send(made)
 
 

@@ -6,20 +6,19 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.api import pending
-from tracker.api.errors import ApiProblem
+import tracker.api.pending as pending
 from tracker.api.settings import ApiSettings
 from tracker.api.throttle import FailureThrottle, client_key
+from tracker.errors import ApiError
+from tracker.extensions import API, extension
 from tracker.ledger.facade import GatewayPool, LedgerFacade
 from tracker.ledger.facade_values import Actor, Committed
 from tracker.store import staff
 from tracker.store.readmodel import TransactionRow
-
-EXTENSION = "tracker_api"
 
 
 @dataclass
@@ -60,9 +59,7 @@ class ApiState:
 
 def api_state() -> ApiState:
     """The running app's ApiState."""
-    found = current_app.extensions[EXTENSION]
-    assert isinstance(found, ApiState)  # only register() puts it there
-    return found
+    return extension(API, ApiState)
 
 
 def block_lookup(sessions: sessionmaker[Session]) -> Any:
@@ -124,7 +121,7 @@ def signed_in() -> staff.StaffMember:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiProblem(401, "UNAUTHORIZED", "send Authorization: Bearer <token>")
+        raise ApiError(401, "UNAUTHORIZED", "send Authorization: Bearer <token>")
     state, client = api_state(), client_key(request.remote_addr)
     wait = state.throttle.retry_after(client)
     if wait:
@@ -136,14 +133,14 @@ def signed_in() -> staff.StaffMember:
         state.throttle.failed(client)
     if found is staff.TokenProblem.EXPIRED:
         # Only the holder of the real token learns this: the lookup is by its hash.
-        raise ApiProblem(401, "TOKEN_EXPIRED", "the token expired: ask for a new one")
+        raise ApiError(401, "TOKEN_EXPIRED", "the token expired: ask for a new one")
     if not isinstance(found, staff.StaffMember):
-        raise ApiProblem(401, "UNAUTHORIZED", "the token is unknown or was revoked")
+        raise ApiError(401, "UNAUTHORIZED", "the token is unknown or was revoked")
     g.staff = found
     return found
 
 
-def too_many_failures(wait: int) -> ApiProblem:
+def too_many_failures(wait: int) -> ApiError:
     """429 for a client locked out after too many bad tokens, with Retry-After."""
     message = f"too many failed sign-ins from this address: try again in {wait} s"
-    return ApiProblem(429, "TOO_MANY_FAILED_SIGN_INS", message, headers={"Retry-After": str(wait)})
+    return ApiError(429, "TOO_MANY_FAILED_SIGN_INS", message, headers={"Retry-After": str(wait)})

@@ -2,7 +2,7 @@
 
 The one module of the API that knows these facade methods and the chaincode's argument
 fields; it turns a validated request into the transaction's argument and the facade's
-answer into the JSON the API sends. Ledger failures become `ApiProblem`s (errors.py).
+answer into the JSON the API sends. Ledger failures become `ApiError`s (tracker.errors).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from tracker.api.errors import from_ledger
 from tracker.api.state import api_state, signed_in
 from tracker.api.writes import agreement_terms
+from tracker.errors import from_ledger
 from tracker.ledger.errors import LedgerError
 from tracker.ledger.facade import LedgerFacade
 from tracker.ledger.facade_values import Actor, TermsCommitted, instant

@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 
 from tracker.api.bodies import loads, text_problem
-from tracker.api.errors import ApiProblem
+from tracker.errors import ApiError
 from tracker.ledger.facade_values import Reading
 
 MAX_READINGS = 10_000
@@ -26,8 +26,8 @@ _PHOTO_MAGIC = {
 }
 
 
-def _bad(field: str, message: str) -> ApiProblem:
-    return ApiProblem(422, "INVALID_ARGUMENT", f"{field}: {message}", field=field)
+def _bad(field: str, message: str) -> ApiError:
+    return ApiError(422, "INVALID_ARGUMENT", f"{field}: {message}", field=field)
 
 
 def _instant(text: str, where: str) -> datetime:

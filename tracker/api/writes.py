@@ -14,9 +14,9 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
 import gs1
-from tracker.api import bodies, pending
+import tracker.api.bodies as bodies
+import tracker.api.pending as pending
 from tracker.api.blueprint import api
-from tracker.api.errors import CHAINCODE_STATUS, ApiProblem, from_ledger
 from tracker.api.schemas import (
     CheckpointSchema,
     CreateShipmentSchema,
@@ -26,6 +26,7 @@ from tracker.api.schemas import (
 )
 from tracker.api.state import answer, api_state, signed_in
 from tracker.api.uploads import check_photo, logger_media_type, parse_logger_file
+from tracker.errors import CHAINCODE_STATUS, ApiError, from_ledger
 from tracker.ledger.errors import ChaincodeError, LedgerError
 from tracker.ledger.facade import prepare
 from tracker.ledger.facade_values import (
@@ -53,7 +54,7 @@ def sscc_of(text: str) -> str:
     try:
         return gs1.normalize_sscc(text)
     except gs1.InvalidIdentifier as error:
-        raise ApiProblem(422, "INVALID_SSCC", str(error), field="sscc") from None
+        raise ApiError(422, "INVALID_SSCC", str(error), field="sscc") from None
 
 
 def _json_body() -> dict[str, Any]:
@@ -111,10 +112,10 @@ def submit(
             )
         except pending.ScanIdConflict:
             message = "this client scan id is already queued with a different request"
-            raise ApiProblem(409, "SCAN_ID_CONFLICT", message) from None
+            raise ApiError(409, "SCAN_ID_CONFLICT", message) from None
         except Exception as failure:  # a write we cannot queue must not be acknowledged
             message = f"ledger unavailable; {NOT_ACKNOWLEDGED}"
-            raise ApiProblem(503, "LEDGER_UNAVAILABLE", message) from failure
+            raise ApiError(503, "LEDGER_UNAVAILABLE", message) from failure
         if queued.state == pending.COMMITTED and queued.answer is not None:
             # done earlier; this was a resend
             return jsonify(with_page(queued.answer, prepared.sscc)), created
@@ -207,14 +208,14 @@ def _read_point(form: dict[str, Any]) -> ReadPoint | None:
         return ReadPoint(gln, name)
     if gln or name:
         field = "read_point_name" if gln else "read_point_gln"
-        raise ApiProblem(422, "INVALID_ARGUMENT", f"{field}: give both GLN and name", field=field)
+        raise ApiError(422, "INVALID_ARGUMENT", f"{field}: give both GLN and name", field=field)
     return None
 
 
 def _file(name: str) -> FileStorage:
     uploads = request.files.getlist(name)
     if not uploads:
-        raise ApiProblem(422, "INVALID_ARGUMENT", f"{name}: missing file part", field=name)
+        raise ApiError(422, "INVALID_ARGUMENT", f"{name}: missing file part", field=name)
     if len(uploads) > 1:
         raise bodies.invalid(name, f"sent {len(uploads)} files; send one")
     return uploads[0]

@@ -1,7 +1,7 @@
 """Ledger client errors, and translation of gRPC failures from the Gateway into them.
 
-    LedgerError (tx_id, grpc_code, details: tuple[ErrorDetail, ...], chaincode_code, step,
-    │            retriable)
+    LedgerError (tx_id, grpc_code, details: tuple[ErrorDetail, ...], chaincode_code,
+    │            chaincode_message, step, retriable)
     ├── EndorseError        Endorse failed (no chaincode code found)
     ├── SubmitError         Submit (ordering) failed
     ├── CommitStatusError   CommitStatus call failed
@@ -11,6 +11,9 @@
 
 The Gateway attaches ``gateway.ErrorDetail`` messages, packed as ``Any``, to the
 ``google.rpc.Status`` sent in the ``grpc-status-details-bin`` trailer (gatewayerror.ts).
+This module is the only reader of the Gateway's wording: a chaincode's refusal leaves it as
+``chaincode_code`` (``FORBIDDEN``) and ``chaincode_message`` (the text after ``CODE: ``),
+which callers use as they are.
 
 ``retriable`` answers the one question the API (queue with 202, or answer an error) and the
 queued-scan worker (keep retrying, or settle the scan as rejected) both ask: may the same
@@ -108,10 +111,12 @@ class LedgerError(Exception):
         grpc_code: grpc.StatusCode | None = None,
         details: tuple[ErrorDetail, ...] = (),
         chaincode_code: str | None = None,
+        chaincode_message: str | None = None,
         step: str | None = None,
         retriable: bool | None = None,
     ) -> None:
-        """Record the failure's transaction, gRPC status, per-node details and call step."""
+        """Record the failure's transaction, gRPC status, per-node details and call step
+        (and a chaincode's refusal: its code and its own text after ``CODE: ``)."""
         super().__init__(message)
         # step tells a caller whether the tx may still commit (e.g. "commit_status" timeout).
         self.step = step
@@ -119,6 +124,7 @@ class LedgerError(Exception):
         self.grpc_code = grpc_code
         self.details = details
         self.chaincode_code = chaincode_code
+        self.chaincode_message = chaincode_message
         self.retriable = self.retriable_by_default if retriable is None else retriable
 
 
@@ -222,19 +228,25 @@ def _details_from_metadata(
 
 def chaincode_code(text: str) -> str | None:
     """The leading ``CODE`` of a chaincode message ``CODE: text``, past the Gateway's wrapping."""
+    refusal = chaincode_refusal(text)
+    return None if refusal is None else refusal[0]
+
+
+def chaincode_refusal(text: str) -> tuple[str, str] | None:
+    """``(CODE, text)`` of a chaincode message ``CODE: text``, past the Gateway's wrapping."""
     unwrapped = _GATEWAY_WRAPPING.sub("", text, count=1)
     match = _CHAINCODE_CODE.match(unwrapped)
     if match is None or match.group(1) in _GRPC_STATUS_WORDS:
         return None
-    return match.group(1)
+    return match.group(1), unwrapped[match.end() :]
 
 
-def _find_chaincode_code(details: tuple[ErrorDetail, ...], message_text: str) -> str | None:
+def _find_refusal(details: tuple[ErrorDetail, ...], message_text: str) -> tuple[str, str] | None:
     for detail in details:
-        code = chaincode_code(detail.message)
-        if code:
-            return code
-    return chaincode_code(message_text)
+        refusal = chaincode_refusal(detail.message)
+        if refusal:
+            return refusal
+    return chaincode_refusal(message_text)
 
 
 _STEP_ERRORS: dict[str, type[LedgerError]] = {
@@ -271,7 +283,8 @@ def translate_rpc_error(error: grpc.RpcError, *, step: str, tx_id: str | None) -
         metadata = error.trailing_metadata()
     details = _details_from_metadata(metadata)
     # No chaincode ran at submit or commit status: a CODE-like text there is not its refusal.
-    cc_code = None if step in _UNCLEAR_STEPS else _find_chaincode_code(details, text)
+    refusal = None if step in _UNCLEAR_STEPS else _find_refusal(details, text)
+    cc_code, cc_message = refusal or (None, None)
     retriable = _retriable(code, step, details, text, cc_code)
     if code in _TRANSPORT_CODES:
         cls: type[LedgerError] = LedgerUnavailable
@@ -288,6 +301,7 @@ def translate_rpc_error(error: grpc.RpcError, *, step: str, tx_id: str | None) -
         grpc_code=code,
         details=details,
         chaincode_code=cc_code,
+        chaincode_message=cc_message,
         step=step,
         retriable=retriable,
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 import grpc
 
-from tracker.ledger import protocol
+import tracker.ledger.protocol as protocol
 from tracker.ledger._protos import Proto, events_pb2_grpc, gateway_pb2_grpc
 from tracker.ledger.blocks import ChaincodeEvent, validation_code_name
 from tracker.ledger.checkpoint import Checkpointer

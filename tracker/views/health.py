@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.app import state
+from tracker.extensions import state
 from tracker.store.queues import depths, halted
 from tracker.views import other_numbers
 

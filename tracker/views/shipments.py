@@ -29,13 +29,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 
-from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 import gs1
-from tracker.app import ApiError, error_body, state
 from tracker.chat.links import TOKEN_PARAM, ShipmentLinks, shipment_links
 from tracker.chat.provenance import provenance_view
+from tracker.errors import ApiError
+from tracker.extensions import state
 from tracker.store.db import transaction
 from tracker.store.ratelimit import LookupLimit, admit
 from tracker.whatsapp.messages import status_label, verdict_label
@@ -106,16 +107,13 @@ def _public_page(sscc: str) -> ResponseReturnValue:
     if not admission.allowed:
         if admission.first_refusal:
             log.info("shipment page: a client over the lookup limit")
-        response = make_response(
-            error_body(
-                429,
-                "TOO_MANY_LOOKUPS",
-                "too many shipment lookups without a tracking link; "
-                f"try again in {admission.retry_after_s} s",
-            )
+        raise ApiError(
+            429,
+            "TOO_MANY_LOOKUPS",
+            "too many shipment lookups without a tracking link; "
+            f"try again in {admission.retry_after_s} s",
+            headers={"Retry-After": str(admission.retry_after_s)},
         )
-        response.headers["Retry-After"] = str(admission.retry_after_s)
-        return response
     if view is None:
         return render_template("shipment_public.html", sscc=sscc, facts=None)
     facts = {

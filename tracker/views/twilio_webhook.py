@@ -15,8 +15,9 @@ import logging
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
-from tracker.app import ApiError, state
 from tracker.config import TwilioSettings
+from tracker.errors import ApiError
+from tracker.extensions import state
 from tracker.store.columns import utcnow
 from tracker.views.webhook import accept
 from tracker.whatsapp.twilio import verify_twilio_signature
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 def _twilio() -> TwilioSettings:
     settings = state().config.whatsapp
     if settings is None or settings.twilio is None:
-        raise ApiError(404, "not_found", "the Twilio webhook is not configured")
+        raise ApiError(404, "NOT_FOUND", "the Twilio webhook is not configured")
     return settings.twilio
 
 
@@ -49,11 +50,11 @@ def updates() -> ResponseReturnValue:
     signature = request.headers.get(SIGNATURE_HEADER)
     if not verify_twilio_signature(url, params, signature, twilio.auth_token.read()):
         log.warning("Twilio webhook with a bad or missing signature refused")
-        raise ApiError(401, "bad_signature", "X-Twilio-Signature does not match the request")
+        raise ApiError(401, "BAD_SIGNATURE", "X-Twilio-Signature does not match the request")
     first = {name: values[0] for name, values in params.items() if values}
     try:
         parsed = parse_twilio(first, callback_data=request.args.get("cb"), received_at=utcnow())
     except MalformedPayload as exc:
-        raise ApiError(400, "malformed_payload", str(exc)) from None
+        raise ApiError(400, "MALFORMED_PAYLOAD", str(exc)) from None
     accept(parsed, business_id(twilio.from_number))
     return Response(EMPTY_TWIML, status=200, mimetype="text/xml")

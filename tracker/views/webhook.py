@@ -17,10 +17,11 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tracker.app import ApiError, state
 from tracker.chat.doorbell import parse_address, ring
 from tracker.chat.inbox import Ingested, ingest
 from tracker.config import CloudSettings
+from tracker.errors import ApiError
+from tracker.extensions import state
 from tracker.store.columns import utcnow
 from tracker.store.db import transaction
 from tracker.views import other_numbers
@@ -50,7 +51,7 @@ def accept(parsed: list[Update], business_id: str | None) -> Ingested:
 def _cloud() -> CloudSettings:
     settings = state().config.whatsapp
     if settings is None or settings.cloud is None:
-        raise ApiError(404, "not_found", "the Cloud API webhook is not configured")
+        raise ApiError(404, "NOT_FOUND", "the Cloud API webhook is not configured")
     return settings.cloud
 
 
@@ -65,7 +66,7 @@ def subscription() -> ResponseReturnValue:
         _cloud().verify_token.read(),
     )
     if status != 200:
-        raise ApiError(status, "verification_failed", body)
+        raise ApiError(status, "VERIFICATION_FAILED", body)
     return Response(body, status=200, mimetype="text/plain")
 
 
@@ -76,7 +77,7 @@ def updates() -> ResponseReturnValue:
     raw = request.get_data(cache=False)
     if not verify_signature(raw, request.headers.get(SIGNATURE_HEADER), cloud.app_secret.read()):
         log.warning("webhook with a bad or missing signature refused")
-        raise ApiError(401, "bad_signature", "X-Hub-Signature-256 does not match the body")
+        raise ApiError(401, "BAD_SIGNATURE", "X-Hub-Signature-256 does not match the body")
     skipped: list[str] = []
     try:
         parsed = parse_updates(raw, skipped=skipped)

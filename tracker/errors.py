@@ -1,17 +1,30 @@
-"""The API's one error shape, `{"error": {"code", "message", "tx_id"?, "field"?}}`, and the
-mapping of ledger and validation failures onto HTTP statuses."""
+"""The HTTP service's one error path: every error answers `{"error": {"code", "message"}}`
+(plus `tx_id` and `field` when known) with its status, and every code is UPPER_SNAKE_CASE,
+as the chaincode's are (`SHIPMENT_NOT_FOUND`).
+
+    ApiError            raised by any view: status, code, message, tx_id?, field?, headers?
+    from_ledger()       a LedgerError as an ApiError; the chaincode's code and text come from
+                        ChaincodeError as tracker.ledger.errors read them (nothing here reads
+                        the Gateway's wording)
+    install_app()       the app's handlers: ApiError, any HTTP error (named by its reason:
+                        NOT_FOUND, METHOD_NOT_ALLOWED with Allow), anything else (500)
+    install_api()       the staff API's own: marshmallow's ValidationError (422) and its
+                        upload limit (413 PAYLOAD_TOO_LARGE)
+"""
 
 from __future__ import annotations
 
-import re
+import logging
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Flask, jsonify
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from tracker.ledger.errors import ChaincodeError, CommitError, LedgerError
+
+log = logging.getLogger(__name__)
 
 # Chaincode code -> HTTP status. Anything unknown is the peer's problem: 502.
 CHAINCODE_STATUS = {
@@ -35,11 +48,9 @@ CHAINCODE_STATUS = {
     "DISPUTE_RESOLVED": 409,
     "CERTIFICATE_EXISTS": 409,
 }
-_WRAPPING = re.compile(r"^.*?chaincode response \d{3}, ")
-SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 
-class ApiProblem(Exception):
+class ApiError(Exception):
     """An error answer: HTTP status, stable code, message, optional tx id and field."""
 
     def __init__(
@@ -68,37 +79,28 @@ class ApiProblem(Exception):
         return {"error": error}
 
 
-def chaincode_text(error: ChaincodeError) -> str:
-    """The chaincode's own `CODE: text`, without the gateway's wrapping."""
-    for detail in error.details:
-        if error.chaincode_code and error.chaincode_code in detail.message:
-            return _WRAPPING.sub("", detail.message, count=1)
-    return str(error)
-
-
-def from_ledger(error: LedgerError) -> ApiProblem:
-    """An ApiProblem for a ledger failure: 503 while the ledger cannot take the call now
+def from_ledger(error: LedgerError) -> ApiError:
+    """An ApiError for a ledger failure: 503 while the ledger cannot take the call now
     (``error.retriable``; a write is queued instead, see writes.submit), else the refusal."""
     if error.retriable:
-        return ApiProblem(503, "LEDGER_UNAVAILABLE", "ledger unavailable; try again shortly")
+        return ApiError(503, "LEDGER_UNAVAILABLE", "ledger unavailable; try again shortly")
     if isinstance(error, ChaincodeError) and error.chaincode_code:
         code = error.chaincode_code
-        text = chaincode_text(error)
-        message = text.split(": ", 1)[1] if text.startswith(code + ": ") else text
+        message = error.chaincode_message or ""
         field = None
         if code == "INVALID_ARGUMENT" and ": " in message:
             field = message.split(": ", 1)[0]
         if code == "INVALID_SSCC":
             field = "sscc"
-        return ApiProblem(CHAINCODE_STATUS.get(code, 502), code, message, field=field)
+        return ApiError(CHAINCODE_STATUS.get(code, 502), code, message, field=field)
     if isinstance(error, CommitError):
-        return ApiProblem(
+        return ApiError(
             409,
             "COMMIT_INVALID",
             f"the ledger marked the transaction {error.validation_code}; nothing was recorded",
             tx_id=error.tx_id,
         )
-    return ApiProblem(502, "LEDGER_ERROR", str(error).splitlines()[0], tx_id=error.tx_id)
+    return ApiError(502, "LEDGER_ERROR", str(error).splitlines()[0], tx_id=error.tx_id)
 
 
 def first_field(messages: Any, prefix: str = "") -> tuple[str, str]:
@@ -114,38 +116,43 @@ def first_field(messages: Any, prefix: str = "") -> tuple[str, str]:
     return prefix or "body", str(messages)
 
 
-def _problem(problem: ApiProblem) -> ResponseReturnValue:
-    return jsonify(problem.body()), problem.status, problem.headers
+def answer(error: ApiError) -> ResponseReturnValue:
+    """The one error shape, with the error's status and headers."""
+    return jsonify(error.body()), error.status, error.headers
+
+
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    code = (error.name or "error").upper().replace(" ", "_")
+    headers = {}
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110: a 405 names them
+    return answer(ApiError(error.code or 500, code, error.description or code, headers=headers))
+
+
+def _unexpected(error: Exception) -> ResponseReturnValue:
+    log.exception("unhandled error")
+    return answer(ApiError(500, "INTERNAL_ERROR", "internal error"))
 
 
 def _invalid(error: ValidationError) -> ResponseReturnValue:
     field, message = first_field(error.messages)
-    return _problem(ApiProblem(422, "INVALID_ARGUMENT", f"{field}: {message}", field=field))
+    return answer(ApiError(422, "INVALID_ARGUMENT", f"{field}: {message}", field=field))
 
 
 def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     message = "request body exceeds the upload limit; send a smaller file"
-    return _problem(ApiProblem(413, "PAYLOAD_TOO_LARGE", message))
+    return answer(ApiError(413, "PAYLOAD_TOO_LARGE", message))
 
 
-def http_problem(error: HTTPException) -> ResponseReturnValue:
-    """Any HTTP error in the one shape, coded like the API's own (NOT_FOUND, METHOD_NOT_ALLOWED).
-
-    The app's handler calls it too, for the routing errors under `/api/v1` (no route matched,
-    or not with that method): those belong to no blueprint, so `install`'s never sees them.
-    """
-    code = (error.name or "error").upper().replace(" ", "_")
-    problem = ApiProblem(error.code or 500, code, error.description or code)
-    response = jsonify(problem.body())
-    response.status_code = problem.status
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110: a 405 names them
-    return response
+def install_app(app: Flask) -> None:
+    """Answer every error of the app in the one shape (routing errors included: they reach
+    no blueprint's handler)."""
+    app.register_error_handler(ApiError, answer)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
 
 
-def install(blueprint: Blueprint) -> None:
-    """Answer every error raised in the blueprint's views with the one shape."""
-    blueprint.register_error_handler(ApiProblem, _problem)
+def install_api(blueprint: Blueprint) -> None:
+    """The staff API's own answers: a schema's refusal, and its upload limit."""
     blueprint.register_error_handler(ValidationError, _invalid)
     blueprint.register_error_handler(RequestEntityTooLarge, _too_large)
-    blueprint.register_error_handler(HTTPException, http_problem)

@@ -14,6 +14,7 @@ from tracker.api import pending
 from tracker.api.errors import ApiProblem
 from tracker.api.settings import ApiSettings
 from tracker.api.throttle import FailureThrottle, client_key
+from tracker.identities.wallet import Wallet
 from tracker.ledger.facade import GatewayPool, LedgerFacade
 from tracker.ledger.facade_values import Actor, Committed
 from tracker.store import staff
@@ -26,7 +27,7 @@ EXTENSION = "tracker_api"
 class ActorCache:
     """Wallet identities loaded once per staff member (the key file is read on first use)."""
 
-    wallet: staff.Wallet
+    wallet: Wallet
     _actors: dict[int, Actor] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

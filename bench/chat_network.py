@@ -4,7 +4,7 @@ and the WhatsApp sandbox, spoken to over HTTP.
 
 1. follower catch-up: `tracker follow` starts on an empty read model after the scan runs
    and applies the whole chain they left from block 0 (Deliver from the gateway peer,
-   decoding, the read model's writes); the clock stops when its checkpoint reaches the
+   decoding, the read model's writes); the clock stops when its position reaches the
    height the peer had when it started;
 2. commit → received: a contact of the carrier follows a shipment; the scanner records
    departing / arriving on it in turn (each a status change) with the project's client; the
@@ -28,9 +28,9 @@ from bench import fixtures, whatsapp
 from bench.scan_commit import create_shipments, new_ssccs
 from bench.scan_stack import CHAINCODE, CHANNEL, SCANNER_ORG, ServedTracker, connect_as
 from demo.ledger import DemoLedger
+from tracker.follow.follower import position
 from tracker.ledger.facade import prepare
 from tracker.ledger.facade_values import CheckpointRequest, ReadPoint
-from tracker.ledger.follower import checkpoint
 from tracker.store.db import make_engine, session_factory
 from tracker.store.readmodel import TransactionRow
 
@@ -65,7 +65,7 @@ def _catch_up(ledger: DemoLedger, tracker: ServedTracker, sessions: Any) -> dict
     started = time.perf_counter()
     first: float | None = None  # when block 0 was in: process start-up and connection done
     services.start("tracker-follow", [sys.executable, "-m", "tracker.cli", "follow"])
-    while (at := checkpoint(sessions, CHANNEL)) < height:
+    while (at := position(sessions, CHANNEL)) < height:
         services.check_alive()
         if first is None and at > 0:
             first = time.perf_counter()
@@ -94,7 +94,7 @@ def _messages(ledger: DemoLedger, tracker: ServedTracker, samples: int, sessions
     services = tracker.services
     (sscc,) = new_ssccs(1)
     create_shipments(ledger, [sscc], 1)
-    while checkpoint(sessions, CHANNEL) < ledger.height():  # the shipment is in the read model
+    while position(sessions, CHANNEL) < ledger.height():  # the shipment is in the read model
         time.sleep(0.05)
     printed = services.run(
         "contacts", "add", "--org", SCANNER_ORG, "--phone", PHONE, "--lang", "en",

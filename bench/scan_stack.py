@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from demo.ledger import DemoLedger
 from demo.services import Services, free_port, prepare
-from tracker.commands.service import SERVE_THREADS
+from tracker.cli.service import SERVE_THREADS
 from tracker.ledger.gateway import Gateway, connect
 from tracker.ledger.identity import load_enrolment
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench import fixtures
 from bench.stats import summary_ms, timed
-from tracker.ledger.follower import Follower, FollowerConfig
+from tracker.follow.follower import Follower, FollowerConfig
 from tracker.reports.facts import build_report
 from tracker.reports.pdf_report import render_pdf
 from tracker.reports.recall import recall_trace

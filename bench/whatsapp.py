@@ -29,7 +29,7 @@ from tracker_stack import Stack, start_stack  # noqa: E402
 from bench.stats import summary_ms  # noqa: E402
 from tracker.chat.doorbell import parse_address, ring  # noqa: E402
 from tracker.chat.notify import enqueue_changes  # noqa: E402
-from tracker.ledger.follower import Follower, FollowerConfig  # noqa: E402
+from tracker.follow.follower import Follower, FollowerConfig  # noqa: E402
 from tracker.ledger.identity import load_enrolment  # noqa: E402
 
 PHONE = "+33639989001"  # fictional range

@@ -30,7 +30,7 @@ from demo.world import (
     READING_EVERY,
 )
 from tracker.config import Config
-from tracker.ledger.follower import checkpoint
+from tracker.follow.follower import position
 from tracker.store.engine import open_database
 from tracker.store.queues import UNSENT, depths
 
@@ -263,7 +263,7 @@ def _quiet(sessions: sessionmaker[Session], channel: str, height: int) -> bool:
     with sessions() as session:
         waiting = depths(session)
     unsent = waiting["inbox_pending"] + sum(waiting[f"outbox_{state}"] for state in UNSENT)
-    return checkpoint(sessions, channel) >= height and unsent == 0
+    return position(sessions, channel) >= height and unsent == 0
 
 
 def ask_in_chat(services: Services, phone: str, text: str) -> str:

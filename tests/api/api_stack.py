@@ -22,7 +22,7 @@ from tracker.app import create_app
 from tracker.config import Config
 from tracker.extensions import API as API_EXTENSION
 from tracker.extensions import TRACKER as TRACKER_EXTENSION
-from tracker.ledger.follower import Follower, FollowerConfig
+from tracker.follow.follower import Follower, FollowerConfig
 from tracker.ledger.gateway import Timeouts, connect
 from tracker.sandbox.testing import RunningServer, serve_in_thread
 from tracker.store import staff

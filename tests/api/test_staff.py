@@ -16,6 +16,7 @@ from sim_pki import Enrolment, SimPki
 from sqlalchemy import select
 
 from tracker import ca
+from tracker.identities.wallet import Wallet, WalletError
 from tracker.store import migrate, staff
 from tracker.store.columns import UtcDateTime, utcnow
 from tracker.store.db import make_engine, transaction
@@ -29,7 +30,7 @@ def mode(path: Path) -> int:
 def test_import_keeps_the_key_readable_by_the_service_user_only(
     tmp_path: Path, people: dict[str, Enrolment]
 ) -> None:
-    wallet = staff.Wallet(tmp_path / "wallet")
+    wallet = Wallet(tmp_path / "wallet")
     folder = wallet.import_identity("CarrierMSP", people["scanner"].msp_dir)
     assert folder == tmp_path / "wallet" / "CarrierMSP" / "scanner1"
     [key] = (folder / "keystore").glob("*_sk")
@@ -37,7 +38,7 @@ def test_import_keeps_the_key_readable_by_the_service_user_only(
     assert mode(folder) == mode(folder / "keystore") == mode(tmp_path / "wallet") == 0o700
     actor = wallet.actor("CarrierMSP", folder)
     assert actor.signer.matches(actor.identity)
-    with pytest.raises(staff.StaffError, match="already holds"):
+    with pytest.raises(WalletError, match="already holds"):
         wallet.import_identity("CarrierMSP", people["scanner"].msp_dir)
 
 
@@ -50,8 +51,8 @@ def test_import_refuses_a_key_of_another_certificate(
         old.unlink()
     other = next(people["receiver"].msp_dir.joinpath("keystore").glob("*_sk"))
     shutil.copy(other, mixed / "keystore" / other.name)
-    with pytest.raises(staff.StaffError, match="does not match"):
-        staff.Wallet(tmp_path / "wallet").import_identity("CarrierMSP", mixed)
+    with pytest.raises(WalletError, match="does not match"):
+        Wallet(tmp_path / "wallet").import_identity("CarrierMSP", mixed)
 
 
 def _add_sam(
@@ -64,7 +65,7 @@ def _add_sam(
     with transaction(sessions) as session:
         return staff.add_staff(
             session,
-            staff.Wallet(tmp_path / "wallet"),
+            Wallet(tmp_path / "wallet"),
             msp_id="CarrierMSP",
             display_name="Sam",
             enrolment_dir=people["scanner"].msp_dir,
@@ -143,7 +144,7 @@ def test_a_ca_enrolment_is_stored_with_the_service_user_only_modes(
     enrolment = ca.Enrolment(
         "receiver-0a0b0c0d", issued.cert_pem, pki.ca("RetailerMSP").cert_pem, issued.key_pem
     )
-    wallet = staff.Wallet(tmp_path / "wallet")
+    wallet = Wallet(tmp_path / "wallet")
     folder = wallet.store_enrolment("RetailerMSP", enrolment)
     [key] = (folder / "keystore").glob("*_sk")
     assert mode(key) == 0o600 and key.read_bytes() == issued.key_pem
@@ -152,9 +153,9 @@ def test_a_ca_enrolment_is_stored_with_the_service_user_only_modes(
     assert (folder / "cacerts" / "ca.pem").read_bytes() == pki.ca("RetailerMSP").cert_pem
     actor = wallet.actor("RetailerMSP", folder)
     assert actor.signer.matches(actor.identity)
-    with pytest.raises(staff.StaffError, match="already holds"):
+    with pytest.raises(WalletError, match="already holds"):
         wallet.store_enrolment("RetailerMSP", enrolment)
-    with pytest.raises(staff.StaffError, match="cannot name a wallet folder"):
+    with pytest.raises(WalletError, match="cannot name a wallet folder"):
         wallet.store_enrolment("RetailerMSP", replace(enrolment, enrollment_id="../x"))
 
 
@@ -174,7 +175,7 @@ def test_an_enrolment_that_cannot_be_stored_is_kept_not_deleted(
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(staff, "_new_member", broken)
-    wallet = staff.Wallet(tmp_path / "wallet")
+    wallet = Wallet(tmp_path / "wallet")
     with transaction(sessions) as session, pytest.raises(staff.StaffError, match="--msp-dir"):
         staff.add_enrolled(
             session, wallet, msp_id="RetailerMSP", display_name="Rae", enrolment=enrolment

@@ -18,9 +18,9 @@ from sim_pki import PEER_HOST, Enrolment, SimPki
 from tracker_stack import Stack, start_stack
 
 from tracker.chat.notify import enqueue_changes
+from tracker.follow.follower import Follower, FollowerConfig
 from tracker.ledger.facade import GatewayPool, LedgerFacade
 from tracker.ledger.facade_values import Actor
-from tracker.ledger.follower import Follower, FollowerConfig
 from tracker.ledger.gateway import connect
 from tracker.ledger.identity import load_enrolment
 from tracker.sandbox.state import Outbound

@@ -27,8 +27,8 @@ from sim_peer import SimulatedPeer
 from sim_pki import PEER_HOST, Enrolment, SimPki
 from sqlalchemy import select
 
+from tracker.follow.follower import Follower, FollowerConfig
 from tracker.ledger.blocks import decode_block
-from tracker.ledger.follower import Follower, FollowerConfig
 from tracker.ledger.gateway import Gateway, connect
 from tracker.ledger.identity import load_enrolment
 from tracker.store.engine import create_schema, open_database

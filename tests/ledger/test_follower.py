@@ -12,7 +12,7 @@ from ledger_wire import Endorser
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.ledger.follower import ChainBroken, Follower, FollowerConfig
+from tracker.follow.follower import ChainBroken, Follower, FollowerConfig
 from tracker.ledger.gateway import Gateway
 from tracker.ledger.identity import Identity
 from tracker.store.db import Base, make_engine, session_factory

@@ -17,7 +17,7 @@ from ledger_wire import P256_N, ChaincodeRefusal, Endorser, Outcome, endorsed_en
 
 from tracker.ledger import protocol
 from tracker.ledger.blocks import decode_block
-from tracker.ledger.checkpoint import FileCheckpointer
+from tracker.ledger.cursor import FileCursor
 from tracker.ledger.errors import ChaincodeError, CommitError, LedgerError, LedgerUnavailable
 from tracker.ledger.gateway import Gateway, Timeouts, connect
 from tracker.ledger.identity import Identity, Signer
@@ -184,23 +184,23 @@ def test_high_s_signature_is_rejected_by_the_peer(
     assert fake_peer.gateway.rejections and fake_peer.gateway.evaluated == []
 
 
-def test_chaincode_events_resume_from_file_checkpoint(
+def test_chaincode_events_resume_from_file_cursor(
     gateway: Gateway, fake_peer: FakePeer, tmp_path: Path
 ) -> None:
     fake_peer.gateway.handlers["Move"] = lambda args: Outcome(event=("Moved", args[0]))
     contract = gateway.network(CHANNEL).contract(CHAINCODE)
     submitted = [contract.submit("Move", f"SHP-{i}") for i in range(3)]
     network = gateway.network(CHANNEL)
-    checkpoint = FileCheckpointer(tmp_path / "cc-events.json")
+    cursor = FileCursor(tmp_path / "cc-events.json")
 
     with network.chaincode_events(CHAINCODE, start_block=0) as events:
         first = next(events)
     assert (first.tx_id, first.event_name, first.payload) == (submitted[0].tx_id, "Moved", b"SHP-0")
     assert first.block_number == submitted[0].block_number
-    checkpoint.checkpoint_transaction(first.block_number, first.tx_id)
+    cursor.transaction_done(first.block_number, first.tx_id)
 
-    resumed = FileCheckpointer(tmp_path / "cc-events.json")
-    with network.chaincode_events(CHAINCODE, checkpoint=resumed) as events:
+    resumed = FileCursor(tmp_path / "cc-events.json")
+    with network.chaincode_events(CHAINCODE, cursor=resumed) as events:
         rest = list(events)
     assert [e.payload for e in rest] == [b"SHP-1", b"SHP-2"]
 

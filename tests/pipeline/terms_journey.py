@@ -24,7 +24,7 @@ from sim_ledger import CHAINCODE, CHANNEL, SimLedger  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from terms.merkle import leaf_hash, root  # noqa: E402
-from tracker.ledger.follower import Follower, FollowerConfig  # noqa: E402
+from tracker.follow.follower import Follower, FollowerConfig  # noqa: E402
 
 SSCC = make_sscc(1717)
 PRICE = 250_000

@@ -27,7 +27,7 @@ from ledger_pki import LedgerPki, make_pki, tracker_peer_env
 from sim_ledger import CHAINCODE, CHANNEL, SimLedger
 from sqlalchemy import func, select
 
-from tracker.ledger.follower import Follower, FollowerConfig
+from tracker.follow.follower import Follower, FollowerConfig
 from tracker.store import migrate
 from tracker.store.db import make_engine, session_factory
 from tracker.store.readmodel import BlockRow, CheckpointRow, FollowerState, ShipmentRow

@@ -15,7 +15,7 @@ from cc_samples import GTIN
 from sim_ledger import CHAINCODE, CHANNEL, SimLedger
 from test_report_source import BATCH, SSCC, journey
 
-from tracker.ledger.follower import Follower, FollowerConfig
+from tracker.follow.follower import Follower, FollowerConfig
 from tracker.store.db import make_engine, session_factory, transaction
 from tracker.store.evidence import put_evidence
 

@@ -15,7 +15,7 @@ from cc_samples import CARRIER, PRODUCER, RETAILER, make_sscc, scan, shipment_re
 from sim_ledger import CHAINCODE, CHANNEL, SimLedger
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.ledger.follower import Follower, FollowerConfig
+from tracker.follow.follower import Follower, FollowerConfig
 from tracker.reports.csv_report import render_csv
 from tracker.reports.facts import build_report
 from tracker.reports.json_report import render_json

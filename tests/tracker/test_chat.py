@@ -13,10 +13,10 @@ from tracker_stack import Stack, start_stack, wait_until
 
 from chaincode.model import ColdChainTotals
 from tracker.chat.inbox import content_json
+from tracker.chat.parsing import TrackingQuery
 from tracker.chat.replies import command_of
 from tracker.store.contacts import SubscriptionRow
 from tracker.store.queues import InboxMessageRow, OutboxRow
-from tracker.whatsapp.commands import TrackingQuery
 from tracker.whatsapp.updates import Media, MediaKind
 
 SSCC = sscc_with_check_digit("37612345000000002")

@@ -30,8 +30,8 @@ from chaincode.model import (
     canonical_json,
 )
 from tracker.chat.notify import enqueue_changes
+from tracker.follow.follower import Follower, FollowerConfig
 from tracker.ledger.blocks import block_header_hash
-from tracker.ledger.follower import Follower, FollowerConfig
 from tracker.ledger.identity import Identity
 
 PRODUCER, CARRIER, RETAILER = "ProducerMSP", "CarrierMSP", "RetailerMSP"

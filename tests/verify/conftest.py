@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from verify_chain import FOLLOW, Journey, build_journey  # noqa: E402
 from verify_pki import Consortium, make_consortium  # noqa: E402
 
-from tracker.ledger.follower import Follower  # noqa: E402
+from tracker.follow.follower import Follower  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from verify_chain import FOLLOW, S1, Journey
 from verify_report import write_format
 from verify_tamper import copy
 
-from tracker.ledger.follower import Follower
+from tracker.follow.follower import Follower
 from tracker.store import schema
 from tracker.store.db import make_engine, session_factory
 

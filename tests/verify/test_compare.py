@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from verify_chain import FOLLOW, S1, S2, Journey
 from verify_report import edit_report, event, write_report
 
+from tracker.follow.follower import Follower
 from tracker.ledger.blocks import block_header_hash
-from tracker.ledger.follower import Follower
 from tracker.store.db import transaction
 from tracker.store.readmodel import BlockRow, CheckpointRow, ShipmentRow
 from tracker.verify.compare import Mismatch, json_diff

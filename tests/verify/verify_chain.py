@@ -32,8 +32,8 @@ from chaincode.model import (
     TemperatureSummary,
     canonical_json,
 )
+from tracker.follow.follower import FollowerConfig
 from tracker.ledger.blocks import block_header_hash
-from tracker.ledger.follower import FollowerConfig
 
 VALID, MVCC = 0, 11
 FOLLOW = FollowerConfig(channel="supplychain", chaincode="provenance")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.whatsapp.commands import (
+from tracker.chat.parsing import (
     Command,
     Help,
     MistypedCode,

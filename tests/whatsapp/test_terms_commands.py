@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import gs1
-from tracker.whatsapp.commands import (
+from tracker.chat.parsing import (
     CertificateRequest,
     Command,
     Dispute,

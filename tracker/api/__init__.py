@@ -14,8 +14,8 @@ from tracker.api.settings import ApiSettings
 from tracker.api.state import ActorCache, ApiState, block_lookup, retry_submitter
 from tracker.api.throttle import FailureThrottle
 from tracker.extensions import API, TRACKER
+from tracker.identities.wallet import Wallet
 from tracker.ledger.facade import GatewayPool, LedgerFacade
-from tracker.store.staff import Wallet
 
 # Imported for their routes (and tables: staff, scan_journal) before the blueprint mounts.
 _MODULES = (agreements, certificates, reads, reports, writes)

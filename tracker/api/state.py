@@ -15,6 +15,7 @@ from tracker.api.settings import ApiSettings
 from tracker.api.throttle import FailureThrottle, client_key
 from tracker.errors import ApiError
 from tracker.extensions import API, extension
+from tracker.identities.wallet import Wallet
 from tracker.ledger.facade import GatewayPool, LedgerFacade
 from tracker.ledger.facade_values import Actor, Committed
 from tracker.store import staff
@@ -25,7 +26,7 @@ from tracker.store.readmodel import TransactionRow
 class ActorCache:
     """Wallet identities loaded once per staff member (the key file is read on first use)."""
 
-    wallet: staff.Wallet
+    wallet: Wallet
     _actors: dict[int, Actor] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

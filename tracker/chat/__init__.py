@@ -1,1 +1,2 @@
-"""The tracker's WhatsApp services: notifications, inbox ingestion, replies, the sender."""
+"""The tracker's WhatsApp services: parsing what contacts send, notifications, inbox
+ingestion, replies, the sender."""

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker.chat import terms_texts, texts
 from tracker.chat.conversation import dispute_for, record_inbound, track_outbound
 from tracker.chat.dispute_ledger import DisputeLedger, Written
+from tracker.chat.parsing import Dispute
 from tracker.ledger.errors import LedgerError
 from tracker.store.columns import utcnow
 from tracker.store.contacts import Contact
@@ -36,7 +37,6 @@ from tracker.store.conversations import (
 from tracker.store.db import transaction
 from tracker.store.queues import InboxMessageRow, enqueue
 from tracker.store.readmodel import ShipmentRow
-from tracker.whatsapp.commands import Dispute
 from tracker.whatsapp.messages import Lang
 
 log = logging.getLogger(__name__)

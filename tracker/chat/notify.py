@@ -1,7 +1,7 @@
 """Notifications: the Follower's `on_changes` hook turns ledger changes into outbox rows.
 
 `enqueue_changes(session, changes)` runs inside the block's own database transaction, so
-the outbox rows commit together with the read model and the follower's checkpoint: a crash
+the outbox rows commit together with the read model and the follower's position: a crash
 loses none and a replayed block duplicates none (`dedupe_key` is unique per
 `notify:{tx_id}:{kind}:{contact_id}`). Only the facts are queued; whether the message goes
 as text (inside the contact's 24-hour window) or as a template is decided when sending.

@@ -38,16 +38,7 @@ from tracker.chat.conversation import dispute_for, record_inbound, track_outboun
 from tracker.chat.disputes import request_dispute
 from tracker.chat.inbox import USER_ID_KEY
 from tracker.chat.links import ShipmentLinks
-from tracker.chat.provenance import provenance_view, shipment_parties
-from tracker.chat.recipient import TO_USER_ID
-from tracker.chat.report_document import REPORT_KIND
-from tracker.store.columns import utcnow
-from tracker.store.contacts import Contact, SubscriptionRow, get_contact, subscribe, unsubscribe
-from tracker.store.db import transaction
-from tracker.store.queues import InboxMessageRow, OutboxRow, enqueue
-from tracker.store.ratelimit import LookupLimit, admit
-from tracker.whatsapp import messages
-from tracker.whatsapp.commands import (
+from tracker.chat.parsing import (
     CertificateRequest,
     Command,
     Dispute,
@@ -61,6 +52,15 @@ from tracker.whatsapp.commands import (
     parse_button,
     parse_text,
 )
+from tracker.chat.provenance import provenance_view, shipment_parties
+from tracker.chat.recipient import TO_USER_ID
+from tracker.chat.report_document import REPORT_KIND
+from tracker.store.columns import utcnow
+from tracker.store.contacts import Contact, SubscriptionRow, get_contact, subscribe, unsubscribe
+from tracker.store.db import transaction
+from tracker.store.queues import InboxMessageRow, OutboxRow, enqueue
+from tracker.store.ratelimit import LookupLimit, admit
+from tracker.whatsapp import messages
 from tracker.whatsapp.language import detect_language
 from tracker.whatsapp.messages import Lang
 from tracker.whatsapp.provider import ReplyButton

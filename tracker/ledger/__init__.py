@@ -1,7 +1,7 @@
 """Ledger client: a thin Hyperledger Fabric Gateway client for the provenance tracker."""
 
 from tracker.ledger.blocks import ChaincodeEvent, DecodedBlock, DecodedTransaction, Write
-from tracker.ledger.checkpoint import Checkpointer, FileCheckpointer, InMemoryCheckpointer
+from tracker.ledger.cursor import Cursor, FileCursor, InMemoryCursor
 from tracker.ledger.errors import (
     ChaincodeError,
     CommitError,
@@ -18,18 +18,18 @@ from tracker.ledger.identity import Identity, Signer, load_enrolment
 __all__ = [
     "ChaincodeError",
     "ChaincodeEvent",
-    "Checkpointer",
     "CommitError",
     "CommitStatusError",
     "Contract",
+    "Cursor",
     "DecodedBlock",
     "DecodedTransaction",
     "EndorseError",
     "ErrorDetail",
-    "FileCheckpointer",
+    "FileCursor",
     "Gateway",
     "Identity",
-    "InMemoryCheckpointer",
+    "InMemoryCursor",
     "LedgerError",
     "LedgerUnavailable",
     "Network",

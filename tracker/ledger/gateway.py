@@ -18,7 +18,7 @@ import grpc
 import tracker.ledger.protocol as protocol
 from tracker.ledger._protos import Proto, events_pb2_grpc, gateway_pb2_grpc
 from tracker.ledger.blocks import ChaincodeEvent, validation_code_name
-from tracker.ledger.checkpoint import Checkpointer
+from tracker.ledger.cursor import Cursor
 from tracker.ledger.errors import CommitError, translate_rpc_error
 from tracker.ledger.identity import Identity, Signer
 from tracker.ledger.streams import EventStream, deliver_blocks
@@ -156,12 +156,12 @@ class Network:
         chaincode: str,
         *,
         start_block: int | None = None,
-        checkpoint: Checkpointer | None = None,
+        cursor: Cursor | None = None,
     ) -> EventStream[ChaincodeEvent]:
-        """Events of ``chaincode``: from the checkpoint, else start_block, else the next commit."""
+        """Events of ``chaincode``: from the cursor, else start_block, else the next commit."""
         after_tx_id = None
-        if checkpoint is not None and checkpoint.block_number is not None:
-            start_block, after_tx_id = checkpoint.block_number, checkpoint.tx_id
+        if cursor is not None and cursor.block_number is not None:
+            start_block, after_tx_id = cursor.block_number, cursor.tx_id
         session = self._session
         request = protocol.chaincode_events_request(
             channel=self.name,
@@ -179,12 +179,12 @@ class Network:
         self,
         *,
         start_block: int | None = None,
-        checkpoint: Checkpointer | None = None,
+        cursor: Cursor | None = None,
         stop_at_newest: bool = False,
     ) -> EventStream[Proto]:
         """Full blocks from the peer's Deliver service; never ends unless ``stop_at_newest``."""
-        if checkpoint is not None and checkpoint.block_number is not None:
-            start_block = checkpoint.block_number
+        if cursor is not None and cursor.block_number is not None:
+            start_block = cursor.block_number
         session = self._session
         envelope = protocol.seek_envelope(
             channel=self.name,

@@ -26,8 +26,8 @@ from dataclasses import asdict
 from flask import Flask, Response, jsonify, request
 
 from tracker.sandbox.chat_page import render_chat
+from tracker.sandbox.cloud_rules import CloudApiRefusal, address
 from tracker.sandbox.config import Faults, SandboxConfig
-from tracker.sandbox.contract import ContractError, address
 from tracker.sandbox.service import Sandbox
 from tracker.sandbox.views import inbound_view, outbound_view
 
@@ -40,8 +40,8 @@ def create_sandbox_app(config: SandboxConfig | None = None) -> Flask:
     sandbox = Sandbox(config or SandboxConfig.from_env())
     app.extensions[EXTENSION] = sandbox
 
-    @app.errorhandler(ContractError)
-    def contract_error(error: ContractError) -> tuple[Response, int]:
+    @app.errorhandler(CloudApiRefusal)
+    def refused(error: CloudApiRefusal) -> tuple[Response, int]:
         return jsonify(error.body), error.http_status
 
     _graph_routes(app, sandbox)

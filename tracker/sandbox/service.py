@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from tracker.sandbox.config import SandboxConfig
-from tracker.sandbox.contract import (
+from tracker.sandbox.cloud_rules import (
     FREE_FORM_TYPES,
-    ContractError,
+    CloudApiRefusal,
     address,
     check_version,
     validate_send,
 )
+from tracker.sandbox.config import SandboxConfig
 from tracker.sandbox.delivery import (
     Identity,
     WebhookDeliverer,
@@ -55,9 +55,9 @@ class Sandbox:
         check_version(version)
         expected = f"Bearer {self.config.access_token}"
         if not authorization or not hmac.compare_digest(authorization.encode(), expected.encode()):
-            raise ContractError(190)
+            raise CloudApiRefusal(190)
         if phone_number_id != self.config.phone_number_id:
-            raise ContractError(
+            raise CloudApiRefusal(
                 100, f"Object with ID '{phone_number_id}' does not exist.", subcode=33
             )
         faults = self.state.faults
@@ -65,9 +65,9 @@ class Sandbox:
             time.sleep(faults.latency_ms / 1000)
         fault = self.state.roll_fault()
         if fault == "5xx":
-            raise ContractError(131000)
+            raise CloudApiRefusal(131000)
         if fault == "429":
-            raise ContractError(130429)
+            raise CloudApiRefusal(130429)
 
     def send(self, body: object) -> Reply:
         """POST /messages: a message send or a mark-as-read."""
@@ -80,7 +80,7 @@ class Sandbox:
         if request.type in FREE_FORM_TYPES and not self.state.in_window(
             request.to, now, self.config.service_window
         ):
-            raise ContractError(131047)
+            raise CloudApiRefusal(131047)
         record = Outbound(
             new_wamid(), request.to, request.type, request.content, request.callback_data, now
         )
@@ -99,7 +99,7 @@ class Sandbox:
     def upload(self, form: Mapping[str, str], file: tuple[str, bytes, str] | None) -> Reply:
         """POST /media: store a multipart upload and return its media id."""
         if form.get("messaging_product") != "whatsapp" or file is None:
-            raise ContractError(100, "messaging_product=whatsapp and a file are required.")
+            raise CloudApiRefusal(100, "messaging_product=whatsapp and a file are required.")
         filename, content, mime = file
         media_id = str(secrets.randbelow(9 * 10**15) + 10**15)  # Meta media ids are numeric
         self.state.add_media(StoredMedia(media_id, content, form.get("type") or mime, filename))
@@ -173,9 +173,9 @@ class Sandbox:
     def _mark_read(self, body: dict[str, Any]) -> Reply:
         message_id = body.get("message_id")
         if body.get("messaging_product") != "whatsapp" or not isinstance(message_id, str):
-            raise ContractError(100, "messaging_product and message_id are required.")
+            raise CloudApiRefusal(100, "messaging_product and message_id are required.")
         if not self.state.mark_read(message_id):
-            raise ContractError(100, f"Invalid message_id {message_id}.")
+            raise CloudApiRefusal(100, f"Invalid message_id {message_id}.")
         return {"success": True}, 200
 
     def _emit_statuses(self, record: Outbound) -> None:

@@ -263,11 +263,11 @@ def checkpoint_references(kind: str, document: dict[str, Any]) -> set[str]:
 
 def sync_from_read_model(sessions: sessionmaker[Session], channel: str) -> int:
     """Record the references the read model's checkpoints hold, from where the last call
-    stopped up to the follower's checkpoint; returns how many checkpoints it read.
+    stopped up to the follower's position; returns how many checkpoints it read.
 
     Only blocks below the follower's `next_block` are read: the follower commits a block's
-    rows with that checkpoint, so every one of them is there. A read model rebuilt from an
-    earlier block (its checkpoint behind ours) is read again from block 0.
+    rows with that position, so every one of them is there. A read model rebuilt from an
+    earlier block (its position behind ours) is read again from block 0.
     """
     read = 0
     while True:

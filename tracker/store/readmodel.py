@@ -85,7 +85,7 @@ class CheckpointRow(Base):
 
 
 class FollowerState(Base):
-    """The follower's checkpoint: the next block to read, per channel."""
+    """The follower's position: the next block to read, per channel."""
 
     __tablename__ = "follower_state"
 

@@ -1,2 +1,2 @@
-"""WhatsApp side of the tracker: providers (Meta Cloud API, Twilio), webhook core,
-command parsing and reply texts."""
+"""WhatsApp side of the tracker: providers (Meta Cloud API, Twilio), webhook core and reply
+texts."""

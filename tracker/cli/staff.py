@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from tracker import ca
 from tracker.ca.csr import MAX_COMMON_NAME
-from tracker.commands.common import EXIT_CONFIG, database, err, load_config, out
+from tracker.cli.common import EXIT_CONFIG, database, err, load_config, out
 from tracker.config import Config, ca_env_key
+from tracker.identities.wallet import Wallet, WalletError
 from tracker.ledger.identity import signatory
 from tracker.store import staff
 from tracker.store.columns import utcnow
@@ -90,7 +91,7 @@ def _add(args: argparse.Namespace) -> int:
             member, token = _import(args, config)
         else:
             member, token = _enrol(args, config)
-    except staff.StaffError as error:
+    except (staff.StaffError, WalletError) as error:
         err(str(error))
         return EXIT_DATAERR
     except ca.CaError as error:
@@ -114,7 +115,7 @@ def _import(args: argparse.Namespace, config: Config) -> tuple[staff.StaffMember
     with transaction(database(config)[1]) as session:
         return staff.add_staff(
             session,
-            staff.Wallet(config.wallet_dir),
+            Wallet(config.wallet_dir),
             msp_id=args.org,
             display_name=args.name,
             enrolment_dir=args.msp_dir,
@@ -135,7 +136,7 @@ def _enrol(args: argparse.Namespace, config: Config) -> tuple[staff.StaffMember,
     if len(enrollment_id) > MAX_COMMON_NAME:  # fabric-ca's limit on the CSR's CN
         raise staff.StaffError(f"an enrolment id has at most {MAX_COMMON_NAME} characters")
     sessions = database(config)[1]
-    wallet = staff.Wallet(config.wallet_dir)
+    wallet = Wallet(config.wallet_dir)
     with sessions() as session:  # before the CA registers anything
         staff.ensure_new(session, wallet, args.org, enrollment_id)
     client, registrar = ca.connect(settings)

@@ -1,25 +1,25 @@
-"""`tracker` command line: dispatches to subcommand groups in `tracker.commands.*`.
+"""`tracker` command line: dispatches to the subcommand groups of this package.
 
-Each group module has `register(subparsers)` that adds its commands, each with a
-`handler(args) -> int` default. Add a group by adding its module name to `GROUPS`.
+Each group module (`tracker.cli.service`, ...) has `register(subparsers)` that adds its
+commands, each with a `handler(args) -> int` default. Add a group by adding its module name to
+`GROUPS`; `python -m tracker.cli` runs the same `main` as the installed `tracker` script.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from collections.abc import Sequence
 
 GROUPS = (
-    "tracker.commands.service",
-    "tracker.commands.contacts",
-    "tracker.commands.outbox",
-    "tracker.commands.ledger",
-    "tracker.commands.reports",
-    "tracker.commands.verify",
-    "tracker.commands.disputes",
-    "tracker.commands.staff",
+    "tracker.cli.service",
+    "tracker.cli.contacts",
+    "tracker.cli.outbox",
+    "tracker.cli.ledger",
+    "tracker.cli.reports",
+    "tracker.cli.verify",
+    "tracker.cli.disputes",
+    "tracker.cli.staff",
 )
 
 
@@ -38,7 +38,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = args.handler(args)
     assert isinstance(code, int)  # every handler returns an exit status
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

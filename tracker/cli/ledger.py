@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.doorbell import parse_address, ring
 from tracker.chat.notify import enqueue_changes
-from tracker.commands.common import EXIT_CONFIG, database, err, load_config, out
+from tracker.cli.common import EXIT_CONFIG, database, err, load_config, out
 from tracker.config import Config
+from tracker.follow.follower import Follower, FollowerConfig, position
 from tracker.ledger.errors import LedgerError, LedgerUnavailable
-from tracker.ledger.follower import Follower, FollowerConfig, checkpoint
 from tracker.ledger.gateway import Gateway, connect
 from tracker.ledger.identity import IdentityError, load_enrolment
 
@@ -74,19 +74,19 @@ def peer_failure(endpoint: str, error: LedgerError) -> str:
 def _follow(args: argparse.Namespace) -> int:
     config = load_config(require_whatsapp=False, require_ledger=True)
     sessions = database(config)[1]
-    first = checkpoint(sessions, config.channel)
+    first = position(sessions, config.channel)
     delay, reset = RECONNECT_FIRST_S, args.rebuild
     while True:
-        before = checkpoint(sessions, config.channel)
+        before = position(sessions, config.channel)
         try:
             next_block = _follow_connected(config, sessions, args, reset=reset)
         except LedgerUnavailable as error:
             # A peer restart or a network cut (keepalive pings notice a silent one): the
-            # checkpoint holds every block applied, so reconnecting resumes exactly there.
+            # position holds every block applied, so reconnecting resumes exactly there.
             # Without this the read model and the notifications would stop until someone
             # restarted the follower. A connection that made progress restarts the backoff.
             reset = False
-            delay = RECONNECT_FIRST_S if checkpoint(sessions, config.channel) > before else delay
+            delay = RECONNECT_FIRST_S if position(sessions, config.channel) > before else delay
             endpoint = config.require_ledger().peer_endpoint
             log.warning("%s; reconnecting in %.0f s", peer_failure(endpoint, error), delay)
             time.sleep(delay)
@@ -107,7 +107,7 @@ def _follow_connected(
         follower = Follower(
             config=FollowerConfig(channel=config.channel, chaincode=config.chaincode),
             sessions=sessions,
-            # Deliver from the checkpoint; a rebuild reads up to the newest block and stops.
+            # Deliver from the position; a rebuild reads up to the newest block and stops.
             source=lambda start: network.block_events(
                 start_block=start, stop_at_newest=args.rebuild
             ),

@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 
 from tracker.chat.dispute_ledger import FacadeDisputeLedger, dispute_ledger
-from tracker.commands.common import EXIT_USAGE, err, load_config, out
-from tracker.commands.ledger import EXIT_PROTOCOL, EXIT_UNAVAILABLE, open_gateway, peer_failure
+from tracker.cli.common import EXIT_USAGE, err, load_config, out
+from tracker.cli.ledger import EXIT_PROTOCOL, EXIT_UNAVAILABLE, open_gateway, peer_failure
 from tracker.config import Config
 from tracker.ledger.errors import LedgerError, LedgerUnavailable
 from tracker.verify.chain import Failure

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 import gs1
-from tracker.commands.common import EXIT_USAGE, database, err, load_config, out
+from tracker.cli.common import EXIT_USAGE, database, err, load_config, out
 from tracker.store.contacts import (
     InvalidContact,
     add_contact,

@@ -1,9 +1,10 @@
-"""Checkpointers: remember how far event processing got, so a listener can resume.
+"""Event cursors: remember how far event processing got, so a listener can resume.
 
-Semantics follow the official clients (pkg/client/filecheckpointer.go, node checkpointers.ts):
-``block_number`` is the block in which the next event is expected and ``tx_id`` the last
-processed transaction within it; ``checkpoint_block(n)`` moves on to block n + 1.
-The caller checkpoints after it has processed an event, never before.
+The official clients call these checkpointers (pkg/client/filecheckpointer.go, node
+checkpointers.ts); here "checkpoint" is a custody scan, so the listener's place is a cursor.
+Semantics follow those clients: ``block_number`` is the block in which the next event is
+expected and ``tx_id`` the last processed transaction within it; ``block_done(n)`` moves on
+to block n + 1. The caller moves the cursor after it has processed an event, never before.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Protocol, runtime_checkable
 
 
 @runtime_checkable
-class Checkpointer(Protocol):
+class Cursor(Protocol):
     """Where to resume: block_number (None when fresh) and last processed tx_id in it."""
 
     @property
@@ -27,18 +28,18 @@ class Checkpointer(Protocol):
     def tx_id(self) -> str | None:
         """Last processed transaction within ``block_number``, if any."""
 
-    def checkpoint_block(self, block_number: int) -> None:
+    def block_done(self, block_number: int) -> None:
         """Record that every event of ``block_number`` has been processed."""
 
-    def checkpoint_transaction(self, block_number: int, tx_id: str) -> None:
+    def transaction_done(self, block_number: int, tx_id: str) -> None:
         """Record that the events of ``tx_id`` in ``block_number`` have been processed."""
 
 
-class InMemoryCheckpointer:
-    """Checkpointer that lives as long as the process."""
+class InMemoryCursor:
+    """Cursor that lives as long as the process."""
 
     def __init__(self) -> None:
-        """Start with no checkpoint."""
+        """Start at no position."""
         self._block_number: int | None = None
         self._tx_id: str | None = None
 
@@ -52,20 +53,21 @@ class InMemoryCheckpointer:
         """Last processed transaction within ``block_number``."""
         return self._tx_id
 
-    def checkpoint_block(self, block_number: int) -> None:
+    def block_done(self, block_number: int) -> None:
         """Move on to the block after ``block_number``."""
         self._block_number, self._tx_id = block_number + 1, None
 
-    def checkpoint_transaction(self, block_number: int, tx_id: str) -> None:
+    def transaction_done(self, block_number: int, tx_id: str) -> None:
         """Remember the last processed transaction."""
         self._block_number, self._tx_id = block_number, tx_id
 
 
-class FileCheckpointer(InMemoryCheckpointer):
-    """Checkpointer persisted as JSON; each update is an atomic replace of the file."""
+class FileCursor(InMemoryCursor):
+    """Cursor persisted as JSON, in the official clients' file format; each update is an
+    atomic replace of the file."""
 
     def __init__(self, path: str | Path) -> None:
-        """Load the checkpoint at ``path`` if it exists (it is created on first update)."""
+        """Load the cursor at ``path`` if it exists (it is created on first update)."""
         super().__init__()
         self._path = Path(path)
         if self._path.exists() and self._path.stat().st_size > 0:
@@ -76,21 +78,21 @@ class FileCheckpointer(InMemoryCheckpointer):
 
     @property
     def path(self) -> Path:
-        """File holding the checkpoint."""
+        """File holding the cursor."""
         return self._path
 
-    def checkpoint_block(self, block_number: int) -> None:
+    def block_done(self, block_number: int) -> None:
         """Move on to the block after ``block_number`` and persist."""
-        super().checkpoint_block(block_number)
+        super().block_done(block_number)
         self._save()
 
-    def checkpoint_transaction(self, block_number: int, tx_id: str) -> None:
+    def transaction_done(self, block_number: int, tx_id: str) -> None:
         """Remember the last processed transaction and persist."""
-        super().checkpoint_transaction(block_number, tx_id)
+        super().transaction_done(block_number, tx_id)
         self._save()
 
     def _save(self) -> None:
-        # Write-then-rename: a crash leaves either the old or the new checkpoint, never half.
+        # Write-then-rename: a crash leaves either the old or the new cursor, never half.
         state = {"blockNumber": self._block_number, "transactionId": self._tx_id}
         self._path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self._path.name}.", dir=self._path.parent)

@@ -1,8 +1,8 @@
 """The block follower: full blocks from a peer, applied to the read model exactly once.
 
-Each block is applied in one database transaction together with the follower's checkpoint
+Each block is applied in one database transaction together with the follower's position
 (and whatever `on_changes` writes, e.g. notification outbox rows), so a crash at any point
-neither skips nor repeats a block: the next run starts at the checkpoint.
+neither skips nor repeats a block: the next run starts at the position.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class ChainBroken(RuntimeError):
     """A block does not follow the one before it (wrong number or previous hash)."""
 
 
-def checkpoint(sessions: sessionmaker[Session], channel: str) -> int:
-    """The follower's checkpoint on a channel: the number of the next block to apply."""
+def position(sessions: sessionmaker[Session], channel: str) -> int:
+    """The follower's position on a channel: the number of the next block to apply."""
     with sessions() as session:
         state = session.get(FollowerState, channel)
         return 0 if state is None else state.next_block
@@ -77,11 +77,11 @@ class Follower:
         self._after_commit = after_commit
 
     def next_block(self) -> int:
-        """The checkpoint: the number of the next block to apply."""
-        return checkpoint(self._sessions, self._config.channel)
+        """The position: the number of the next block to apply."""
+        return position(self._sessions, self._config.channel)
 
     def run(self, *, until_block: int | None = None) -> int:
-        """Applies blocks from the checkpoint on; returns how many were applied.
+        """Applies blocks from the position on; returns how many were applied.
 
         Stops after `until_block` when given, otherwise when the source ends.
         """
@@ -98,7 +98,7 @@ class Follower:
         return applied
 
     def apply(self, block: DecodedBlock) -> list[Change]:
-        """Applies one block and advances the checkpoint, all in one transaction."""
+        """Applies one block and advances the position, all in one transaction."""
         with transaction(self._sessions) as session:
             state = session.get(FollowerState, self._config.channel, with_for_update=True)
             expected = 0 if state is None else state.next_block
@@ -128,7 +128,7 @@ class Follower:
             raise ChainBroken(f"block {block.number}: previous hash is not block {before.number}'s")
 
     def reset(self) -> None:
-        """Empties the read model and the checkpoint, so `run` rebuilds it from block 0."""
+        """Empties the read model and the position, so `run` rebuilds it from block 0."""
         with transaction(self._sessions) as session:
             for table in (*TERMS_TABLES, CheckpointRow, ShipmentRow, TransactionRow, BlockRow):
                 session.execute(delete(table))

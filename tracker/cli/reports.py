@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.commands.common import EXIT_USAGE, database, err, load_config
+from tracker.cli.common import EXIT_USAGE, database, err, load_config
 from tracker.config import Config
 from tracker.reports import outputs
 from tracker.reports.source import ShipmentNotInReadModel

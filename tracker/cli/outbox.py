@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tracker.commands.common import database, load_config, out
+from tracker.cli.common import database, load_config, out
 from tracker.store.db import transaction
 from tracker.store.queues import dead_letters, depths, halted, resume
 

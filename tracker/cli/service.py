@@ -9,7 +9,7 @@ from types import FrameType
 from typing import Any
 
 from tracker.api.settings import ApiSettings
-from tracker.commands.common import database, load_config, out
+from tracker.cli.common import database, load_config, out
 from tracker.store import migrate
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     config = load_config(require_whatsapp=True)  # fail before forking workers
-    from tracker.commands.gunicorn_app import TrackerGunicorn
+    from tracker.cli.gunicorn_app import TrackerGunicorn
 
     api = ApiSettings.from_config(config)
     if api is None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tracker.commands.common import EXIT_USAGE, database, err, load_config, out
+from tracker.cli.common import EXIT_USAGE, database, err, load_config, out
 from tracker.store.conversations import ConversationMessageRow, DisputeChatRow, anchored_messages
 
 

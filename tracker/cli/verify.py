@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.commands.common import EXIT_USAGE, database, err, load_config, out
-from tracker.commands.conversation import verify_conversation
-from tracker.commands.ledger import (
+from tracker.cli.common import EXIT_USAGE, database, err, load_config, out
+from tracker.cli.conversation import verify_conversation
+from tracker.cli.ledger import (
     EXIT_PROTOCOL,
     EXIT_UNAVAILABLE,
     open_gateway,

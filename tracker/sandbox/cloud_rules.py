@@ -1,4 +1,4 @@
-"""Meta Cloud API contract pieces the sandbox enforces: error bodies and send validation.
+"""The WhatsApp Cloud API's rules the sandbox enforces: error bodies and send validation.
 
 Error bodies follow Graph's shape `{"error": {"message", "type", "code", "error_data":
 {"messaging_product", "details"}, "fbtrace_id"}}`; messages start with "(#code)" as Meta's do.
@@ -42,7 +42,7 @@ IsRegistered = Callable[[str, str], bool]
 MediaExists = Callable[[str], bool]
 
 
-class ContractError(Exception):
+class CloudApiRefusal(Exception):
     """A request Meta would refuse; carries the HTTP status and Graph error body."""
 
     def __init__(self, code: int, details: str = "", *, subcode: int | None = None) -> None:
@@ -83,7 +83,7 @@ class SendRequest:
 def check_version(version: str) -> None:
     """Refuse paths whose first component is not a Graph version like v21.0."""
     if not _VERSION.match(version):
-        raise ContractError(2500, f"Unknown path components: /{version}")
+        raise CloudApiRefusal(2500, f"Unknown path components: /{version}")
 
 
 def wa_id(to: str) -> str:
@@ -103,7 +103,7 @@ def validate_send(
 ) -> SendRequest:
     """Check a send body the way the Cloud API does and return it typed."""
     if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
-        raise ContractError(100, "The parameter messaging_product is required.")
+        raise CloudApiRefusal(100, "The parameter messaging_product is required.")
     # `to` takes a phone number; `recipient` a business-scoped user id (a user known only by
     # a username, whose webhooks carry `from_user_id` and no `from`). A user id is kept as
     # is wherever it is given: turned into digits, it would reach some other phone.
@@ -112,12 +112,12 @@ def validate_send(
     kind = body.get("type", "text")  # Meta defaults the type to text
     content = body.get(kind) if isinstance(kind, str) else None
     if not to or not isinstance(content, dict):
-        raise ContractError(
+        raise CloudApiRefusal(
             100, f"Parameter 'to' (or 'recipient') and an object for type {kind!r} are required."
         )
     callback = body.get("biz_opaque_callback_data")
     if callback is not None and (not isinstance(callback, str) or len(callback) > 512):
-        raise ContractError(100, "biz_opaque_callback_data must be a string of 512 chars max.")
+        raise CloudApiRefusal(100, "biz_opaque_callback_data must be a string of 512 chars max.")
     _CHECKS.get(kind, _unsupported)(content, is_template_registered, media_exists)
     return SendRequest(to, kind, content, callback)
 
@@ -125,7 +125,7 @@ def validate_send(
 def _text(content: dict[str, Any], _r: IsRegistered, _m: MediaExists) -> None:
     body = content.get("body")
     if not isinstance(body, str) or not body or len(body) > 4096:
-        raise ContractError(100, "text.body must be 1 to 4096 characters.")
+        raise CloudApiRefusal(100, "text.body must be 1 to 4096 characters.")
 
 
 def _template(content: dict[str, Any], registered: IsRegistered, _m: MediaExists) -> None:
@@ -133,12 +133,12 @@ def _template(content: dict[str, Any], registered: IsRegistered, _m: MediaExists
     language = content.get("language")
     code = language.get("code") if isinstance(language, dict) else None
     if not isinstance(name, str) or not isinstance(code, str):
-        raise ContractError(100, "template.name and template.language.code are required.")
+        raise CloudApiRefusal(100, "template.name and template.language.code are required.")
     if not registered(name, code):
-        raise ContractError(132001, f"template name ({name}) does not exist in {code}")
+        raise CloudApiRefusal(132001, f"template name ({name}) does not exist in {code}")
     for text in _parameter_texts(content.get("components")):
         if _BAD_PARAMETER_TEXT.search(text):
-            raise ContractError(132018)
+            raise CloudApiRefusal(132018)
 
 
 def _parameter_texts(components: object) -> list[str]:
@@ -156,30 +156,30 @@ def _interactive(content: dict[str, Any], _r: IsRegistered, _m: MediaExists) -> 
     action = content.get("action")
     buttons = action.get("buttons") if isinstance(action, dict) else None
     if content.get("type") != "button" or not isinstance(buttons, list):
-        raise ContractError(100, "Only interactive type 'button' is simulated.")
+        raise CloudApiRefusal(100, "Only interactive type 'button' is simulated.")
     if not 1 <= len(buttons) <= 3:
-        raise ContractError(100, "Buttons count should be between 1 and 3.")
+        raise CloudApiRefusal(100, "Buttons count should be between 1 and 3.")
     replies = [b.get("reply") if isinstance(b, dict) else None for b in buttons]
     ids = {r.get("id") for r in replies if isinstance(r, dict)}
     titles = [r.get("title") if isinstance(r, dict) else None for r in replies]
     if len(ids) != len(buttons) or not all(isinstance(t, str) and 0 < len(t) <= 20 for t in titles):
-        raise ContractError(100, "Buttons need unique ids and 1-20 character titles.")
+        raise CloudApiRefusal(100, "Buttons need unique ids and 1-20 character titles.")
     body = content.get("body")
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str) or not 0 < len(text) <= 1024:
-        raise ContractError(100, "interactive.body.text must be 1 to 1024 characters.")
+        raise CloudApiRefusal(100, "interactive.body.text must be 1 to 1024 characters.")
 
 
 def _document(content: dict[str, Any], _r: IsRegistered, media_exists: MediaExists) -> None:
     media_id, link = content.get("id"), content.get("link")
     if (media_id is None) == (link is None):
-        raise ContractError(100, "document needs exactly one of id or link.")
+        raise CloudApiRefusal(100, "document needs exactly one of id or link.")
     if media_id is not None and not media_exists(str(media_id)):
-        raise ContractError(100, f"Media id {media_id} is not valid.")
+        raise CloudApiRefusal(100, f"Media id {media_id} is not valid.")
 
 
 def _unsupported(content: dict[str, Any], _r: IsRegistered, _m: MediaExists) -> None:
-    raise ContractError(100, "Message type is not supported by the sandbox.")
+    raise CloudApiRefusal(100, "Message type is not supported by the sandbox.")
 
 
 _CHECKS: Mapping[str, Callable[[dict[str, Any], IsRegistered, MediaExists], None]] = {

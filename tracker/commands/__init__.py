@@ -1,1 +1,0 @@
-"""Subcommand groups of the `tracker` command line, one module per group."""

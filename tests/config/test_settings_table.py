@@ -12,8 +12,10 @@ from pathlib import Path
 from tracker.settings_table import BEGIN, END, current, every_setting, markdown
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE = ("tracker", "chaincode", "network", "scripts", "demo", "bench", "tests")
-CODE += ("gs1", "kinetics", "terms")
+CODE = (
+    *("tracker", "chaincode", "network", "scripts", "demo", "bench", "tests"),
+    *("gs1", "kinetics", "terms"),
+)
 PREFIX = r"(?:PROVENANCE|FABRIC|TRACKER|WHATSAPP|TWILIO|SANDBOX|CHAINCODE)_"
 NAME = re.compile(PREFIX + r"[A-Z0-9_*]*[A-Z0-9*]")  # `*`: a part an f-string fills in
 REGENERATE = "python -m tracker.settings_table --write"
@@ -83,7 +85,7 @@ def _python_names(source: str) -> Iterator[str]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.JoinedStr):
             parts = node.values
-            text = "".join(p.value if isinstance(p, ast.Constant) else "*" for p in parts)
+            text = "".join(str(p.value) if isinstance(p, ast.Constant) else "*" for p in parts)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             text = node.value
         else:

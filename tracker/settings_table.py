@@ -228,7 +228,7 @@ SECTIONS = (
     Section("Scripts, and the `network`, `demo` and `bench` modules and tests they run:", SCRIPTS),
     Section("Tracker:", SETTINGS),
     Section("WhatsApp sandbox (`python -m tracker.sandbox`):", SANDBOX),
-    Section("Chaincode server (`python -m chaincode`, see `chaincode/README.md`):", CHAINCODE),
+    Section("Chaincode server (`python -m chaincode`):", CHAINCODE),
 )
 
 

@@ -5,76 +5,8 @@ is missing or malformed, not just the first. Secrets are never values in variabl
 a file path (`*_FILE`), read when used (so a rotated token is picked up on `outbox resume`),
 and `SecretFile`'s repr never shows the content.
 
-| variable | default | meaning |
-| --- | --- | --- |
-| `TRACKER_STATE_DIR` | `.state/tracker` | folder for the default SQLite database |
-| `TRACKER_DATABASE_URL` | `sqlite:///<state dir>/tracker.db` | SQLAlchemy URL (SQLite, Postgres) |
-| `TRACKER_PUBLIC_URL` | required for serve/worker | base of links sent in messages |
-| `TRACKER_CHANNEL` | `supplychain` | Fabric channel followed |
-| `TRACKER_CHAINCODE` | `provenance` | chaincode whose writes are mirrored |
-| `TRACKER_PUBLIC_ANSWERS` | `short` | `short`: strangers get status + origin; `none`: nothing |
-| `TRACKER_PUBLIC_PAGE` | `minimal` | `/shipments/<sscc>` without its link token: `minimal`, |
-|  |  | the same page whether the shipment exists or not; `short`: status + origin |
-| `TRACKER_LINK_SECRET_FILE` | `<state dir>/link_secret` | file holding the key of the shipment |
-|  |  | links' tokens (32+ chars); unset: generated once (0600) and reused |
-| `TRACKER_PUBLIC_RATE_LIMIT` | `30` | lookups without a link token per client IP (page) or |
-|  |  | per stranger (chat) in one window; then 429 / one polite notice |
-| `TRACKER_PUBLIC_RATE_WINDOW_SECONDS` | `600` | that window, from the client's first lookup |
-| `TRACKER_TRUSTED_PROXIES` | `0` | reverse proxies in front of `serve`: the client IP is the |
-|  |  | Nth address from the right of `X-Forwarded-For`; 0: the socket's peer |
-| `TRACKER_DEFAULT_LANGUAGE` | `en` | `fr` or `en`, for senders who are not contacts |
-| `TRACKER_WORKER_POLL_SECONDS` | `1.0` | worker sleep between idle rounds |
-| `TRACKER_WORKER_WAKE_ADDRESS` | `127.0.0.1:8719` | UDP doorbell waking the worker; empty: off |
-| `TRACKER_LOG_LEVEL` | `INFO` | Python logging level name |
-| `TRACKER_SEND_MAX_ATTEMPTS` | `8` | send attempts before a message is dead |
-| `TRACKER_SEND_BACKOFF_BASE_SECONDS` | `2.0` | first retry delay (doubles, jittered) |
-| `TRACKER_SEND_BACKOFF_CAP_SECONDS` | `300.0` | longest retry delay |
-| `TRACKER_SEND_PACING_SECONDS` | `6.0` | wait for one recipient after 131056 |
-| `TRACKER_SEND_IN_DOUBT_GRACE_SECONDS` | `120.0` | wait for a status webhook before resending |
-|  |  | an in-doubt message; must exceed twice `WHATSAPP_HTTP_TIMEOUT` |
-| `WHATSAPP_PROVIDER` | `cloud` | `cloud` (Meta Cloud API) or `twilio` |
-| `WHATSAPP_API_BASE_URL` | `https://graph.facebook.com` | Graph API base (sandbox URL in tests) |
-| `WHATSAPP_API_VERSION` | `v21.0` | Graph API version |
-| `WHATSAPP_PHONE_NUMBER_ID` | required (cloud) | the business phone number id |
-| `WHATSAPP_ACCESS_TOKEN_FILE` | required (cloud) | file holding the access token |
-| `WHATSAPP_APP_SECRET_FILE` | required (cloud) | file holding the app secret (webhook signatures) |
-| `WHATSAPP_VERIFY_TOKEN_FILE` | required (cloud) | file holding the webhook verify token |
-| `WHATSAPP_HTTP_TIMEOUT` | `10.0` | seconds per provider request |
-| `WHATSAPP_TEMPLATE_STATUS` | `shipment_status_update` | template for status changes and delivery |
-| `WHATSAPP_TEMPLATE_COLD_CHAIN` | `shipment_cold_chain_alert` | template for excursion/breach |
-| `WHATSAPP_TEMPLATE_TERMS` | `shipment_terms_update` | template for settlements and disputes |
-|  |  | (body: SSCC, headline, detail; buttons REPORT/STOP) |
-| `WHATSAPP_TEMPLATE_LANG_FR` | `fr` | Meta language code of the French translations |
-| `WHATSAPP_TEMPLATE_LANG_EN` | `en_US` | Meta language code of the English translations |
-| `TWILIO_ACCOUNT_SID` | required (twilio) | account SID |
-| `TWILIO_AUTH_TOKEN_FILE` | required (twilio) | file holding the auth token |
-| `TWILIO_FROM_NUMBER` | required (twilio) | sender, E.164 |
-| `TWILIO_API_BASE_URL` | `https://api.twilio.com` | Twilio API base |
-| `TWILIO_WEBHOOK_URL` | `<TRACKER_PUBLIC_URL>/webhook/twilio` | public URL of `/webhook/twilio` |
-|  |  | exactly as set in Twilio's console (signatures cover it); also StatusCallback |
-| `TWILIO_CONTENT_STATUS` | required (twilio) | ContentSid (HX...) of the status template |
-| `TWILIO_CONTENT_COLD_CHAIN` | required (twilio) | ContentSid of the cold-chain template |
-| `TWILIO_CONTENT_TERMS` | none | ContentSid of the settlement/dispute template |
-| `TRACKER_PEER_ENDPOINT` | required (ledger) | `host:port` of a peer's Gateway and Deliver |
-| `TRACKER_PEER_TLS_CA_FILE` | required (ledger) | PEM root CA of the peer's TLS certificate |
-| `TRACKER_PEER_HOST_OVERRIDE` | none | TLS server name when it differs from the host |
-| `TRACKER_MSP_ID` | required (ledger) | MSP id of the tracker's identity (`CarrierMSP`) |
-| `TRACKER_MSP_DIR` | required (ledger) | its enrolment (`signcerts/cert.pem`, `keystore/*_sk`) |
-|  |  | also read by `tracker worker` when set: it opens and anchors chat disputes |
-| `TRACKER_WALLET_DIR` | `<state dir>/wallet` | staff identities (folders 0700, keys 0600) |
-| `TRACKER_API_MAX_UPLOAD_BYTES` | `10485760` | largest request body on /api/v1 (413 above) |
-| `TRACKER_API_RETRY_SECONDS` | `5.0` | pause between rounds of the queued-scan retry loop |
-| `TRACKER_API_RETRY_THREAD` | `0` | `1`: also retry queued scans in the web process |
-| `TRACKER_API_COMMIT_TIMEOUT_SECONDS` | `30.0` | longest wait for a write's commit status |
-| `TRACKER_CA_ORGS` | none | MSP ids whose Fabric CA `tracker staff` uses (`CarrierMSP,...`) |
-| `TRACKER_CA_<ORG>_URL` | required per org | `https://host:port` of that org's fabric-ca-server; |
-|  |  | `<ORG>` is the MSP id upper-cased, anything but A-Z 0-9 as `_` |
-| `TRACKER_CA_<ORG>_NAME` | the server's default CA | CA name on that server (`caname`) |
-| `TRACKER_CA_<ORG>_TLS_CA_FILE` | required per org | PEM root of the CA's TLS certificate |
-| `TRACKER_CA_<ORG>_REGISTRAR_MSP_DIR` | required per org | a registrar's enrolment folder: |
-|  |  | `hf.Registrar.Roles` with `client`, `hf.Revoker=true` |
-| `TRACKER_CA_<ORG>_AFFILIATION` | the registrar's | affiliation given to staff registered there |
-| `TRACKER_CA_TIMEOUT_SECONDS` | `10.0` | seconds per Fabric CA request |
+Every variable is declared once, in `SETTINGS` below (name, default, meaning); the README's
+settings table is generated from it (`python -m tracker.settings_table --write`).
 
 The ledger settings are read when a command needs them (`require_ledger`) and whenever
 `TRACKER_PEER_ENDPOINT` is set, which also switches the staff API on in `tracker serve`.
@@ -101,6 +33,25 @@ class ConfigError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
         self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One environment variable as the README's settings table shows it.
+
+    `default` and `meaning` are Markdown table cells; `also` names further variables of the
+    same row (a pair such as a base and a cap, whose default reads `a` / `b`).
+    """
+
+    name: str
+    default: str
+    meaning: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every variable of the row, `<ORG>`-style placeholders included."""
+        return (self.name, *self.also)
 
 
 @dataclass(frozen=True, slots=True)
@@ -566,3 +517,225 @@ class _Reader:
             except (OSError, UnicodeDecodeError):
                 self.problems.append(f"{name} does not name a readable UTF-8 file")
         return SecretFile(path)
+
+
+# The tracker's variables, in the README's order. `Config.from_env` reads them;
+# tests/config checks that the defaults shown here are the ones it applies.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("TRACKER_STATE_DIR", "`.state/tracker`", "folder of the default SQLite database"),
+    Setting(
+        "TRACKER_DATABASE_URL",
+        "`sqlite:///<state dir>/tracker.db`",
+        "SQLAlchemy URL; PostgreSQL: `postgresql+psycopg://user@host/db`",
+    ),
+    Setting(
+        "TRACKER_PUBLIC_URL", "required for serve and worker", "base of the links sent in messages"
+    ),
+    Setting("TRACKER_CHANNEL", "`supplychain`", "Fabric channel followed"),
+    Setting("TRACKER_CHAINCODE", "`provenance`", "chaincode whose writes are mirrored"),
+    Setting(
+        "TRACKER_PEER_ENDPOINT",
+        "required for `follow`, `verify`, `/api/v1`",
+        "`host:port` of a peer's Gateway and Deliver services",
+    ),
+    Setting(
+        "TRACKER_PEER_TLS_CA_FILE",
+        "required for `follow`, `verify`, `/api/v1`",
+        "PEM root CA of the peer's TLS certificate",
+    ),
+    Setting(
+        "TRACKER_PEER_HOST_OVERRIDE",
+        "none",
+        "TLS server name when it differs from the endpoint's host",
+    ),
+    Setting(
+        "TRACKER_MSP_ID",
+        "required for `follow`, `verify`",
+        "MSP id of the tracker's own identity (the API signs with each person's own)",
+    ),
+    Setting(
+        "TRACKER_MSP_DIR",
+        "required for `follow`, `verify`",
+        "its enrolment folder: exactly one `signcerts/*.pem` and one key file in `keystore/` "
+        "(fabric-ca-client's and cryptogen's layouts both work)",
+    ),
+    Setting(
+        "TRACKER_WALLET_DIR", "`<state dir>/wallet`", "staff identities (folders 0700, keys 0600)"
+    ),
+    Setting(
+        "TRACKER_CA_ORGS",
+        "none",
+        "MSP ids whose Fabric CA `tracker staff add/revoke` uses, e.g. "
+        "`ProducerMSP,CarrierMSP,RetailerMSP`",
+    ),
+    Setting(
+        "TRACKER_CA_<ORG>_URL",
+        "required per listed org",
+        "`https://host:port` of that org's fabric-ca-server; `<ORG>` is the MSP id upper-cased, "
+        "anything but A–Z 0–9 as `_` (`CARRIERMSP`)",
+    ),
+    Setting(
+        "TRACKER_CA_<ORG>_NAME", "the server's default CA", "CA name on that server (`caname`)"
+    ),
+    Setting(
+        "TRACKER_CA_<ORG>_TLS_CA_FILE",
+        "required per listed org",
+        "PEM of the CA that **signed** the Fabric CA's TLS certificate (Python's TLS needs the "
+        "issuer; `fabric-ca-client` also accepts the leaf `tls-cert.pem`). A fabric-ca-server "
+        "with `tls.enabled` and no certificate of its own signs its TLS certificate with its CA "
+        "key: give the CA's certificate (`ca-cert.pem`; for `scripts/network`, "
+        "`crypto/peerOrganizations/<org>/ca/ca.<org>-cert.pem`)",
+    ),
+    Setting(
+        "TRACKER_CA_<ORG>_REGISTRAR_MSP_DIR",
+        "required per listed org",
+        "enrolment folder (`signcerts/cert.pem`, `keystore/*_sk`) of a CA identity with "
+        "`hf.Registrar.Roles` including `client`, `hf.Registrar.Attributes` covering `role`, and"
+        " `hf.Revoker=true`",
+    ),
+    Setting(
+        "TRACKER_CA_<ORG>_AFFILIATION",
+        "the registrar's",
+        "affiliation given to staff registered there",
+    ),
+    Setting("TRACKER_CA_TIMEOUT_SECONDS", "`10`", "seconds per Fabric CA request"),
+    Setting(
+        "TRACKER_API_MAX_UPLOAD_BYTES",
+        "`10485760`",
+        "largest request body on `/api/v1` (413 above; a streamed body without Content-Length "
+        "that reaches it is refused too)",
+    ),
+    Setting(
+        "TRACKER_API_RETRY_SECONDS",
+        "`5`",
+        "pause between rounds of the queued-scan retry loop; it doubles (up to 60 s) while the "
+        "ledger stays unavailable and comes back after a round that gets through",
+    ),
+    Setting(
+        "TRACKER_API_RETRY_THREAD",
+        "`0`",
+        "`1`: also retry queued scans inside the web process (one-process setups only; `tracker "
+        "worker` does it otherwise)",
+    ),
+    Setting(
+        "TRACKER_API_COMMIT_TIMEOUT_SECONDS", "`30`", "longest wait for a write's commit status"
+    ),
+    Setting(
+        "TRACKER_PUBLIC_ANSWERS",
+        "`short`",
+        "what a stranger or an unrelated org gets for a tracking code: `short` (status and "
+        "verified origin) or `none`",
+    ),
+    Setting(
+        "TRACKER_PUBLIC_PAGE",
+        "`minimal`",
+        "what `/shipments/<sscc>` shows without its link's token: `minimal`, the same page "
+        "whether the shipment exists or not; `short`, status and origin (as the chat's public "
+        "answer)",
+    ),
+    Setting(
+        "TRACKER_LINK_SECRET_FILE",
+        "`<state dir>/link_secret`, generated (0600)",
+        "file holding the key of the shipment links' tokens (32+ characters, e.g. `openssl rand "
+        "-base64 32`); set it when web and worker run on different hosts; changing it "
+        "invalidates every link sent",
+    ),
+    Setting(
+        "TRACKER_PUBLIC_RATE_LIMIT",
+        "`30` / `600`",
+        "lookups without a token per client IP (page; IPv6 per /64) or per stranger (chat) in "
+        "one window; then 429 with `Retry-After`, or one polite notice in the chat and silence",
+        also=("TRACKER_PUBLIC_RATE_WINDOW_SECONDS",),
+    ),
+    Setting(
+        "TRACKER_TRUSTED_PROXIES",
+        "`0`",
+        "reverse proxies in front of `tracker serve`: the client's IP is the Nth address from "
+        "the right of `X-Forwarded-For`; 0: the connection's address, the header ignored",
+    ),
+    Setting("TRACKER_DEFAULT_LANGUAGE", "`en`", "`fr` or `en`, for senders who are not contacts"),
+    Setting("TRACKER_WORKER_POLL_SECONDS", "`1.0`", "worker sleep between idle rounds"),
+    Setting(
+        "TRACKER_WORKER_WAKE_ADDRESS",
+        "`127.0.0.1:8719`",
+        "UDP doorbell the web process and the follower ring to wake the worker; empty: polling "
+        "only",
+    ),
+    Setting("TRACKER_LOG_LEVEL", "`INFO`", "logging level; phone numbers are always redacted"),
+    Setting("TRACKER_SEND_MAX_ATTEMPTS", "`8`", "attempts before a message is dead-lettered"),
+    Setting(
+        "TRACKER_SEND_BACKOFF_BASE_SECONDS",
+        "`2` / `300`",
+        "jittered exponential backoff: first retry delay (doubling) / longest delay",
+        also=("TRACKER_SEND_BACKOFF_CAP_SECONDS",),
+    ),
+    Setting("TRACKER_SEND_PACING_SECONDS", "`6`", "wait for one recipient after error 131056"),
+    Setting(
+        "TRACKER_SEND_IN_DOUBT_GRACE_SECONDS",
+        "`120`",
+        "wait for a status webhook before resending a message whose send outcome is unknown; "
+        "must exceed twice `WHATSAPP_HTTP_TIMEOUT` (a report document is an upload and a send)",
+    ),
+    Setting("WHATSAPP_PROVIDER", "`cloud`", "`cloud` (Meta Cloud API) or `twilio`"),
+    Setting(
+        "WHATSAPP_API_BASE_URL",
+        "`https://graph.facebook.com`",
+        "Graph API base (the sandbox's URL in tests and demo)",
+    ),
+    Setting("WHATSAPP_API_VERSION", "`v21.0`", "Graph API version"),
+    Setting("WHATSAPP_PHONE_NUMBER_ID", "required (cloud)", "business phone number id"),
+    Setting("WHATSAPP_ACCESS_TOKEN_FILE", "required (cloud)", "file holding the access token"),
+    Setting(
+        "WHATSAPP_APP_SECRET_FILE",
+        "required (cloud)",
+        "file holding the app secret (webhook signatures)",
+    ),
+    Setting(
+        "WHATSAPP_VERIFY_TOKEN_FILE", "required (cloud)", "file holding the webhook verify token"
+    ),
+    Setting("WHATSAPP_HTTP_TIMEOUT", "`10`", "seconds per provider request"),
+    Setting(
+        "WHATSAPP_TEMPLATE_STATUS",
+        "`shipment_status_update`",
+        "approved template for status changes and delivery",
+    ),
+    Setting(
+        "WHATSAPP_TEMPLATE_COLD_CHAIN",
+        "`shipment_cold_chain_alert`",
+        "approved template for excursions and breaches",
+    ),
+    Setting(
+        "WHATSAPP_TEMPLATE_TERMS",
+        "`shipment_terms_update`",
+        "approved template for settlements and disputes (body: SSCC, headline, detail)",
+    ),
+    Setting(
+        "WHATSAPP_TEMPLATE_LANG_FR",
+        "`fr` / `en_US`",
+        "Meta language codes of the templates' translations",
+        also=("WHATSAPP_TEMPLATE_LANG_EN",),
+    ),
+    Setting("TWILIO_ACCOUNT_SID", "required (twilio)", "Twilio account SID"),
+    Setting("TWILIO_AUTH_TOKEN_FILE", "required (twilio)", "file holding the account's auth token"),
+    Setting("TWILIO_FROM_NUMBER", "required (twilio)", "sender (E.164)"),
+    Setting("TWILIO_API_BASE_URL", "`https://api.twilio.com`", "Twilio API base"),
+    Setting(
+        "TWILIO_WEBHOOK_URL",
+        "`<TRACKER_PUBLIC_URL>/webhook/twilio`",
+        "public URL of `/webhook/twilio`, exactly as entered in Twilio's console: Twilio signs "
+        "every request over it; also the StatusCallback URL sent with each message (plus "
+        "`?cb=outbox:<id>`)",
+    ),
+    Setting(
+        "TWILIO_CONTENT_STATUS", "required (twilio)", "ContentSid (`HX...`) of the status template"
+    ),
+    Setting(
+        "TWILIO_CONTENT_COLD_CHAIN", "required (twilio)", "ContentSid of the cold-chain template"
+    ),
+    Setting(
+        "TWILIO_CONTENT_TERMS",
+        "none",
+        "ContentSid of the settlement/dispute template; unset: those notifications go as text "
+        "inside the 24-hour window only",
+    ),
+)

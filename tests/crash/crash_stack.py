@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from demo.ledger import DemoLedger, start_simulated_peer
 from demo.scenario import CONTACTS, Demo
 from demo.services import Services, free_port, prepare, start_tracker
+from tests.support.sandbox_server import RunningSandbox, start_sandbox
 from tracker.sandbox import SandboxConfig
 from tracker.sandbox.state import Outbound
-from tracker.sandbox.testing import RunningSandbox, start_sandbox
 from tracker.store.contacts import subscribe
 from tracker.store.db import transaction
 from tracker.store.engine import open_database

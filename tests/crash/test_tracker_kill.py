@@ -33,11 +33,11 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from burst import Clients, Scan, plan_burst, settled_answers
-from crash_stack import CrashStack
 
 from demo.scenario import CONTACTS, FARM, Api, sscc_of
 from demo.services import TRACKER_PROCESSES
+from tests.crash.burst import Clients, Scan, plan_burst, settled_answers
+from tests.crash.crash_stack import CrashStack
 from tracker.whatsapp.messages import status_label
 
 THREADS, SHIPMENTS_PER_THREAD, SCANS_PER_SHIPMENT = 5, 3, 20

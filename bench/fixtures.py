@@ -1,7 +1,7 @@
 """Workloads for the benchmarks, built from the real chaincode's values.
 
-The chaincode runs on the tests' in-memory stub and its transactions are wrapped into blocks
-(tests/pipeline/sim_ledger.py): the follower and the reports work on the chaincode's exact
+The chaincode runs on fabricsim's in-memory stub and its transactions are wrapped into blocks
+(fabricsim/ledger.py): the follower and the reports work on the chaincode's exact
 JSON. No Fabric peer is involved, and the figures never claim one.
 """
 

@@ -1,7 +1,7 @@
 """Commit → notification and chat message → reply latencies, over real HTTP.
 
 `latencies`: the tracker app, its worker, the WhatsApp sandbox and a SQLite database run in
-this process (tests/tracker/tracker_stack.py). Blocks come from tests/tracker/tracker_ledger.py
+this process (tests/support/tracker_stack.py). Blocks come from tests/support/tracker_ledger.py
 and are applied by the real follower; the clock starts when the block's transaction has
 committed. `commit_to_received` and `chat_to_reply` are the timing loops; bench/chat_network.py
 runs them on the real network, against `tracker worker`, `tracker follow` and the sandbox in

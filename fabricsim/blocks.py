@@ -10,17 +10,11 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from fabricsim import wire
 from fabricsim.consortium import Member, Org
 from fabricsim.wire import make_block
 from tracker.ledger._protos import (
-    chaincode_event_pb2,
-    chaincode_pb2,
     common_pb2,
-    kv_rwset_pb2,
-    proposal_pb2,
-    proposal_response_pb2,
-    rwset_pb2,
-    transaction_pb2,
 )
 from tracker.ledger.blocks import block_header_bytes, block_header_hash
 from tracker.ledger.identity import normalize_low_s
@@ -122,28 +116,6 @@ def tx_id_for(creator: Member, nonce: bytes) -> str:
     return hashlib.sha256(nonce + creator.serialized).hexdigest()
 
 
-def _response_payload(tx_id: str, writes: list[tuple[str, bytes]], event: str) -> bytes:
-    kv = kv_rwset_pb2.KVRWSet(writes=[kv_rwset_pb2.KVWrite(key=k, value=v) for k, v in writes])
-    rwset = rwset_pb2.TxReadWriteSet(
-        data_model=rwset_pb2.TxReadWriteSet.KV,
-        ns_rwset=[rwset_pb2.NsReadWriteSet(namespace=CHAINCODE, rwset=kv.SerializeToString())],
-    )
-    action = proposal_pb2.ChaincodeAction(
-        results=rwset.SerializeToString(),
-        events=chaincode_event_pb2.ChaincodeEvent(
-            chaincode_id=CHAINCODE, tx_id=tx_id, event_name=event, payload=b"{}"
-        ).SerializeToString(),
-        response=proposal_response_pb2.Response(status=200),
-        chaincode_id=chaincode_pb2.ChaincodeID(name=CHAINCODE, version="1.0"),
-    )
-    return bytes(
-        proposal_response_pb2.ProposalResponsePayload(
-            proposal_hash=hashlib.sha256(tx_id.encode()).digest(),
-            extension=action.SerializeToString(),
-        ).SerializeToString()
-    )
-
-
 def endorsed_envelope(
     *,
     creator: Member,
@@ -153,47 +125,18 @@ def endorsed_envelope(
     writes: list[tuple[str, bytes]],
     event: str = "ShipmentUpdated",
 ) -> bytes:
-    """A committed-looking endorser transaction: creator-signed, endorsed by every endorser."""
-    tx_id = tx_id_for(creator, nonce)
-    channel_header = common_pb2.ChannelHeader(
-        type=common_pb2.ENDORSER_TRANSACTION,
-        channel_id=CHANNEL,
-        tx_id=tx_id,
-        extension=proposal_pb2.ChaincodeHeaderExtension(
-            chaincode_id=chaincode_pb2.ChaincodeID(name=CHAINCODE)
-        ).SerializeToString(),
+    """A committed-looking endorser transaction: creator-signed, endorsed by every endorser
+    (fabricsim.wire's envelope, with the consortium's members)."""
+    return wire.endorsed_envelope(
+        client_key=creator.pair.key,
+        creator=creator.serialized,
+        channel=CHANNEL,
+        chaincode=CHAINCODE,
+        nonce=nonce,
+        outcome=wire.Outcome(writes=[(k, v, False) for k, v in writes], event=(event, b"{}")),
+        endorser=[wire.Endorser(p.msp_id, p.pair.cert_pem, p.pair.key) for p in endorsers],
+        seconds=seconds,
     )
-    channel_header.timestamp.seconds = seconds
-    signature_header = common_pb2.SignatureHeader(creator=creator.serialized, nonce=nonce)
-    response = _response_payload(tx_id, writes, event)
-    endorsements = [
-        proposal_response_pb2.Endorsement(
-            endorser=peer.serialized, signature=sign(peer, response + peer.serialized)
-        )
-        for peer in endorsers
-    ]
-    action = transaction_pb2.ChaincodeActionPayload(
-        chaincode_proposal_payload=b"",
-        action=transaction_pb2.ChaincodeEndorsedAction(
-            proposal_response_payload=response, endorsements=endorsements
-        ),
-    )
-    tx = transaction_pb2.Transaction(
-        actions=[
-            transaction_pb2.TransactionAction(
-                header=signature_header.SerializeToString(), payload=action.SerializeToString()
-            )
-        ]
-    )
-    payload = common_pb2.Payload(
-        header=common_pb2.Header(
-            channel_header=channel_header.SerializeToString(),
-            signature_header=signature_header.SerializeToString(),
-        ),
-        data=tx.SerializeToString(),
-    ).SerializeToString()
-    envelope = common_pb2.Envelope(payload=payload, signature=sign(creator, payload))
-    return bytes(envelope.SerializeToString())
 
 
 def block_value(last_config: int = 0) -> bytes:

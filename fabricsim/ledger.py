@@ -1,6 +1,6 @@
 """FAKE for the fast tier: the real chaincode on an in-memory stub, replayed as Fabric blocks.
 
-Each successful transaction of the real `chaincode` code (run by tests/chaincode's in-memory
+Each successful transaction of the real `chaincode` code (run by fabricsim.world's in-memory
 stub) becomes one block holding an endorsed envelope with the same tx id, creator certificate
 and writes, so the tracker's follower, read model and reports work on the chaincode's exact
 values. It is not Fabric: there is no ordering service, endorsement policy or MVCC check.

@@ -4,8 +4,8 @@ It speaks the real gRPC services (gateway.Gateway: Evaluate, Endorse, Submit, Co
 protos.Deliver) over TLS and makes the checks a gateway peer makes (tx id recomputed from
 nonce + creator, ECDSA signatures verified against the creator certificate, high-S refused,
 submitted payload identical to the endorsed one, duplicate tx ids refused), by composing the
-ledger tests' FakeGateway/FakeDeliver. Behind them runs the REAL `chaincode` code on the
-in-memory world state of tests/chaincode, with the proposal's creator as caller and the
+fabricsim.gateway's FakeGateway/FakeDeliver. Behind them runs the REAL `chaincode` code on the
+in-memory world state of fabricsim.world, with the proposal's creator as caller and the
 proposal timestamp as transaction time. Endorse only simulates; Submit validates (a read-set
 version check standing in for MVCC) and commits in order, cutting one block per transaction
 with the client's own signed envelope, which Deliver then serves (waiting for new blocks

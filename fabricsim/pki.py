@@ -14,6 +14,7 @@ FAKE CA: nothing here talks to Fabric CA.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 from collections.abc import Sequence
@@ -212,7 +213,6 @@ class SimPki:
     tls_server: Issued = field(init=False)
     peer: Issued = field(init=False)
     orderer: Issued = field(init=False)  # signs every block after block 0
-    user: Enrolment = field(init=False)
 
     def __post_init__(self) -> None:
         self.tls_ca = issue(subject_name("tlsca.sim.example.com", "sim"), None, is_ca=True)
@@ -222,12 +222,16 @@ class SimPki:
         self.orderer = issue(orderer, self.ca(ORDERER_MSP))
         _private_folder(self.root)
         self.tls_root_path.write_bytes(self.tls_ca.cert_pem)
-        self.user = self.enrol(MSP_ID, "user1", None)
 
     @property
     def tls_root_path(self) -> Path:
         """PEM file of the TLS root the client trusts."""
         return self.root / "tls-ca.pem"
+
+    @functools.cached_property
+    def user(self) -> Enrolment:
+        """The Org1MSP client `user1`, enrolled when first asked for."""
+        return self.enrol(MSP_ID, "user1", None)
 
     @property
     def client(self) -> Issued:

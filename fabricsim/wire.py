@@ -4,6 +4,7 @@ and hand-built endorsed transactions and blocks (independent of tracker.ledger).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,10 +118,16 @@ class Endorser:
         return proposal_response_pb2.Endorsement(endorser=self.serialized, signature=signature)
 
 
+# One endorser, or several (each endorses the same response payload).
+Endorsers = Endorser | Sequence[Endorser]
+
+
 def chaincode_action_payload(
-    *, chaincode: str, tx_id: str, cpp: bytes, outcome: Outcome, endorser: Endorser
+    *, chaincode: str, tx_id: str, cpp: bytes, outcome: Outcome, endorser: Endorsers
 ) -> bytes:
-    """ChaincodeActionPayload with rw-set writes, event, result and one endorsement."""
+    """ChaincodeActionPayload with rw-set writes, event, result and an endorsement by each
+    endorser."""
+    endorsers = [endorser] if isinstance(endorser, Endorser) else list(endorser)
     kv = kv_rwset_pb2.KVRWSet(
         writes=[kv_rwset_pb2.KVWrite(key=k, value=v, is_delete=d) for k, v, d in outcome.writes]
     )
@@ -149,7 +156,7 @@ def chaincode_action_payload(
         chaincode_proposal_payload=cpp,
         action=transaction_pb2.ChaincodeEndorsedAction(
             proposal_response_payload=response_payload,
-            endorsements=[endorser.endorse(response_payload)],
+            endorsements=[each.endorse(response_payload) for each in endorsers],
         ),
     ).SerializeToString()
     return bytes(payload)
@@ -163,11 +170,12 @@ def endorsed_envelope(
     chaincode: str,
     nonce: bytes,
     outcome: Outcome,
-    endorser: Endorser,
+    endorser: Endorsers,
     seconds: int,
     tx_id: str | None = None,
 ) -> bytes:
-    """A signed endorser-transaction envelope, as it would appear in a block.
+    """A signed endorser-transaction envelope, as it would appear in a block: signed low-S by
+    the creator's key, endorsed by one endorser or several.
 
     `tx_id` overrides the derived id, for chains replayed from a simulated chaincode run.
     """
@@ -195,7 +203,7 @@ def endorsed_envelope(
         ),
         data=tx.SerializeToString(),
     ).SerializeToString()
-    signature = client_key.sign(payload, ec.ECDSA(hashes.SHA256()))
+    signature = normalize_low_s(client_key.sign(payload, ec.ECDSA(hashes.SHA256())))
     return bytes(common_pb2.Envelope(payload=payload, signature=signature).SerializeToString())
 
 

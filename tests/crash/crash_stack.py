@@ -3,7 +3,7 @@
 a SimulatedPeer and a WhatsApp sandbox that both live in the test process, so they outlive
 every `kill -9` of the tracker.
 
-The SimulatedPeer (tests/sim) is a FAKE peer, NOT Fabric: the real chaincode behind the real
+The SimulatedPeer (fabricsim) is a FAKE peer, NOT Fabric: the real chaincode behind the real
 Gateway and Deliver gRPC services, one block per transaction, no ordering service.
 """
 
@@ -63,7 +63,7 @@ class CrashStack:
 
     @property
     def peer(self) -> Any:
-        """The SimulatedPeer (tests/sim/sim_peer.py, not typed here)."""
+        """The SimulatedPeer (fabricsim/peer.py, not typed here)."""
         return self.ledger.peer
 
     def restart(self) -> None:

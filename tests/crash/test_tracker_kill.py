@@ -8,7 +8,7 @@ verify`: PASS); every subscribed contact gets each status change exactly once.
 Tier: the tracker side is real, as a deployment runs it: `tracker serve` (gunicorn, two
 threaded workers), `tracker worker` and `tracker follow` as processes on a SQLite file (and on
 PostgreSQL when TRACKER_TEST_POSTGRES_URL is set), staff and contacts added with the
-`tracker` command. The ledger is the SimulatedPeer (tests/sim): a FAKE peer, NOT Fabric (the
+`tracker` command. The ledger is the SimulatedPeer (fabricsim): a FAKE peer, NOT Fabric (the
 real chaincode behind the real Gateway and Deliver gRPC services, one block per transaction,
 no ordering service). It and the WhatsApp sandbox run in the test process, so they outlive
 the kills. Its real-tier twins, on the Fabric network, are the bursts of

@@ -1,6 +1,6 @@
 """`tracker verify` as a command: blocks from a peer's Deliver service over TLS, exit codes.
 
-The peer is the tests' FAKE Deliver service (tests/ledger/ledger_fakes.py), serving the
+The peer is the tests' FAKE Deliver service (fabricsim/gateway.py), serving the
 verification journey's blocks; the command, the Gateway client and the checks are real.
 """
 

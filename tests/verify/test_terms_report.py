@@ -2,7 +2,7 @@
 resolution) and certificate checks against the ledger, naming each difference by its path.
 
 The ledger is the simulated one (the real chaincode on the in-memory stub, its writes cut
-into blocks, tests/pipeline/sim_ledger.py); no CONFIG block precedes them, so the chain walk
+into blocks, fabricsim/ledger.py); no CONFIG block precedes them, so the chain walk
 is used here for its world state only, as `tracker verify` compares reports with it.
 """
 

@@ -32,12 +32,9 @@ from demo.ledger import DemoLedger
 from network import processes
 from network.nodes import admin_env
 from network.topology import CHAINCODE, CHANNEL, PEER_ORGS, Node
+from tests.real.fabric_net import FabricNet, FabricUnavailable, fabric_tools, org
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO / "tests" / "real") not in sys.path:
-    sys.path.insert(0, str(REPO / "tests" / "real"))
-
-from fabric_net import FabricNet, FabricUnavailable, fabric_tools, org  # noqa: E402
 
 DEFAULT_PORT_BASE = "19000"
 PROFILE = "SupplyChain"  # the configtx.yaml profile network/configs.py writes

@@ -1,7 +1,7 @@
 """Workloads for the benchmarks, built from the real chaincode's values.
 
-The chaincode runs on the tests' in-memory stub and its transactions are wrapped into blocks
-(tests/pipeline/sim_ledger.py): the follower and the reports work on the chaincode's exact
+The chaincode runs on fabricsim's in-memory stub and its transactions are wrapped into blocks
+(fabricsim/ledger.py): the follower and the reports work on the chaincode's exact
 JSON. No Fabric peer is involved, and the figures never claim one.
 """
 
@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-for folder in ("pipeline", "chaincode", "ledger"):
-    sys.path.insert(0, str(ROOT / "tests" / folder))
-
-from cc_certs import caller  # noqa: E402
-from cc_samples import CARRIER, PRODUCER, make_sscc, scan, shipment_request  # noqa: E402
-from ledger_pki import MSP_ID, make_pki  # noqa: E402
-from ledger_wire import Endorser  # noqa: E402
-from sim_ledger import SimLedger  # noqa: E402
-
-from chaincode.shim_fixes import apply_logging_fix  # noqa: E402
+from chaincode.shim_fixes import apply_logging_fix
+from fabricsim.callers import caller
+from fabricsim.ledger import SimLedger
+from fabricsim.pki import MSP_ID, SimPki
+from fabricsim.wire import Endorser
+from tests.chaincode.cc_samples import CARRIER, PRODUCER, make_sscc, scan, shipment_request
 
 # Importing the shim set the root logger to DEBUG (a library defect); put it back, quietly.
 apply_logging_fix(logging.WARNING)
@@ -32,7 +26,7 @@ apply_logging_fix(logging.WARNING)
 
 def sim_ledger(workdir: Path) -> SimLedger:
     """An empty simulated ledger."""
-    pki = make_pki(workdir / "pki")
+    pki = SimPki(workdir / "pki")
     return SimLedger(Endorser(MSP_ID, pki.peer.cert_pem, pki.peer.key))
 
 

@@ -1,6 +1,6 @@
 """The processes behind the scan → committed benchmark, each in its own process.
 
-The ledger is a DemoLedger: either the SimulatedPeer (tests/sim, a FAKE peer: the real
+The ledger is a DemoLedger: either the SimulatedPeer (fabricsim, a FAKE peer: the real
 chaincode behind the real Gateway and Deliver services, no ordering service) in `python -m
 bench.peer_process`, or a real Fabric network (bench/fabric_network.py) with people enrolled at
 its real CAs. The tracker runs in `tracker serve` (gunicorn, as deployed). The clients under

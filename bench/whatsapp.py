@@ -1,7 +1,7 @@
 """Commit → notification and chat message → reply latencies, over real HTTP.
 
 `latencies`: the tracker app, its worker, the WhatsApp sandbox and a SQLite database run in
-this process (tests/tracker/tracker_stack.py). Blocks come from tests/tracker/tracker_ledger.py
+this process (tests/support/tracker_stack.py). Blocks come from tests/support/tracker_ledger.py
 and are applied by the real follower; the clock starts when the block's transaction has
 committed. `commit_to_received` and `chat_to_reply` are the timing loops; bench/chat_network.py
 runs them on the real network, against `tracker worker`, `tracker follow` and the sandbox in
@@ -10,34 +10,28 @@ their own processes.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-for folder in ("tracker", "ledger"):
-    sys.path.insert(0, str(ROOT / "tests" / folder))
-
-from ledger_pki import MSP_ID, make_pki  # noqa: E402
-from ledger_wire import Endorser  # noqa: E402
-from tracker_ledger import CARRIER, PRODUCER, Ledger, sscc_with_check_digit  # noqa: E402
-from tracker_stack import Stack, start_stack  # noqa: E402
-
-from bench.stats import summary_ms  # noqa: E402
-from tracker.chat.doorbell import parse_address, ring  # noqa: E402
-from tracker.chat.notify import enqueue_changes  # noqa: E402
-from tracker.follow.follower import Follower, FollowerConfig  # noqa: E402
-from tracker.ledger.identity import load_enrolment  # noqa: E402
+from bench.stats import summary_ms
+from fabricsim.pki import MSP_ID, SimPki
+from fabricsim.wire import Endorser
+from tests.support.tracker_ledger import CARRIER, PRODUCER, Ledger, sscc_with_check_digit
+from tests.support.tracker_stack import Stack, start_stack
+from tracker.chat.doorbell import parse_address, ring
+from tracker.chat.notify import enqueue_changes
+from tracker.follow.follower import Follower, FollowerConfig
+from tracker.ledger.identity import load_enrolment
 
 PHONE = "+33639989001"  # fictional range
 
 
 def _stack(work: Path, poll_s: float) -> tuple[Stack, Ledger]:
     stack = start_stack(work, TRACKER_WORKER_POLL_SECONDS=str(poll_s))
-    pki = make_pki(work / "pki")
+    pki = SimPki(work / "pki")
     producer, _ = load_enrolment(PRODUCER, pki.msp_dir)
     ledger = Ledger(
         pki, producer, Endorser(MSP_ID, pki.peer.cert_pem, pki.peer.key), stack.sessions

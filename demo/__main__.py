@@ -161,7 +161,7 @@ def _print_where_to_look(
     links = shipment_links(Config.from_env(services.env, require_whatsapp=False))
     if ledger.simulated:
         where = [
-            "LEDGER: SIMULATED PEER (tests/sim), NOT Hyperledger Fabric: the real chaincode",
+            "LEDGER: SIMULATED PEER (fabricsim), NOT Hyperledger Fabric: the real chaincode",
             f"  behind the real Gateway/Deliver gRPC services at {ledger.endpoint}; in memory,",
             "  gone on exit.",
         ]

@@ -1,13 +1,12 @@
-"""The demo's ledger: the fast tier's SimulatedPeer with its test PKI (FAKE, not Fabric).
+"""The demo's ledger: the fast tier's SimulatedPeer with its PKI (FAKE, not Fabric).
 
-It is imported from tests/ on purpose: it is the same fake the fast tier names as such,
-not a second implementation, and nothing under tracker/ depends on it.
+It is the `fabricsim` package on purpose: the same fake the fast tier names as such, not a
+second implementation, and nothing under tracker/ depends on it.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +26,7 @@ FOLLOWER = ("CarrierMSP", "tracker-follower")
 Person = tuple[str, str, str]
 
 
-def _fast_tier_on_path() -> None:
-    for folder in ("sim", "ledger", "chaincode", "pipeline"):
-        path = str(ROOT / "tests" / folder)
-        if path not in sys.path:
-            sys.path.insert(0, path)
+def _quiet_chaincode_shim() -> None:
     from chaincode.shim_fixes import apply_logging_fix
 
     # Importing the shim set the root logger to DEBUG (a library defect); put it back.
@@ -73,9 +68,9 @@ class DemoLedger:
 
 def start_simulated_peer(root: Path) -> DemoLedger:
     """A fresh PKI under `root` and a SimulatedPeer serving on a free port of 127.0.0.1."""
-    _fast_tier_on_path()
-    from sim_peer import SimulatedPeer
-    from sim_pki import PEER_HOST, SimPki
+    _quiet_chaincode_shim()
+    from fabricsim.peer import SimulatedPeer
+    from fabricsim.pki import PEER_HOST, SimPki
 
     pki = SimPki(root)
     msp_dirs = {org: pki.enrol(org, *PEOPLE[org]).msp_dir for org in ORGS}

@@ -1,16 +1,24 @@
-"""Fixtures shared by every test folder: the database backends the store must work on."""
+"""Fixtures shared by every test folder: the database backends the store must work on, the
+simulated network's PKI and peer, and the tracker stack over real HTTP with its ledger."""
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import MSP_ID, SimPki
+from fabricsim.wire import Endorser
+from tests.support.tracker_ledger import PRODUCER, Ledger
+from tests.support.tracker_stack import Stack, start_stack
+from tracker.ledger.identity import load_enrolment
 from tracker.store.db import make_engine
 from tracker.store.engine import create_schema, open_database
 
@@ -49,3 +57,51 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
     create_schema(engine)
     yield factory
     engine.dispose()
+
+
+# --- the simulated network (fabricsim: FAKE, not Fabric) ------------------------------------
+
+
+@pytest.fixture(scope="module", name="pki")
+def sim_pki(tmp_path_factory: pytest.TempPathFactory) -> SimPki:
+    """One CA per organisation, the peer's TLS certificate and an Org1MSP client, per test
+    module: enrolments a module's fixtures write never meet another module's."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request access lines
+    return SimPki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def peer(pki: SimPki) -> Iterator[SimulatedPeer]:
+    """A fresh SimulatedPeer running the real chaincode on an empty world state."""
+    running = SimulatedPeer(pki).start()
+    yield running
+    running.stop()
+
+
+# --- the tracker's app, worker and the WhatsApp sandbox over real HTTP ----------------------
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """Tracker app and sandbox over real HTTP, on a fresh SQLite file."""
+    running = start_stack(tmp_path)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def ledger_for(pki: SimPki) -> Callable[[Stack], Ledger]:
+    """Build a ledger followed into a given stack's database."""
+
+    def build(stack: Stack) -> Ledger:
+        producer, _ = load_enrolment(PRODUCER, pki.msp_dir)
+        endorser = Endorser(MSP_ID, pki.peer.cert_pem, pki.peer.key)
+        return Ledger(pki, producer, endorser, stack.sessions)
+
+    return build
+
+
+@pytest.fixture
+def ledger(ledger_for: Callable[[Stack], Ledger], stack: Stack) -> Ledger:
+    """A ledger whose blocks are followed into the stack's database as they are added."""
+    return ledger_for(stack)

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cc_samples import make_sscc
-from sim_peer import SimulatedPeer
-from sim_pki import PEER_HOST, Enrolment, SimPki
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import PEER_HOST, Enrolment, SimPki
+from tests.chaincode.cc_samples import make_sscc
+from tests.support.sandbox_server import RunningServer, serve_in_thread
 from tracker.api import ApiSettings, ApiState
 from tracker.app import create_app
 from tracker.config import Config
@@ -24,7 +25,6 @@ from tracker.extensions import API as API_EXTENSION
 from tracker.extensions import TRACKER as TRACKER_EXTENSION
 from tracker.follow.follower import Follower, FollowerConfig
 from tracker.ledger.gateway import Timeouts, connect
-from tracker.sandbox.testing import RunningServer, serve_in_thread
 from tracker.store import staff
 from tracker.store.db import transaction
 from tracker.store.engine import create_schema, open_database

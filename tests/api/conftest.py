@@ -3,24 +3,17 @@ tracker app with /api/v1 and /scan served over real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parents[1]
-for folder in ("api", "sim", "ledger", "chaincode", "pipeline"):
-    if str(TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(TESTS / folder))
-
-from api_stack import ApiStack, start_stack  # noqa: E402
-from sim_fixtures import sim_peer_fixture, sim_pki_fixture  # noqa: E402, F401
-from sim_peer import SimulatedPeer  # noqa: E402
-from sim_pki import Enrolment, SimPki  # noqa: E402
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import Enrolment, SimPki
+from tests.api.api_stack import ApiStack, start_stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def people(pki: SimPki) -> dict[str, Enrolment]:
     """Enrolments shaped like Fabric CA's, with the role attribute, by nickname."""
     return {

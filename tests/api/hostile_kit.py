@@ -18,9 +18,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import hostile_terms
 import httpx
-from api_stack import (
+
+from demo.scenario import tiny_png
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import Enrolment, SimPki
+from tests.api import hostile_terms
+from tests.api.api_stack import (
     HUB,
     ApiStack,
     checkpoint_body,
@@ -29,10 +33,6 @@ from api_stack import (
     scan_id,
     start_stack,
 )
-from sim_peer import SimulatedPeer
-from sim_pki import Enrolment, SimPki
-
-from demo.scenario import tiny_png
 
 DESTINATION = {"gln": "4006381000017", "name": "Retail DC Berlin"}
 START = datetime(2030, 3, 1, tzinfo=UTC)

@@ -9,9 +9,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from api_stack import ApiStack, create_body, new_sscc
-from terms_kit import read
-
+from tests.api.api_stack import ApiStack, create_body, new_sscc
+from tests.api.terms_kit import read
 from tracker.store import staff
 
 # create_body promises delivery on 2030-03-03; the buyer may call it undelivered after this.
@@ -110,7 +109,7 @@ def register(writer: HasStack) -> tuple[str, str, dict[str, Any]]:
 
 def stored_strings(stack: ApiStack, answer: dict[str, Any]) -> set[str]:
     """What the ledger holds of a terms write, read back through the API."""
-    from hostile_kit import strings_in
+    from tests.api.hostile_kit import strings_in
 
     if "certificate" in answer:
         sha = answer["certificate"]["sha256"]

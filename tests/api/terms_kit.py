@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api_stack import ApiStack, checkpoint_body, scan_id
-
 from demo.scenario import tiny_png
+from tests.api.api_stack import ApiStack, checkpoint_body, scan_id
 
 PRICE = 100_000  # 1 000.00 EUR
 

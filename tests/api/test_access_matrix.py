@@ -7,21 +7,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sim_peer import SimulatedPeer
-from sim_pki import PEER_HOST, SimPki
 
-from tracker.ledger.errors import ChaincodeError
-from tracker.ledger.gateway import Contract, connect
-from tracker.ledger.identity import load_enrolment
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "chaincode"))
-from cc_samples import scan, shipment_request  # noqa: E402
-from test_access import (  # noqa: E402  (the chaincode's own matrix, written out once)
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import PEER_HOST, SimPki
+from tests.chaincode.cc_samples import scan, shipment_request
+from tests.chaincode.test_access import (  # the chaincode's own matrix, written out once
     FOREIGN,
     FOREIGN_CREATED,
     FOREIGN_OFD,
@@ -32,6 +25,9 @@ from test_access import (  # noqa: E402  (the chaincode's own matrix, written ou
     WRITES,
     _argument,
 )
+from tracker.ledger.errors import ChaincodeError
+from tracker.ledger.gateway import Contract, connect
+from tracker.ledger.identity import load_enrolment
 
 ROLES = ("dispatcher", "scanner", "receiver", "auditor", "admin")
 _SERIAL = itertools.count()  # the PKI lives for the session: one enrolment id per use

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from api_stack import ApiStack, scan_id
-from terms_kit import (
+from tests.api.api_stack import ApiStack, scan_id
+from tests.api.terms_kit import (
     PRICE,
     breach_file,
     deliver,
@@ -164,7 +164,7 @@ def test_bad_terms_name_their_field(stack: ApiStack) -> None:
 
 
 def _create() -> dict[str, object]:
-    from api_stack import create_body, new_sscc
+    from tests.api.api_stack import create_body, new_sscc
 
     return create_body(new_sscc())
 

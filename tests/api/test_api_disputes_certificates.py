@@ -7,9 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from api_stack import ApiStack, sha256
-from terms_kit import PRICE, deliver, error_code, instant, now, out_for_delivery, with_agreement
-
+from tests.api.api_stack import ApiStack, sha256
+from tests.api.terms_kit import (
+    PRICE,
+    deliver,
+    error_code,
+    instant,
+    now,
+    out_for_delivery,
+    with_agreement,
+)
 from tracker.store import staff
 
 

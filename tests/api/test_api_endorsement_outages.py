@@ -15,12 +15,12 @@ from typing import Any
 
 import grpc
 import pytest
-from api_stack import ApiStack, checkpoint_body
-from gateway_answers import CODED_REFUSAL, IDENTITY_REFUSALS, TRANSIENT, GatewayAnswer
-from ledger_fakes import abort_with_details
-from sim_peer import SimulatedPeer
-from sim_pki import SimPki
 
+from fabricsim.gateway import abort_with_details
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import SimPki
+from tests.api.api_stack import ApiStack, checkpoint_body
+from tests.ledger.gateway_answers import CODED_REFUSAL, IDENTITY_REFUSALS, TRANSIENT, GatewayAnswer
 from tracker.api import pending
 
 

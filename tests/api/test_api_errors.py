@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from api_stack import SMALL_LIMIT, ApiStack, checkpoint_body, new_sscc, scan_id
 
+from tests.api.api_stack import SMALL_LIMIT, ApiStack, checkpoint_body, new_sscc, scan_id
 from tracker.app import create_app
 from tracker.config import Config
 from tracker.store import staff

@@ -4,8 +4,8 @@ nothing is acknowledged that is neither committed nor queued."""
 from __future__ import annotations
 
 import pytest
-from api_stack import ApiStack, checkpoint_body
 
+from tests.api.api_stack import ApiStack, checkpoint_body
 from tracker.api import pending
 from tracker.store import staff
 from tracker.store.db import transaction

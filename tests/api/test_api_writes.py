@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import json
 
-from api_stack import HUB, ApiStack, checkpoint_body, create_body, new_sscc, scan_id, sha256
-
 from demo.scenario import tiny_png as png
+from tests.api.api_stack import (
+    HUB,
+    ApiStack,
+    checkpoint_body,
+    create_body,
+    new_sscc,
+    scan_id,
+    sha256,
+)
 from tracker.ledger.blocks import decode_block
 
 CSV = (

@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from api_stack import ApiStack
-from sim_peer import SimulatedPeer
+
+from fabricsim.peer import SimulatedPeer
+from tests.api.api_stack import ApiStack
 
 WRONG = "x" * 43  # shaped like a token, known to no one
 

@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from api_stack import ApiStack, checkpoint_body, create_body, new_sscc, scan_id, sha256
-from sim_peer import SimulatedPeer
 from sqlalchemy import delete, func, select
 
 from demo.scenario import tiny_png
+from fabricsim.peer import SimulatedPeer
+from tests.api.api_stack import ApiStack, checkpoint_body, create_body, new_sscc, scan_id, sha256
 from tracker.store.db import transaction
 from tracker.store.evidence import EvidenceBlob
 

@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from api_stack import ApiStack
-from sim_peer import SimulatedPeer
-from sim_pki import PEER_HOST
 from sqlalchemy import select
 
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import PEER_HOST
+from tests.api.api_stack import ApiStack
 from tracker.store.readmodel import ShipmentRow
 
 DEADLINE_S = 60.0  # a bound against hanging, not a measured duration

@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from api_stack import SMALL_LIMIT, ApiStack
-from hostile_kit import (
+
+from fabricsim.pki import Enrolment, SimPki
+from tests.api.api_stack import SMALL_LIMIT, ApiStack
+from tests.api.hostile_kit import (
     BASES,
     RAW_MARK,
     Request,
@@ -28,8 +30,6 @@ from hostile_kit import (
     write_operations,
     writers_for,
 )
-from sim_pki import Enrolment, SimPki
-
 from tracker.api.openapi import openapi_document
 
 DOCUMENT = openapi_document()

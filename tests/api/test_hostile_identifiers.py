@@ -16,12 +16,12 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from api_stack import ApiStack, checkpoint_body, create_body, new_sscc, start_stack
-from hostile_kit import assert_clean, error_of, get_operations
-from sim_peer import SimulatedPeer
-from sim_pki import Enrolment, SimPki
 
 import gs1
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import Enrolment, SimPki
+from tests.api.api_stack import ApiStack, checkpoint_body, create_body, new_sscc, start_stack
+from tests.api.hostile_kit import assert_clean, error_of, get_operations
 from tracker.api.openapi import openapi_document
 
 DOCUMENT = openapi_document()

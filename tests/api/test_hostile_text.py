@@ -21,10 +21,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-import hostile_terms
 import pytest
-from api_stack import ApiStack, create_body, new_sscc
-from hostile_kit import (
+from markupsafe import escape
+from sqlalchemy import inspect
+
+from chaincode import rules
+from fabricsim.pki import Enrolment, SimPki
+from tests.api import hostile_terms
+from tests.api.api_stack import ApiStack, create_body, new_sscc
+from tests.api.hostile_kit import (
     BASES,
     MARKUP,
     NEVER_STORABLE,
@@ -39,11 +44,6 @@ from hostile_kit import (
     write_operations,
     writers_for,
 )
-from markupsafe import escape
-from sim_pki import Enrolment, SimPki
-from sqlalchemy import inspect
-
-from chaincode import rules
 from tracker.api.openapi import openapi_document
 from tracker.api.schemas import DISPOSITIONS
 from tracker.store.engine import metadata

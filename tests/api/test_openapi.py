@@ -10,7 +10,8 @@ import re
 from typing import Any
 
 import jsonschema
-from api_stack import ApiStack
+
+from tests.api.api_stack import ApiStack
 
 OPERATION = {
     "type": "object",
@@ -113,7 +114,7 @@ def test_openapi_document_validates_and_lists_every_route(stack: ApiStack) -> No
 
 
 def test_component_schemas_accept_real_bodies(stack: ApiStack) -> None:
-    from api_stack import checkpoint_body, create_body, new_sscc
+    from tests.api.api_stack import checkpoint_body, create_body, new_sscc
 
     schemas = stack.get(None, "/openapi.json").json()["components"]["schemas"]
     registry = {"components": {"schemas": schemas}}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_stack import HUB, ApiStack, checkpoint_body, scan_id
+from tests.api.api_stack import HUB, ApiStack, checkpoint_body, scan_id
 
 DC = {"gln": "4006381000017", "name": "Retail DC Berlin"}
 FARM_GATE = {"gln": "0614141000012", "name": "Farm Huelva gate"}

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 import schemathesis
-from api_stack import ApiStack, checkpoint_body
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
+
+from tests.api.api_stack import ApiStack, checkpoint_body
 
 
 @pytest.fixture

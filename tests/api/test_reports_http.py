@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
-from api_stack import ApiStack, checkpoint_body, create_body, new_sscc, scan_id
 from pypdf import PdfReader
 
+from tests.api.api_stack import ApiStack, checkpoint_body, create_body, new_sscc, scan_id
 from tracker.reports.epcis import EPCIS_CONTEXT, sscc_to_epc_uri
 
 GTIN, LOT = "04006381333931", "LOT-1"

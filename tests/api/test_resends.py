@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from api_stack import HUB, ApiStack, checkpoint_body, create_body, new_sscc, scan_id
 from sqlalchemy import delete
 
 from demo.scenario import tiny_png as png
+from tests.api.api_stack import HUB, ApiStack, checkpoint_body, create_body, new_sscc, scan_id
 from tracker.store.db import transaction
 from tracker.store.staff import ScanJournalRow
 

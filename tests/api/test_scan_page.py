@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from api_stack import ApiStack
+
+from tests.api.api_stack import ApiStack
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 REQUIRED = os.environ.get("PROVENANCE_REQUIRE_BROWSER") == "1"
@@ -246,8 +247,9 @@ def test_success_banner_shows_a_short_tx_id_to_copy_or_open(browser: Any, stack:
 def test_gln_field_offers_the_orgs_places_and_keeps_the_last_one(
     browser: Any, stack: ApiStack
 ) -> None:
-    from api_stack import HUB, checkpoint_body
     from selenium.webdriver.common.by import By
+
+    from tests.api.api_stack import HUB, checkpoint_body
 
     dc = {"gln": "4006381000017", "name": "Retail DC Berlin"}
     sscc = stack.created()

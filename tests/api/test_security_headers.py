@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_stack import ApiStack, checkpoint_body, scan_id, sha256
 
 from demo.scenario import tiny_png
+from tests.api.api_stack import ApiStack, checkpoint_body, scan_id, sha256
 from tracker.app import create_app
 from tracker.config import Config
 from tracker.store.engine import create_schema, open_database

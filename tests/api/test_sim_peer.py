@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from cc_certs import Caller
-from sim_peer import MVCC_READ_CONFLICT, VALID, SimulatedPeer
-from sim_pki import PEER_HOST, Enrolment, SimPki
 
+from fabricsim.callers import Caller
+from fabricsim.peer import MVCC_READ_CONFLICT, VALID, SimulatedPeer
+from fabricsim.pki import PEER_HOST, Enrolment, SimPki
 from tracker.ledger.errors import EndorseError
 from tracker.ledger.gateway import connect
 from tracker.ledger.identity import load_enrolment

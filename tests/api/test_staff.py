@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sim_pki import Enrolment, SimPki
 from sqlalchemy import select
 
+from fabricsim.pki import Enrolment, SimPki
 from tracker import ca
 from tracker.identities.wallet import Wallet, WalletError
 from tracker.store import migrate, staff

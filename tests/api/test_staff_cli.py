@@ -16,21 +16,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from api_stack import ApiStack, create_body, new_sscc
 from cryptography import x509
-from sim_pki import SimPki
 from sqlalchemy import select, update
 
+from fabricsim.pki import SimPki
+from tests.api.api_stack import ApiStack, create_body, new_sscc
+from tests.ca.fake_ca import FakeFabricCa
 from tracker.ledger.identity import load_enrolment, signatory
 from tracker.store import staff
 from tracker.store.columns import utcnow
 from tracker.store.engine import open_database
-
-TESTS = Path(__file__).resolve().parents[1]
-if str(TESTS / "ca") not in sys.path:
-    sys.path.insert(0, str(TESTS / "ca"))
-
-from fake_ca import FakeFabricCa  # noqa: E402
 
 ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parents[1]
-for folder in ("ca", "ledger"):
-    if str(TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(TESTS / folder))
-
-from fake_ca import FakeFabricCa  # noqa: E402
+from tests.ca.fake_ca import FakeFabricCa
 
 
 @pytest.fixture

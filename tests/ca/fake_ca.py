@@ -39,10 +39,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from fake_ca_pki import Pair, crl, enrolment_cert, self_signed_ca, tls_server, write_msp
 from flask import Flask, Response, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.ca.fake_ca_pki import Pair, crl, enrolment_cert, self_signed_ca, tls_server, write_msp
 from tracker.config import ca_env_key
 
 P256_HALF_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551 // 2

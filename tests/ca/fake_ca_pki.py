@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
-from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from ledger_pki import KeyPair
 
-# fabric-ca lib/attrmgr AttrOID: the certificate extension holding {"attrs": {...}}.
-ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
+from fabricsim.pki import KeyPair, certificate, issue, recent, subject_name, write_msp
 
-
-# The same key + certificate pair the ledger tests use.
+# The same key + certificate pair the simulated network uses.
 Pair = KeyPair
+__all__ = ["Pair", "crl", "enrolment_cert", "self_signed_ca", "tls_server", "write_msp"]
 
 
 def _now() -> dt.datetime:
@@ -28,45 +24,16 @@ def _now() -> dt.datetime:
 
 def self_signed_ca(common_name: str) -> Pair:
     """A root CA certificate (P-256)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(_now() - dt.timedelta(minutes=5))
-        .not_valid_after(_now() + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(ski, critical=False)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
-        )
-        .sign(key, hashes.SHA256())
+    usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+    return issue(
+        subject_name(common_name), None, is_ca=True, valid=recent(365), extensions=[(usage, True)]
     )
-    return Pair(key, cert)
 
 
 def tls_server(issuer: Pair, host: str = "127.0.0.1") -> Pair:
     """A TLS server certificate for an IP address, issued by `issuer`."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
-        .issuer_name(issuer.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(_now() - dt.timedelta(minutes=5))
-        .not_valid_after(_now() + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), False
-        )
-        .sign(issuer.key, hashes.SHA256())
-    )
-    return Pair(key, cert)
+    address = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))])
+    return issue(subject_name(host), issuer, valid=recent(30), extensions=[(address, False)])
 
 
 def enrolment_cert(
@@ -80,25 +47,16 @@ def enrolment_cert(
     the requested attributes as compact JSON with sorted keys (Go's encoding of a map)."""
     names = [x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou) for ou in ous]
     names.append(x509.NameAttribute(NameOID.COMMON_NAME, enrollment_id))
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name(names))
-        .issuer_name(ca.cert.subject)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(_now() - dt.timedelta(minutes=5))
-        .not_valid_after(_now() + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
-        .add_extension(x509.AuthorityKeyIdentifier(ca.ski, None, None), False)
+    usage = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+    authority = x509.AuthorityKeyIdentifier(ca.ski, None, None)
+    return certificate(
+        x509.Name(names),
+        public_key,
+        ca,
+        attrs=attrs,
+        valid=recent(365),
+        extensions=[(usage, True), (authority, False)],
     )
-    if attrs:
-        value = json.dumps({"attrs": attrs}, sort_keys=True, separators=(",", ":")).encode()
-        builder = builder.add_extension(x509.UnrecognizedExtension(ATTRIBUTE_OID, value), False)
-    return builder.sign(ca.key, hashes.SHA256())
 
 
 def crl(ca: Pair, serials: list[int]) -> bytes:
@@ -115,13 +73,3 @@ def crl(ca: Pair, serials: list[int]) -> bytes:
         )
         builder = builder.add_revoked_certificate(revoked)
     return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
-
-
-def write_msp(folder: Path, pair: Pair, ca: Pair) -> Path:
-    """Lay out an enrolment as fabric-ca-client does: signcerts, keystore/<ski>_sk, cacerts."""
-    for sub in ("signcerts", "keystore", "cacerts"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    (folder / "signcerts" / "cert.pem").write_bytes(pair.cert_pem)
-    (folder / "keystore" / f"{pair.ski.hex()}_sk").write_bytes(pair.key_pem)
-    (folder / "cacerts" / "ca.pem").write_bytes(ca.cert_pem)
-    return folder

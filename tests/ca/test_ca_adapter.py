@@ -14,8 +14,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from fake_ca_pki import Pair, enrolment_cert, self_signed_ca, write_msp
 
+from tests.ca.fake_ca_pki import Pair, enrolment_cert, self_signed_ca, write_msp
 from tracker import ca
 from tracker.ca.client import FabricCaClient, Issued, Registration
 from tracker.ca.csr import new_key_and_request

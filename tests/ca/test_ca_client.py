@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
-from fake_ca import FakeFabricCa
-from fake_ca_pki import Pair, enrolment_cert, self_signed_ca, write_msp
 
+from tests.ca.fake_ca import FakeFabricCa
+from tests.ca.fake_ca_pki import Pair, enrolment_cert, self_signed_ca, write_msp
 from tracker import ca
 from tracker.ca.client import Registration
 from tracker.ca.csr import new_key_and_request

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cc_certs import Caller, caller
-from cc_memory_stub import InMemoryWorldState, Result
-from cc_samples import CARRIER, PRODUCER, RETAILER, scan, shipment_request
+from fabricsim.callers import Caller, caller
+from fabricsim.world import InMemoryWorldState, Result
+from tests.chaincode.cc_samples import CARRIER, PRODUCER, RETAILER, scan, shipment_request
 
 POD = "d" * 64
 # The stub's clock: transaction n runs at 2025-03-01T08:00Z + n minutes.

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-# --import-mode=importlib does not put test directories on sys.path; the helper
-# modules here (cc_certs, cc_memory_stub, peer_protocol_harness) are imported by name.
-sys.path.insert(0, str(Path(__file__).parent))
-
-from cc_certs import Caller, caller  # noqa: E402
-from cc_memory_stub import InMemoryWorldState  # noqa: E402
-from cc_samples import CARRIER, PRODUCER, RETAILER  # noqa: E402
+from fabricsim.callers import Caller, caller
+from fabricsim.world import InMemoryWorldState
+from tests.chaincode.cc_samples import CARRIER, PRODUCER, RETAILER
 
 
 @pytest.fixture

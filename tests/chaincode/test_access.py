@@ -10,12 +10,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from cc_certs import caller
-from cc_memory_stub import InMemoryWorldState
-from cc_samples import CARRIER, PRODUCER, RETAILER, make_sscc, scan, shipment_request
 
 from chaincode.access import Identity, identity_from_creator
 from chaincode.errors import ChaincodeError
+from fabricsim.callers import caller
+from fabricsim.world import InMemoryWorldState
+from tests.chaincode.cc_samples import (
+    CARRIER,
+    PRODUCER,
+    RETAILER,
+    make_sscc,
+    scan,
+    shipment_request,
+)
 
 ROLES = ["dispatcher", "scanner", "receiver", "auditor", "admin", None]
 ORGS = {"producer": PRODUCER, "carrier": CARRIER, "retailer": RETAILER}

@@ -6,10 +6,11 @@ released."""
 
 from __future__ import annotations
 
-from cc_certs import caller
-from cc_memory_stub import InMemoryWorldState
-from cc_samples import make_sscc
-from cc_terms import (
+from fabricsim.callers import caller
+from fabricsim.world import InMemoryWorldState
+from terms.merkle import root
+from tests.chaincode.cc_samples import make_sscc
+from tests.chaincode.cc_terms import (
     DISPATCHER,
     RECEIVER,
     RETAIL_ADMIN,
@@ -27,8 +28,6 @@ from cc_terms import (
     terms,
     to_last_mile,
 )
-
-from terms.merkle import root
 
 SSCC = make_sscc(1803)
 DISPUTE = "disp-guard"

@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from cc_certs import caller
-from cc_memory_stub import InMemoryWorldState
-from cc_samples import CARRIER, PRODUCER, RETAILER, make_sscc, scan, shipment_request
-from cc_terms import (
+
+from fabricsim.callers import caller
+from fabricsim.world import InMemoryWorldState
+from tests.chaincode.cc_samples import (
+    CARRIER,
+    PRODUCER,
+    RETAILER,
+    make_sscc,
+    scan,
+    shipment_request,
+)
+from tests.chaincode.cc_terms import (
     AUDITOR,
     DEADLINE,
     DISPATCHER,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from cc_certs import caller
-from cc_memory_stub import InMemoryWorldState
-from cc_samples import GTIN, PRODUCER, make_sscc, shipment_request
-from cc_terms import (
+
+from fabricsim.callers import caller
+from fabricsim.world import InMemoryWorldState
+from tests.chaincode.cc_samples import GTIN, PRODUCER, make_sscc, shipment_request
+from tests.chaincode.cc_terms import (
     AUDITOR,
     DISPATCHER,
     OUTSIDER,

@@ -7,9 +7,17 @@ import json
 from typing import Any
 
 import pytest
-from cc_certs import Caller, caller
-from cc_memory_stub import InMemoryWorldState
-from cc_samples import CARRIER, PRODUCER, RETAILER, make_sscc, scan, shipment_request
+
+from fabricsim.callers import Caller, caller
+from fabricsim.world import InMemoryWorldState
+from tests.chaincode.cc_samples import (
+    CARRIER,
+    PRODUCER,
+    RETAILER,
+    make_sscc,
+    scan,
+    shipment_request,
+)
 
 SSCC = make_sscc(42)
 POD = "c" * 64

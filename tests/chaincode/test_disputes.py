@@ -6,10 +6,12 @@ import hashlib
 import json
 
 import pytest
-from cc_certs import caller
-from cc_memory_stub import InMemoryWorldState
-from cc_samples import CARRIER, PRODUCER, RETAILER, make_sscc
-from cc_terms import (
+
+from fabricsim.callers import caller
+from fabricsim.world import InMemoryWorldState
+from terms.merkle import leaf_hash, root
+from tests.chaincode.cc_samples import CARRIER, PRODUCER, RETAILER, make_sscc
+from tests.chaincode.cc_terms import (
     AUDITOR,
     DISPATCHER,
     OUTSIDER,
@@ -26,8 +28,6 @@ from cc_terms import (
     terms,
     to_last_mile,
 )
-
-from terms.merkle import leaf_hash, root
 
 SSCC = make_sscc(1702)
 DISPUTE = "disp-0001"

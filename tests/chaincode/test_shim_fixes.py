@@ -26,15 +26,15 @@ from typing import Any
 
 import grpc
 import pytest
-from cc_certs import caller
-from cc_samples import PRODUCER, make_sscc, shipment_request
 from fabric_chaincode_python.fabric_shim.server import ChaincodeService
 from fabric_protos.peer import chaincode_shim_pb2_grpc
-from peer_protocol_harness import CHANNEL, FakePeer, Msg, completed_response
 
 from chaincode.__main__ import GRACE_SECONDS
 from chaincode.contract import ProvenanceChaincode
 from chaincode.shim_fixes import LibraryNoiseFilter
+from fabricsim.callers import caller
+from tests.chaincode.cc_samples import PRODUCER, make_sscc, shipment_request
+from tests.chaincode.peer_protocol_harness import CHANNEL, FakePeer, Msg, completed_response
 
 REPO = Path(__file__).resolve().parents[2]
 DISPATCHER = caller(PRODUCER, "dispatcher", "dispatcher-01")

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cc_samples import make_sscc, scan, shipment_request
-from sim_peer import SimulatedPeer
-from sim_pki import PEER_HOST, Enrolment, SimPki
-from tracker_stack import Stack, start_stack
-
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import PEER_HOST, Enrolment, SimPki
+from tests.chaincode.cc_samples import make_sscc, scan, shipment_request
+from tests.support.tracker_stack import Stack, start_stack
 from tracker.chat.notify import enqueue_changes
 from tracker.follow.follower import Follower, FollowerConfig
 from tracker.ledger.facade import GatewayPool, LedgerFacade

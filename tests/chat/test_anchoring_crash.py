@@ -7,10 +7,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from chat_stack import RETAILER, ChatStack
 from sqlalchemy import select
-from tracker_stack import WAIT_S, wait_until
 
+from tests.chat.chat_stack import RETAILER, ChatStack
+from tests.support.tracker_stack import WAIT_S, wait_until
 from tracker.chat.dispute_ledger import FacadeDisputeLedger, Written
 from tracker.chat.worker import Worker
 from tracker.ledger.errors import LedgerUnavailable

@@ -3,8 +3,8 @@ hashes, its lot's, its SSCC's) with issuer, type, validity and the check at its 
 
 from __future__ import annotations
 
-from cc_samples import GTIN
-from chat_stack import CARRIER, RETAILER, ChatStack
+from tests.chaincode.cc_samples import GTIN
+from tests.chat.chat_stack import CARRIER, RETAILER, ChatStack
 
 ALICE, BOB, OUTSIDER = "+33639982401", "+12025550142", "+4915110002401"
 EXPIRED, LOT_GDP, NOT_YET, UNREGISTERED = "a" * 64, "b" * 64, "d" * 64, "f" * 64

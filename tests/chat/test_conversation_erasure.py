@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-from chat_stack import RETAILER, ChatStack
 from sqlalchemy import select
-from tracker_stack import wait_until
 
+from tests.chat.chat_stack import RETAILER, ChatStack
+from tests.support.tracker_stack import wait_until
 from tracker.cli import main
 from tracker.store.conversations import ConversationMessageRow, DisputeChatRow
 

@@ -8,9 +8,8 @@ import json
 import re
 from pathlib import Path
 
-from chat_stack import ChatStack
-from tracker_stack import wait_until
-
+from tests.chat.chat_stack import ChatStack
+from tests.support.tracker_stack import wait_until
 from tracker.store.conversations import ConversationMessageRow
 
 CLAIRE, DAN = "+33639982201", "+12025550122"

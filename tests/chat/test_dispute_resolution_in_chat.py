@@ -9,10 +9,10 @@ import json
 import re
 from pathlib import Path
 
-from chat_stack import RETAILER, ChatStack
 from sqlalchemy import select
-from tracker_stack import wait_until
 
+from tests.chat.chat_stack import RETAILER, ChatStack
+from tests.support.tracker_stack import wait_until
 from tracker.store.conversations import RESOLVED, ConversationMessageRow, DisputeChatRow
 from tracker.whatsapp.messages import help_text
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 
-from chat_stack import PRODUCER, RETAILER, ChatStack
-from tracker_stack import Stack, wait_until
-
 from terms.merkle import leaf_hash, root
+from tests.chat.chat_stack import PRODUCER, RETAILER, ChatStack
+from tests.support.tracker_stack import Stack, wait_until
 from tracker.chat.notify import enqueue_changes
 from tracker.store.agreements import DisputeRow, SettlementRow
 from tracker.store.db import transaction

@@ -3,17 +3,12 @@ not Fabric) and the WhatsApp sandbox, both kept in the test process to outlive `
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-from crash_stack import CrashStack, start_crash_stack  # noqa: E402
+from tests.crash.crash_stack import CrashStack, start_crash_stack
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 a SimulatedPeer and a WhatsApp sandbox that both live in the test process, so they outlive
 every `kill -9` of the tracker.
 
-The SimulatedPeer (tests/sim) is a FAKE peer, NOT Fabric: the real chaincode behind the real
+The SimulatedPeer (fabricsim) is a FAKE peer, NOT Fabric: the real chaincode behind the real
 Gateway and Deliver gRPC services, one block per transaction, no ordering service.
 """
 
@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from demo.ledger import DemoLedger, start_simulated_peer
 from demo.scenario import CONTACTS, Demo
 from demo.services import Services, free_port, prepare, start_tracker
+from tests.support.sandbox_server import RunningSandbox, start_sandbox
 from tracker.sandbox import SandboxConfig
 from tracker.sandbox.state import Outbound
-from tracker.sandbox.testing import RunningSandbox, start_sandbox
 from tracker.store.contacts import subscribe
 from tracker.store.db import transaction
 from tracker.store.engine import open_database
@@ -63,7 +63,7 @@ class CrashStack:
 
     @property
     def peer(self) -> Any:
-        """The SimulatedPeer (tests/sim/sim_peer.py, not typed here)."""
+        """The SimulatedPeer (fabricsim/peer.py, not typed here)."""
         return self.ledger.peer
 
     def restart(self) -> None:

@@ -8,7 +8,7 @@ verify`: PASS); every subscribed contact gets each status change exactly once.
 Tier: the tracker side is real, as a deployment runs it: `tracker serve` (gunicorn, two
 threaded workers), `tracker worker` and `tracker follow` as processes on a SQLite file (and on
 PostgreSQL when TRACKER_TEST_POSTGRES_URL is set), staff and contacts added with the
-`tracker` command. The ledger is the SimulatedPeer (tests/sim): a FAKE peer, NOT Fabric (the
+`tracker` command. The ledger is the SimulatedPeer (fabricsim): a FAKE peer, NOT Fabric (the
 real chaincode behind the real Gateway and Deliver gRPC services, one block per transaction,
 no ordering service). It and the WhatsApp sandbox run in the test process, so they outlive
 the kills. Its real-tier twins, on the Fabric network, are the bursts of
@@ -33,12 +33,12 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from burst import Clients, Scan, plan_burst, settled_answers
-from crash_stack import CrashStack
 
 from demo.scenario import CONTACTS, Api, sscc_of
 from demo.services import TRACKER_PROCESSES
 from demo.world import FARM
+from tests.crash.burst import Clients, Scan, plan_burst, settled_answers
+from tests.crash.crash_stack import CrashStack
 from tracker.whatsapp.messages import status_label
 
 THREADS, SHIPMENTS_PER_THREAD, SCANS_PER_SHIPMENT = 5, 3, 20

@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-TESTS = Path(__file__).resolve().parents[1]
-for folder in ("sim", "ledger", "chaincode", "pipeline"):
-    if str(TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(TESTS / folder))
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import PEER_HOST, SimPki
 
-from sim_fixtures import sim_peer_fixture, sim_pki_fixture  # noqa: E402, F401
-from sim_peer import SimulatedPeer  # noqa: E402
-from sim_pki import PEER_HOST, SimPki  # noqa: E402
-
-NODE_DIR = TESTS.parent / "bench" / "node"
+NODE_DIR = Path(__file__).resolve().parents[2] / "bench" / "node"
 NODE_TIMEOUT_S = 120  # an upper bound for one run of the client, never a measured duration
 
 

@@ -22,11 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cc_samples import make_sscc, shipment_request
-from sim_peer import SimulatedPeer
-from sim_pki import PEER_HOST, Enrolment, SimPki
 from sqlalchemy import select
 
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import PEER_HOST, Enrolment, SimPki
+from tests.chaincode.cc_samples import make_sscc, shipment_request
 from tracker.follow.follower import Follower, FollowerConfig
 from tracker.ledger.blocks import decode_block
 from tracker.ledger.gateway import Gateway, connect

@@ -1,32 +1,21 @@
-"""Fixtures for the ledger client tests: test PKI, identity, and an in-process FAKE gateway."""
+"""Fixtures for the ledger client tests: identity and an in-process FAKE gateway (the PKI is
+tests/conftest.py's)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-# Helper modules live next to this file; importlib import mode does not put them on sys.path.
-sys.path.insert(0, str(Path(__file__).parent))
-
-from ledger_fakes import FakeDeliver, FakeGateway, FakePeer, serving  # noqa: E402
-from ledger_pki import MSP_ID, PEER_HOST, LedgerPki, make_pki  # noqa: E402
-from ledger_wire import Endorser  # noqa: E402
-
-from tracker.ledger.gateway import Gateway, Timeouts, connect  # noqa: E402
-from tracker.ledger.identity import Identity, Signer, load_enrolment  # noqa: E402
+from fabricsim.gateway import FakeDeliver, FakeGateway, FakePeer, serving
+from fabricsim.pki import MSP_ID, PEER_HOST, SimPki
+from fabricsim.wire import Endorser
+from tracker.ledger.gateway import Gateway, Timeouts, connect
+from tracker.ledger.identity import Identity, Signer, load_enrolment
 
 
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> LedgerPki:
-    """A throwaway CA with client, peer and TLS certificates, and an MSP dir on disk."""
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="session")
-def enrolment(pki: LedgerPki) -> tuple[Identity, Signer]:
+@pytest.fixture(scope="module")
+def enrolment(pki: SimPki) -> tuple[Identity, Signer]:
     """The client identity and signer loaded from the test MSP dir."""
     return load_enrolment(MSP_ID, pki.msp_dir)
 
@@ -44,13 +33,13 @@ def signer(enrolment: tuple[Identity, Signer]) -> Signer:
 
 
 @pytest.fixture
-def endorser(pki: LedgerPki) -> Endorser:
+def endorser(pki: SimPki) -> Endorser:
     """The fake peer's signing identity."""
     return Endorser(MSP_ID, pki.peer.cert_pem, pki.peer.key)
 
 
 @pytest.fixture
-def fake_peer(pki: LedgerPki, endorser: Endorser) -> Iterator[FakePeer]:
+def fake_peer(pki: SimPki, endorser: Endorser) -> Iterator[FakePeer]:
     """Start an in-process FAKE gateway peer with TLS; stop it afterwards."""
     fake_gateway, fake_deliver = FakeGateway(endorser), FakeDeliver()
     tls = pki.tls_server
@@ -60,7 +49,7 @@ def fake_peer(pki: LedgerPki, endorser: Endorser) -> Iterator[FakePeer]:
 
 @pytest.fixture
 def gateway(
-    fake_peer: FakePeer, pki: LedgerPki, identity: Identity, signer: Signer
+    fake_peer: FakePeer, pki: SimPki, identity: Identity, signer: Signer
 ) -> Iterator[Gateway]:
     """A client Gateway connected to the fake peer through real TLS."""
     with connect(

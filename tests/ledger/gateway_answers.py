@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from ledger_wire import encode_rpc_status, error_detail
+
+from fabricsim.wire import encode_rpc_status, error_detail
 
 FIRST_ENDORSER = "failed to endorse transaction, see attached details for more info"
 COLLECTING = "failed to collect enough transaction endorsements, see attached details for more info"

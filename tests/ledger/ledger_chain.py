@@ -11,9 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger_pki import LedgerPki
-from ledger_wire import Endorser, Outcome, endorsed_envelope, make_block
-
+from fabricsim.pki import SimPki
+from fabricsim.wire import Endorser, Outcome, endorsed_envelope, make_block
 from tracker.ledger.blocks import block_header_hash
 from tracker.ledger.identity import Identity
 
@@ -61,7 +60,7 @@ def checkpoint_doc(sscc: str, seq: int, status: str) -> dict[str, Any]:
 class ChainBuilder:
     """Appends blocks of endorsed transactions, keeping the hash chain right."""
 
-    pki: LedgerPki
+    pki: SimPki
     identity: Identity
     endorser: Endorser
     blocks: list[Any] = field(default_factory=list)

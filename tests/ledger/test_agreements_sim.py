@@ -3,21 +3,16 @@ against the SimulatedPeer (a FAKE peer running the real chaincode, not Fabric)."
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 import gs1
-
-TESTS = Path(__file__).resolve().parents[1]
-if str(TESTS / "sim") not in sys.path:
-    sys.path.insert(0, str(TESTS / "sim"))
-
-from facade_journey import (  # noqa: E402
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import PEER_HOST, SimPki
+from tests.ledger.facade_journey import (
     CARRIER,
     PRODUCER,
     RETAILER,
@@ -26,13 +21,10 @@ from facade_journey import (  # noqa: E402
     out_for_delivery,
     shipment_request,
 )
-from sim_peer import SimulatedPeer  # noqa: E402
-from sim_pki import PEER_HOST, SimPki  # noqa: E402
-
-from tracker.ledger.errors import ChaincodeError  # noqa: E402
-from tracker.ledger.facade import GatewayPool, LedgerFacade  # noqa: E402
-from tracker.ledger.facade_values import Actor  # noqa: E402
-from tracker.ledger.identity import load_enrolment  # noqa: E402
+from tracker.ledger.errors import ChaincodeError
+from tracker.ledger.facade import GatewayPool, LedgerFacade
+from tracker.ledger.facade_values import Actor
+from tracker.ledger.identity import load_enrolment
 
 SSCCS = iter(f"3061414100000{n:04d}" for n in range(1, 9999))
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from fabric_protos.common import common_pb2
 from fabric_protos.peer import transaction_pb2
-from ledger_pki import MSP_ID, LedgerPki
-from ledger_wire import Endorser, Outcome, endorsed_envelope, make_block
 
+from fabricsim.pki import MSP_ID, SimPki
+from fabricsim.wire import Endorser, Outcome, endorsed_envelope, make_block
 from tracker.ledger.blocks import (
     BlockDecodeError,
     ChaincodeEvent,
@@ -44,7 +44,7 @@ def test_header_der_matches_hand_encoding(number: int, number_der: bytes) -> Non
 
 
 def test_decode_block_with_valid_and_invalid_transactions(
-    pki: LedgerPki, identity: Identity, endorser: Endorser
+    pki: SimPki, identity: Identity, endorser: Endorser
 ) -> None:
     common = dict(
         client_key=pki.client.key,
@@ -110,7 +110,7 @@ def test_decode_block_with_valid_and_invalid_transactions(
     assert tx2.writes == (Write("provenance", "SHP-1", b'{"state":"DELIVERED"}', False),)
 
 
-def test_tampered_data_is_detected(pki: LedgerPki, identity: Identity, endorser: Endorser) -> None:
+def test_tampered_data_is_detected(pki: SimPki, identity: Identity, endorser: Endorser) -> None:
     envelope = endorsed_envelope(
         client_key=pki.client.key,
         creator=identity.creator,

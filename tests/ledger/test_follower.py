@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ledger_chain import ChainBuilder, config_envelope, sha
-from ledger_fakes import FakePeer
-from ledger_pki import LedgerPki
-from ledger_wire import Endorser
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fabricsim.gateway import FakePeer
+from fabricsim.pki import SimPki
+from fabricsim.wire import Endorser
+from tests.ledger.ledger_chain import ChainBuilder, config_envelope, sha
 from tracker.follow.follower import ChainBroken, Follower, FollowerConfig
 from tracker.ledger.gateway import Gateway
 from tracker.ledger.identity import Identity
@@ -24,7 +24,7 @@ SSCCS = [f"{n:017d}" + "0" for n in range(1, 6)]
 
 
 @pytest.fixture
-def chain(pki: LedgerPki, identity: Identity, endorser: Endorser) -> ChainBuilder:
+def chain(pki: SimPki, identity: Identity, endorser: Endorser) -> ChainBuilder:
     """Block 0 (config), then 5 shipments created, then 3 checkpoints each, 2 tx per block."""
     builder = ChainBuilder(pki, identity, endorser)
     builder.block([config_envelope()])

@@ -11,10 +11,17 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from fabric_protos.peer import transaction_pb2
-from ledger_fakes import FakePeer
-from ledger_pki import PEER_HOST, LedgerPki
-from ledger_wire import P256_N, ChaincodeRefusal, Endorser, Outcome, endorsed_envelope, make_block
 
+from fabricsim.gateway import FakePeer
+from fabricsim.pki import PEER_HOST, SimPki
+from fabricsim.wire import (
+    P256_N,
+    ChaincodeRefusal,
+    Endorser,
+    Outcome,
+    endorsed_envelope,
+    make_block,
+)
 from tracker.ledger import protocol
 from tracker.ledger.blocks import decode_block
 from tracker.ledger.cursor import FileCursor
@@ -79,7 +86,7 @@ def test_a_read_conflict_is_retried_once_with_a_fresh_endorsement(
 
 
 def test_mvcc_retries_are_bounded(
-    fake_peer: FakePeer, pki: LedgerPki, identity: Identity, signer: Signer
+    fake_peer: FakePeer, pki: SimPki, identity: Identity, signer: Signer
 ) -> None:
     fake_peer.gateway.handlers["MoveShipment"] = _echo
     fake_peer.gateway.commit_codes = [transaction_pb2.MVCC_READ_CONFLICT] * 10
@@ -145,7 +152,7 @@ def test_timeout_is_ledger_unavailable(gateway: Gateway, fake_peer: FakePeer) ->
 
 
 def test_unreachable_peer_is_ledger_unavailable(
-    pki: LedgerPki, identity: Identity, signer: Signer
+    pki: SimPki, identity: Identity, signer: Signer
 ) -> None:
     with connect(
         endpoint="127.0.0.1:1",
@@ -168,7 +175,7 @@ class HighSSigner(Signer):
 
 
 def test_high_s_signature_is_rejected_by_the_peer(
-    fake_peer: FakePeer, pki: LedgerPki, identity: Identity
+    fake_peer: FakePeer, pki: SimPki, identity: Identity
 ) -> None:
     fake_peer.gateway.handlers["ReadShipment"] = _echo
     with connect(
@@ -206,7 +213,7 @@ def test_chaincode_events_resume_from_file_cursor(
 
 
 def test_block_events_deliver_full_blocks(
-    gateway: Gateway, fake_peer: FakePeer, pki: LedgerPki, identity: Identity, endorser: Endorser
+    gateway: Gateway, fake_peer: FakePeer, pki: SimPki, identity: Identity, endorser: Endorser
 ) -> None:
     envelopes = [
         endorsed_envelope(
@@ -253,7 +260,7 @@ def test_peer_refuses_a_wrong_tx_id(
 
 
 def test_peer_refuses_a_signature_by_another_key(
-    fake_peer: FakePeer, pki: LedgerPki, identity: Identity
+    fake_peer: FakePeer, pki: SimPki, identity: Identity
 ) -> None:
     fake_peer.gateway.handlers["ReadShipment"] = _echo
     with connect(

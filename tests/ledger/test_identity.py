@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from fabric_protos.msp import identities_pb2
-from ledger_pki import MSP_ID, LedgerPki
-from ledger_wire import P256_N, Rejected, verify_like_peer
 
+from fabricsim.pki import MSP_ID, SimPki
+from fabricsim.wire import P256_N, Rejected, verify_like_peer
 from tracker.ledger.identity import (
     Identity,
     IdentityError,
@@ -28,7 +27,7 @@ from tracker.ledger.identity import (
 )
 
 
-def test_enrolment_loads_cert_and_matching_key(pki: LedgerPki) -> None:
+def test_enrolment_loads_cert_and_matching_key(pki: SimPki) -> None:
     identity, signer = load_enrolment(MSP_ID, pki.msp_dir)
     assert identity.msp_id == MSP_ID
     assert identity.cert_pem == pki.client.cert_pem
@@ -36,21 +35,21 @@ def test_enrolment_loads_cert_and_matching_key(pki: LedgerPki) -> None:
     assert "PRIVATE" not in repr(signer)
 
 
-def test_creator_is_serialized_identity(identity: Identity, pki: LedgerPki) -> None:
+def test_creator_is_serialized_identity(identity: Identity, pki: SimPki) -> None:
     decoded = identities_pb2.SerializedIdentity.FromString(identity.creator)
     assert decoded.mspid == MSP_ID
     assert decoded.id_bytes == pki.client.cert_pem
 
 
-def test_key_not_matching_cert_is_refused(pki: LedgerPki, tmp_path: Path) -> None:
+def test_key_not_matching_cert_is_refused(pki: SimPki, tmp_path: Path) -> None:
     msp = tmp_path / "msp"
     shutil.copytree(pki.msp_dir, msp)
-    (msp / "keystore" / "0a1b2c_sk").write_bytes(pki.peer.key_pem)
+    next((msp / "keystore").glob("*_sk")).write_bytes(pki.peer.key_pem)  # the one key file
     with pytest.raises(IdentityError, match="does not match"):
         load_enrolment(MSP_ID, msp)
 
 
-def test_ambiguous_keystore_is_refused(pki: LedgerPki, tmp_path: Path) -> None:
+def test_ambiguous_keystore_is_refused(pki: SimPki, tmp_path: Path) -> None:
     msp = tmp_path / "msp"
     shutil.copytree(pki.msp_dir, msp)
     (msp / "keystore" / "ffff_sk").write_bytes(pki.client.key_pem)
@@ -58,7 +57,7 @@ def test_ambiguous_keystore_is_refused(pki: LedgerPki, tmp_path: Path) -> None:
         load_enrolment(MSP_ID, msp)
 
 
-def cryptogen_layout(pki: LedgerPki, root: Path) -> Path:
+def cryptogen_layout(pki: SimPki, root: Path) -> Path:
     """The MSP folder cryptogen writes for a user: named certificate, `priv_sk` key."""
     msp = root / "users" / "User1@org1.example.com" / "msp"
     (msp / "signcerts").mkdir(parents=True)
@@ -66,21 +65,21 @@ def cryptogen_layout(pki: LedgerPki, root: Path) -> Path:
     (msp / "signcerts" / "User1@org1.example.com-cert.pem").write_bytes(pki.client.cert_pem)
     (msp / "keystore" / "priv_sk").write_bytes(pki.client.key_pem)
     (msp / "cacerts").mkdir()  # cryptogen's other folders are not read
-    (msp / "cacerts" / "ca.org1.example.com-cert.pem").write_bytes(pki.ca.cert_pem)
+    (msp / "cacerts" / "ca.org1.example.com-cert.pem").write_bytes(pki.ca(MSP_ID).cert_pem)
     return msp
 
 
-def test_cryptogen_user_folder_loads(pki: LedgerPki, tmp_path: Path) -> None:
+def test_cryptogen_user_folder_loads(pki: SimPki, tmp_path: Path) -> None:
     identity, signer = load_enrolment(MSP_ID, cryptogen_layout(pki, tmp_path))
     assert identity.cert_pem == pki.client.cert_pem
     assert signer.matches(identity)
 
 
-def test_fabric_ca_client_folder_loads_with_any_key_name(pki: LedgerPki, tmp_path: Path) -> None:
+def test_fabric_ca_client_folder_loads_with_any_key_name(pki: SimPki, tmp_path: Path) -> None:
     msp = tmp_path / "msp"
     shutil.copytree(pki.msp_dir, msp)
     ski = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-    (msp / "keystore" / "0a1b2c_sk").rename(msp / "keystore" / f"{ski}_sk")
+    next((msp / "keystore").glob("*_sk")).rename(msp / "keystore" / f"{ski}_sk")
     (msp / "keystore" / ".DS_Store").write_bytes(b"\0")  # hidden files are not keys
     identity, signer = load_enrolment(MSP_ID, msp)
     assert (msp / "signcerts" / "cert.pem").read_bytes() == identity.cert_pem
@@ -88,7 +87,7 @@ def test_fabric_ca_client_folder_loads_with_any_key_name(pki: LedgerPki, tmp_pat
 
 
 def test_several_or_no_certificates_are_refused_naming_the_folder(
-    pki: LedgerPki, tmp_path: Path
+    pki: SimPki, tmp_path: Path
 ) -> None:
     msp = cryptogen_layout(pki, tmp_path)
     signcerts = msp / "signcerts"
@@ -106,7 +105,7 @@ def test_several_or_no_certificates_are_refused_naming_the_folder(
 
 
 def test_empty_or_missing_keystore_is_refused_naming_the_folder(
-    pki: LedgerPki, tmp_path: Path
+    pki: SimPki, tmp_path: Path
 ) -> None:
     msp = cryptogen_layout(pki, tmp_path)
     (msp / "keystore" / "priv_sk").unlink()
@@ -119,7 +118,7 @@ def test_empty_or_missing_keystore_is_refused_naming_the_folder(
     assert str(msp / "keystore") in str(missing.value)
 
 
-def test_unreadable_certificate_or_key_names_the_file(pki: LedgerPki, tmp_path: Path) -> None:
+def test_unreadable_certificate_or_key_names_the_file(pki: SimPki, tmp_path: Path) -> None:
     msp = cryptogen_layout(pki, tmp_path)
     (msp / "keystore" / "priv_sk").write_text("not a key")
     with pytest.raises(IdentityError, match="priv_sk is not an unencrypted PEM private key"):
@@ -159,8 +158,7 @@ def test_high_s_twin_verifies_mathematically_but_peer_rejects(
 
 
 def test_signatory_reads_enrolment_id_and_role_attribute() -> None:
-    sys.path.insert(0, str(Path(__file__).parents[1] / "chaincode"))
-    from cc_certs import make_caller  # a Fabric CA-shaped certificate with the attribute
+    from fabricsim.callers import make_caller  # a Fabric CA-shaped certificate with the attribute
 
     assert signatory(make_caller("CarrierMSP", "scanner7", "scanner").pem) == Signatory(
         "scanner7", "scanner"

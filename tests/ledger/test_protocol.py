@@ -10,9 +10,9 @@ from fabric_protos.gateway import gateway_pb2
 from fabric_protos.msp import identities_pb2
 from fabric_protos.orderer import ab_pb2
 from fabric_protos.peer import chaincode_pb2, proposal_pb2, transaction_pb2
-from ledger_pki import MSP_ID, LedgerPki
-from ledger_wire import Endorser, Outcome, chaincode_action_payload, verify_like_peer
 
+from fabricsim.pki import MSP_ID, SimPki
+from fabricsim.wire import Endorser, Outcome, chaincode_action_payload, verify_like_peer
 from tracker.ledger import protocol
 from tracker.ledger.identity import Identity, Signer
 
@@ -23,7 +23,7 @@ def test_nonce_is_24_random_bytes() -> None:
     assert all(len(n) == 24 for n in nonces)
 
 
-def test_tx_id_is_sha256_of_nonce_and_creator(pki: LedgerPki, identity: Identity) -> None:
+def test_tx_id_is_sha256_of_nonce_and_creator(pki: SimPki, identity: Identity) -> None:
     nonce = bytes(range(24))
     creator = identities_pb2.SerializedIdentity(
         mspid=MSP_ID, id_bytes=pki.client.cert_pem

@@ -9,22 +9,23 @@ device times are earlier, so the delivery's own time counts (min(event, recorded
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-TESTS = Path(__file__).resolve().parents[1]
-for folder in ("pipeline", "chaincode", "ledger"):
-    if str(TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(TESTS / folder))
+from sqlalchemy.orm import Session, sessionmaker
 
-from cc_certs import caller  # noqa: E402
-from cc_samples import CARRIER, PRODUCER, RETAILER, make_sscc, scan, shipment_request  # noqa: E402
-from sim_ledger import CHAINCODE, CHANNEL, SimLedger  # noqa: E402
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
-
-from terms.merkle import leaf_hash, root  # noqa: E402
-from tracker.follow.follower import Follower, FollowerConfig  # noqa: E402
+from fabricsim.callers import caller
+from fabricsim.ledger import CHAINCODE, CHANNEL, SimLedger
+from terms.merkle import leaf_hash, root
+from tests.chaincode.cc_samples import (
+    CARRIER,
+    PRODUCER,
+    RETAILER,
+    make_sscc,
+    scan,
+    shipment_request,
+)
+from tracker.follow.follower import Follower, FollowerConfig
 
 SSCC = make_sscc(1717)
 PRICE = 250_000
@@ -102,8 +103,8 @@ def follow(sim: SimLedger, sessions: sessionmaker[Session]) -> None:
 
 def new_sim(root_dir: Path) -> SimLedger:
     """A fresh simulated ledger endorsed by a throwaway peer identity."""
-    from ledger_pki import MSP_ID, make_pki
-    from ledger_wire import Endorser
+    from fabricsim.pki import MSP_ID, SimPki
+    from fabricsim.wire import Endorser
 
-    pki = make_pki(root_dir / "pki")
+    pki = SimPki(root_dir / "pki")
     return SimLedger(Endorser(MSP_ID, pki.peer.cert_pem, pki.peer.key))

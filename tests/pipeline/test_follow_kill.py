@@ -20,13 +20,13 @@ from typing import Any
 
 import grpc
 import pytest
-from cc_certs import caller
-from cc_samples import CARRIER, PRODUCER, make_sscc, scan, shipment_request
-from ledger_fakes import FakeDeliver, serving
-from ledger_pki import LedgerPki, make_pki, tracker_peer_env
-from sim_ledger import CHAINCODE, CHANNEL, SimLedger
 from sqlalchemy import func, select
 
+from fabricsim.callers import caller
+from fabricsim.gateway import FakeDeliver, serving
+from fabricsim.ledger import CHAINCODE, CHANNEL, SimLedger
+from fabricsim.pki import SimPki, tracker_peer_env
+from tests.chaincode.cc_samples import CARRIER, PRODUCER, make_sscc, scan, shipment_request
 from tracker.follow.follower import Follower, FollowerConfig
 from tracker.store import migrate
 from tracker.store.db import make_engine, session_factory
@@ -53,18 +53,16 @@ class PacedDeliver(FakeDeliver):
 
 
 @pytest.fixture
-def deliver(tmp_path: Path, sim: SimLedger) -> Iterator[tuple[str, LedgerPki, int]]:
+def deliver(tmp_path: Path, sim: SimLedger) -> Iterator[tuple[str, SimPki, int]]:
     busy(sim, 30)  # 150 blocks of real chaincode writes
-    pki = make_pki(tmp_path / "deliver-pki")
+    pki = SimPki(tmp_path / "deliver-pki")
     service = PacedDeliver()
     service.blocks = list(sim.blocks)
     with serving(pki.tls_server.key_pem, pki.tls_server.cert_pem, deliver=service) as endpoint:
         yield endpoint, pki, len(sim.blocks)
 
 
-def follow(
-    url: str, endpoint: str, pki: LedgerPki, log: Path, *args: str
-) -> subprocess.Popen[bytes]:
+def follow(url: str, endpoint: str, pki: SimPki, log: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TRACKER_DATABASE_URL": url, **tracker_peer_env(endpoint, pki)}
     command = [sys.executable, "-m", "tracker.cli", "follow", *args]
     with log.open("ab") as sink:  # the child keeps its own descriptor
@@ -100,7 +98,7 @@ def snapshot(url: str) -> dict[str, Any]:
 
 
 def test_kill_minus_nine_mid_burst_then_restart(
-    deliver: tuple[str, LedgerPki, int], sim: SimLedger, tmp_path: Path
+    deliver: tuple[str, SimPki, int], sim: SimLedger, tmp_path: Path
 ) -> None:
     endpoint, pki, total = deliver
     url = f"sqlite:///{tmp_path / 'tracker.db'}"

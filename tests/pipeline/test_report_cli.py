@@ -11,10 +11,10 @@ import threading
 from pathlib import Path
 
 import openpyxl
-from cc_samples import GTIN
-from sim_ledger import CHAINCODE, CHANNEL, SimLedger
-from test_report_source import BATCH, SSCC, journey
 
+from fabricsim.ledger import CHAINCODE, CHANNEL, SimLedger
+from tests.chaincode.cc_samples import GTIN
+from tests.pipeline.test_report_source import BATCH, SSCC, journey
 from tracker.follow.follower import Follower, FollowerConfig
 from tracker.store.db import make_engine, session_factory, transaction
 from tracker.store.evidence import put_evidence

@@ -10,11 +10,18 @@ import csv
 import io
 import json
 
-from cc_certs import caller
-from cc_samples import CARRIER, PRODUCER, RETAILER, make_sscc, scan, shipment_request
-from sim_ledger import CHAINCODE, CHANNEL, SimLedger
 from sqlalchemy.orm import Session, sessionmaker
 
+from fabricsim.callers import caller
+from fabricsim.ledger import CHAINCODE, CHANNEL, SimLedger
+from tests.chaincode.cc_samples import (
+    CARRIER,
+    PRODUCER,
+    RETAILER,
+    make_sscc,
+    scan,
+    shipment_request,
+)
 from tracker.follow.follower import Follower, FollowerConfig
 from tracker.reports.csv_report import render_csv
 from tracker.reports.facts import build_report

@@ -11,13 +11,13 @@ from collections import Counter
 from typing import Any
 
 import httpx
-from burst import Clients, Scan, plan_burst, settled_answers
-from crash_stack import CrashStack
-from fabric_net import FabricNet, org, wait_for
-from ledger_probe import LedgerProbe
 
 from demo.scenario import CONTACTS, Api, sscc_of
 from demo.world import FARM
+from tests.crash.burst import Clients, Scan, plan_burst, settled_answers
+from tests.crash.crash_stack import CrashStack
+from tests.real.fabric_net import FabricNet, org, wait_for
+from tests.real.ledger_probe import LedgerProbe
 from tracker.whatsapp.messages import status_label
 
 

@@ -15,13 +15,9 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-TESTS = HERE.parent
-for folder in (HERE, TESTS / "crash", TESTS / "chaincode", TESTS / "ledger"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+from tests.real.fabric_net import FabricNet, FabricUnavailable, fabric_tools
 
-from fabric_net import FabricNet, FabricUnavailable, fabric_tools  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cc_samples import make_sscc, scan, shipment_request
-from fabric_net import FabricNet, as_json, org
-from test_access import READS, ROLES, WRITES, _expected, _refusal
 
 from network.topology import Org
+from tests.chaincode.cc_samples import make_sscc, scan, shipment_request
+from tests.chaincode.test_access import READS, ROLES, WRITES, _expected, _refusal
+from tests.real.fabric_net import FabricNet, as_json, org
 from tracker.ledger import ChaincodeError, Gateway, LedgerError
 
 ORGS = {

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cc_samples import make_sscc
-from fabric_net import FabricNet, org
-from facade_journey import agreement_terms, deliver, out_for_delivery, shipment_request
 
 from network.topology import Org
+from tests.chaincode.cc_samples import make_sscc
+from tests.ledger.facade_journey import agreement_terms, deliver, out_for_delivery, shipment_request
+from tests.real.fabric_net import FabricNet, org
 from tracker.ledger.errors import ChaincodeError
 from tracker.ledger.facade import GatewayPool, LedgerFacade
 from tracker.ledger.facade_values import Actor

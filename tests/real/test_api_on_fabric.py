@@ -13,15 +13,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from burst_checks import assert_nothing_lost_or_doubled, fresh_ssccs, start_burst, status_messages
-from crash_stack import CrashStack, start_crash_stack
-from fabric_net import FabricNet, org, wait_for
-from ledger_probe import LedgerProbe
 
 from demo.fabric import connect_network
 from demo.scenario import CONTACTS, Api
 from demo.services import TRACKER_PROCESSES
 from demo.world import FARM
+from tests.crash.crash_stack import CrashStack, start_crash_stack
+from tests.real.burst_checks import (
+    assert_nothing_lost_or_doubled,
+    fresh_ssccs,
+    start_burst,
+    status_messages,
+)
+from tests.real.fabric_net import FabricNet, org, wait_for
+from tests.real.ledger_probe import LedgerProbe
 from tracker.whatsapp.messages import status_label
 
 RETAILER = org("RetailerMSP")

@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from cc_samples import make_sscc, scan, shipment_request
-from fabric_net import FabricNet, as_json, org
 
+from tests.chaincode.cc_samples import make_sscc, scan, shipment_request
+from tests.real.fabric_net import FabricNet, as_json, org
 from tracker.ledger import ChaincodeError, Contract, Gateway
 from tracker.ledger.blocks import DecodedBlock, decode_block
 

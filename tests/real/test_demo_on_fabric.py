@@ -7,9 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from fabric_net import REPO, FabricNet
-
 from demo.services import free_port
+from tests.real.fabric_net import REPO, FabricNet
 
 DEMO_TIMEOUT_S = 600  # an upper bound, never a measured duration
 # What the two contacts receive, as on the simulated peer (tests/scripts/test_demo.py): status

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cc_samples import make_sscc, shipment_request
-from fabric_net import FabricNet, org
 from sqlalchemy import func, select, text
 
+from tests.chaincode.cc_samples import make_sscc, shipment_request
+from tests.real.fabric_net import FabricNet, org
 from tracker.store import migrate
 from tracker.store.db import make_engine, session_factory
 from tracker.store.readmodel import BlockRow, CheckpointRow, FollowerState, ShipmentRow

@@ -31,15 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from burst_checks import assert_nothing_lost_or_doubled, start_burst
-from cc_samples import make_sscc, shipment_request
-from crash_stack import start_crash_stack
-from fabric_net import REPO, FabricNet, org, require_fabric_tools, wait_for
-from ledger_probe import LedgerProbe
 
 from demo.fabric import connect_network
 from network.control import gauge
 from network.topology import PEER_ORGS
+from tests.chaincode.cc_samples import make_sscc, shipment_request
+from tests.crash.crash_stack import start_crash_stack
+from tests.real.burst_checks import assert_nothing_lost_or_doubled, start_burst
+from tests.real.fabric_net import REPO, FabricNet, org, require_fabric_tools, wait_for
+from tests.real.ledger_probe import LedgerProbe
 from tracker.ledger import Timeouts
 
 BASE = int(os.environ.get("PROVENANCE_TEST_NETNS_PORT_BASE", "23000"))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from fabric_net import FabricNet, require_fabric_tools
 
 from network.identities import is_private
+from tests.real.fabric_net import FabricNet, require_fabric_tools
 
 CARRIER_PEER = "crypto/peerOrganizations/carrier.example.com/peers/peer0.carrier.example.com"
 PRODUCER = "crypto/peerOrganizations/producer.example.com"

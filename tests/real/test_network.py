@@ -10,10 +10,9 @@ import socket
 import time
 from pathlib import Path
 
-from cc_samples import make_sscc, shipment_request
-from fabric_net import FabricNet
-
 from network.topology import PEER_ORGS
+from tests.chaincode.cc_samples import make_sscc, shipment_request
+from tests.real.fabric_net import FabricNet
 
 
 def _wait_equal_heights(fabric: FabricNet, timeout_s: float = 30) -> dict[str, int | None]:

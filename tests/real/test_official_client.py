@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cc_samples import make_sscc, shipment_request
-from fabric_net import REPO, FabricNet, as_json, org
 
+from tests.chaincode.cc_samples import make_sscc, shipment_request
+from tests.real.fabric_net import REPO, FabricNet, as_json, org
 from tracker.ledger import Contract, Gateway
 from tracker.ledger.blocks import DecodedBlock, decode_block
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from cc_samples import make_sscc, scan, shipment_request
-from fabric_net import FabricNet, org, wait_for
-from ledger_probe import LedgerProbe
 
 from network.control import gauge
+from tests.chaincode.cc_samples import make_sscc, scan, shipment_request
+from tests.real.fabric_net import FabricNet, org, wait_for
+from tests.real.ledger_probe import LedgerProbe
 from tracker.ledger import Contract, LedgerError, Timeouts
 
 PRODUCER, CARRIER = org("ProducerMSP"), org("CarrierMSP")

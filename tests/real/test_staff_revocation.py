@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cc_samples import make_sscc, shipment_request
 from cryptography import x509
-from fabric_net import REPO, FabricNet, as_json, org
 
 from network.topology import Org
+from tests.chaincode.cc_samples import make_sscc, shipment_request
+from tests.real.fabric_net import REPO, FabricNet, as_json, org
 from tracker.ledger import ChaincodeError, EndorseError, LedgerError
 
 PRODUCER, CARRIER = org("ProducerMSP"), org("CarrierMSP")

@@ -7,22 +7,18 @@ into blocks and followed into the read model: tests/pipeline/terms_journey.py)."
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import pypdf
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.pipeline.terms_journey import CERTIFICATE, DISPUTE_ID, SSCC, follow, new_sim, run_journey
 from tests.reports.pdf_runs import crossing, layout, overlapping
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
-from terms_journey import CERTIFICATE, DISPUTE_ID, SSCC, follow, new_sim, run_journey  # noqa: E402
-
-from tracker.reports.facts import ShipmentReport, build_report  # noqa: E402
-from tracker.reports.json_report import report_dict  # noqa: E402
-from tracker.reports.outputs import shipment_report  # noqa: E402
-from tracker.reports.pdf_report import render_pdf  # noqa: E402
-from tracker.reports.terms import money, percent  # noqa: E402
+from tracker.reports.facts import ShipmentReport, build_report
+from tracker.reports.json_report import report_dict
+from tracker.reports.outputs import shipment_report
+from tracker.reports.pdf_report import render_pdf
+from tracker.reports.terms import money, percent
 
 CHANNEL = "supplychain"
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-TESTS = Path(__file__).resolve().parents[1]
-for folder in ("security", "api", "sim", "ledger", "chaincode", "pipeline", "verify"):
-    if str(TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(TESTS / folder))
-
-from api_stack import ApiStack, start_stack  # noqa: E402
-from hostile_text import (  # noqa: E402
+from chaincode.model import Place, Product, ReadPoint
+from fabricsim.blocks import config_envelope, tx_id_for
+from fabricsim.consortium import Consortium, make_consortium
+from fabricsim.peer import SimulatedPeer
+from fabricsim.pki import Enrolment, SimPki
+from tests.api.api_stack import ApiStack, start_stack
+from tests.ledger.ledger_chain import composite_key
+from tests.security.hostile_text import (
     ANGLE_LOT,
     DESCRIPTION,
     FARM,
@@ -31,17 +32,8 @@ from hostile_text import (  # noqa: E402
     STORE_NAME,
     TAB_NOTES,
 )
-from ledger_chain import composite_key  # noqa: E402
-from sim_fixtures import sim_pki_fixture  # noqa: E402, F401
-from sim_peer import SimulatedPeer  # noqa: E402
-from sim_pki import Enrolment, SimPki  # noqa: E402
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
-from verify_chain import FOLLOW, HUB, STORE, Journey, new_shipment  # noqa: E402
-from verify_pki import Consortium, make_consortium  # noqa: E402
-from verify_wire import config_envelope, tx_id_for  # noqa: E402
-
-from chaincode.model import Place, Product, ReadPoint  # noqa: E402
-from tracker.follow.follower import Follower  # noqa: E402
+from tests.verify.verify_chain import FOLLOW, HUB, STORE, Journey, new_shipment
+from tracker.follow.follower import Follower
 
 
 @pytest.fixture(autouse=True)
@@ -133,7 +125,7 @@ def followed(hostile: Journey, sessions: sessionmaker[Session]) -> sessionmaker[
 # --- the staff API over HTTP in front of a SimulatedPeer (as tests/api/conftest.py) ---------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def people(pki: SimPki) -> dict[str, Enrolment]:
     """A dispatcher, a scanner, a receiver and an auditor."""
     return {

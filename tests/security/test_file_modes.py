@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sim_pki import SimPki
 from sqlalchemy import text
 
 from demo.ledger import DemoLedger, start_simulated_peer
 from demo.services import prepare
+from fabricsim.pki import SimPki
 from network import chaincode, identities
 from network.layout import Layout
 from network.topology import Node

@@ -9,12 +9,12 @@ import io
 from pathlib import Path
 
 import pytest
-from hostile_text import ANGLE_LOT, GTIN, LINK_LOT, S1, S2
 from pypdf import PdfReader
 from sqlalchemy.orm import Session, sessionmaker
-from verify_report import MADE
 
 from tests.reports.conftest import STORE, make_history
+from tests.security.hostile_text import ANGLE_LOT, GTIN, LINK_LOT, S1, S2
+from tests.verify.verify_report import MADE
 from tracker.reports import outputs
 from tracker.reports.facts import build_report
 from tracker.reports.model import ReportSource

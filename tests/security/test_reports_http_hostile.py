@@ -8,9 +8,18 @@ import csv
 import io
 
 import openpyxl
-from api_stack import ApiStack, checkpoint_body, create_body, new_sscc
-from hostile_text import ANGLE_LOT, DESCRIPTION, FARM, GTIN, HUB_NAME, LINK_LOT, NOTES
-from test_pdf_markup import links, text_of
+
+from tests.api.api_stack import ApiStack, checkpoint_body, create_body, new_sscc
+from tests.security.hostile_text import (
+    ANGLE_LOT,
+    DESCRIPTION,
+    FARM,
+    GTIN,
+    HUB_NAME,
+    LINK_LOT,
+    NOTES,
+)
+from tests.security.test_pdf_markup import links, text_of
 
 DAY = {"from": "2030-03-01", "to": "2030-03-02"}  # the checkpoints' event day (UTC)
 HOSTILE_HUB = {"gln": "0614141000029", "name": HUB_NAME}

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hostile_text import (
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.security.hostile_text import (
     ANGLE_LOT,
     DESCRIPTION,
     FARM,
@@ -24,10 +26,8 @@ from hostile_text import (
     STORE_NAME,
     TAB_NOTES,
 )
-from sqlalchemy.orm import Session, sessionmaker
-from verify_chain import Journey
-from verify_report import MADE, write_format
-
+from tests.verify.verify_chain import Journey
+from tests.verify.verify_report import MADE, write_format
 from tracker.reports import outputs
 from tracker.reports.cells import FORMULA_STARTS, neutralise, restore, spreadsheet_text
 from tracker.verify.compare import Mismatch

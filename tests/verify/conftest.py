@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 # Helper modules live beside the tests (and in tests/ledger); importlib mode does not add them.
-HERE = Path(__file__).resolve().parent
-for folder in (HERE, HERE.parent / "ledger"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+from sqlalchemy.orm import Session, sessionmaker
 
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
-from verify_chain import FOLLOW, Journey, build_journey  # noqa: E402
-from verify_pki import Consortium, make_consortium  # noqa: E402
-
-from tracker.follow.follower import Follower  # noqa: E402
+from fabricsim.consortium import Consortium, make_consortium
+from tests.verify.verify_chain import FOLLOW, Journey, build_journey
+from tracker.follow.follower import Follower
 
 
 @pytest.fixture(scope="session")

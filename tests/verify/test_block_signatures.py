@@ -8,11 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from ledger_wire import make_block
-from verify_chain import Journey, build_journey
-from verify_pki import ORDERER, Consortium, Member, make_org
-from verify_tamper import copy
-from verify_wire import (
+
+from fabricsim.blocks import (
     block_value,
     config_envelope,
     consenter_signature,
@@ -20,7 +17,10 @@ from verify_wire import (
     sign_block,
     with_signatures,
 )
-
+from fabricsim.consortium import ORDERER, Consortium, Member, make_org
+from fabricsim.wire import make_block
+from tests.verify.verify_chain import Journey, build_journey
+from tests.verify.verify_tamper import copy
 from tracker.ledger._protos import common_pb2
 from tracker.ledger.blocks import block_header_hash
 from tracker.verify.chain import Failure

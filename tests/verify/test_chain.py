@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from verify_chain import MVCC, S1, S2, Journey
-from verify_tamper import copy, forge_endorsement, high_s, replace_envelope
-from verify_wire import endorsed_envelope, relink
-
+from fabricsim.blocks import endorsed_envelope, relink
+from tests.verify.verify_chain import MVCC, S1, S2, Journey
+from tests.verify.verify_tamper import copy, forge_endorsement, high_s, replace_envelope
 from tracker.verify.chain import ChainWalk, Failure, split_key
 from tracker.verify.run import exit_code, render, verify
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ledger_wire import make_block
-from verify_chain import Journey
-from verify_pki import Consortium, Member
-from verify_wire import config_envelope, sign_block
 
+from fabricsim.blocks import config_envelope, sign_block
+from fabricsim.consortium import Consortium, Member
+from fabricsim.wire import make_block
+from tests.verify.verify_chain import Journey
 from tracker.ledger._protos import common_pb2
 from tracker.ledger.blocks import block_header_hash
 from tracker.verify._protos import configtx_pb2, msp_config_pb2

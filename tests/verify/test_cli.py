@@ -1,6 +1,6 @@
 """`tracker verify` as a command: blocks from a peer's Deliver service over TLS, exit codes.
 
-The peer is the tests' FAKE Deliver service (tests/ledger/ledger_fakes.py), serving the
+The peer is the tests' FAKE Deliver service (fabricsim/gateway.py), serving the
 verification journey's blocks; the command, the Gateway client and the checks are real.
 """
 
@@ -16,21 +16,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ledger_fakes import FakeDeliver, serving
-from ledger_pki import LedgerPki, make_pki, tracker_peer_env
-from verify_chain import FOLLOW, S1, Journey
-from verify_report import write_format
-from verify_tamper import copy
 
+from fabricsim.gateway import FakeDeliver, serving
+from fabricsim.pki import SimPki, tracker_peer_env
+from tests.verify.verify_chain import FOLLOW, S1, Journey
+from tests.verify.verify_report import write_format
+from tests.verify.verify_tamper import copy
 from tracker.follow.follower import Follower
 from tracker.store import schema
 from tracker.store.db import make_engine, session_factory
 
 
 @pytest.fixture
-def peer(journey: Journey, tmp_path: Path) -> Iterator[tuple[str, LedgerPki, FakeDeliver]]:
+def peer(journey: Journey, tmp_path: Path) -> Iterator[tuple[str, SimPki, FakeDeliver]]:
     """A TLS Deliver endpoint serving the journey's blocks (tests may alter `.blocks`)."""
-    pki = make_pki(tmp_path / "pki")
+    pki = SimPki(tmp_path / "pki")
     deliver = FakeDeliver()
     deliver.blocks = list(journey.blocks)
     with serving(pki.tls_server.key_pem, pki.tls_server.cert_pem, deliver=deliver) as endpoint:
@@ -38,7 +38,7 @@ def peer(journey: Journey, tmp_path: Path) -> Iterator[tuple[str, LedgerPki, Fak
 
 
 def run_verify(
-    peer: tuple[str, LedgerPki, FakeDeliver], db: Path, *args: str
+    peer: tuple[str, SimPki, FakeDeliver], db: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
     endpoint, pki, _ = peer
     return run_with(tracker_peer_env(endpoint, pki), db, *args)
@@ -65,7 +65,7 @@ def followed_database(journey: Journey, tmp_path: Path) -> Path:
 
 
 def test_untouched_read_model_passes(
-    journey: Journey, peer: tuple[str, LedgerPki, FakeDeliver], tmp_path: Path
+    journey: Journey, peer: tuple[str, SimPki, FakeDeliver], tmp_path: Path
 ) -> None:
     result = run_verify(peer, followed_database(journey, tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -74,7 +74,7 @@ def test_untouched_read_model_passes(
 
 
 def test_block_without_orderer_signature_fails_naming_it(
-    journey: Journey, peer: tuple[str, LedgerPki, FakeDeliver], tmp_path: Path
+    journey: Journey, peer: tuple[str, SimPki, FakeDeliver], tmp_path: Path
 ) -> None:
     blocks = copy(journey.blocks)
     blocks[3].metadata.metadata[0] = b""  # SIGNATURES: the orderer's signature removed
@@ -85,7 +85,7 @@ def test_block_without_orderer_signature_fails_naming_it(
 
 
 def test_tampered_checkpoint_fails_naming_it(
-    journey: Journey, peer: tuple[str, LedgerPki, FakeDeliver], tmp_path: Path
+    journey: Journey, peer: tuple[str, SimPki, FakeDeliver], tmp_path: Path
 ) -> None:
     db = followed_database(journey, tmp_path)
     with sqlite3.connect(db) as conn:
@@ -127,7 +127,7 @@ def one_line(text: str) -> str:
 
 
 def test_csv_and_epcis_reports_are_verified(
-    journey: Journey, peer: tuple[str, LedgerPki, FakeDeliver], tmp_path: Path
+    journey: Journey, peer: tuple[str, SimPki, FakeDeliver], tmp_path: Path
 ) -> None:
     db = followed_database(journey, tmp_path)
     sessions = session_factory(make_engine(f"sqlite:///{db}"))
@@ -163,7 +163,7 @@ def closed_port() -> str:
 
 def test_peer_down_is_one_line_naming_the_endpoint(journey: Journey, tmp_path: Path) -> None:
     endpoint = closed_port()
-    settings = tracker_peer_env(endpoint, make_pki(tmp_path / "pki"))
+    settings = tracker_peer_env(endpoint, SimPki(tmp_path / "pki"))
     result = run_with(settings, followed_database(journey, tmp_path))
     assert result.returncode == 69, result.stdout + result.stderr
     assert result.stdout == ""
@@ -173,7 +173,7 @@ def test_peer_down_is_one_line_naming_the_endpoint(journey: Journey, tmp_path: P
 
 
 def test_an_ambiguous_msp_folder_is_one_line_naming_it(
-    journey: Journey, peer: tuple[str, LedgerPki, FakeDeliver], tmp_path: Path
+    journey: Journey, peer: tuple[str, SimPki, FakeDeliver], tmp_path: Path
 ) -> None:
     signcerts = peer[1].msp_dir / "signcerts"
     (signcerts / "User1@org1.example.com-cert.pem").write_bytes(peer[1].client.cert_pem)
@@ -184,7 +184,7 @@ def test_an_ambiguous_msp_folder_is_one_line_naming_it(
 
 
 def test_a_read_model_without_tables_is_one_line(
-    peer: tuple[str, LedgerPki, FakeDeliver], tmp_path: Path
+    peer: tuple[str, SimPki, FakeDeliver], tmp_path: Path
 ) -> None:
     result = run_verify(peer, tmp_path / "never-upgraded.db")
     assert result.returncode == 69, result.stdout + result.stderr

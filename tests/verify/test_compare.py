@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
-from verify_chain import FOLLOW, S1, S2, Journey
-from verify_report import edit_report, event, write_report
 
+from tests.verify.verify_chain import FOLLOW, S1, S2, Journey
+from tests.verify.verify_report import edit_report, event, write_report
 from tracker.follow.follower import Follower
 from tracker.ledger.blocks import block_header_hash
 from tracker.store.db import transaction

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from verify_chain import S1, Journey
-from verify_report import MADE, write_format
 
+from tests.verify.verify_chain import S1, Journey
+from tests.verify.verify_report import MADE, write_format
 from tracker.reports import outputs
 from tracker.verify.compare import Mismatch
 from tracker.verify.run import render, verify

@@ -2,7 +2,7 @@
 resolution) and certificate checks against the ledger, naming each difference by its path.
 
 The ledger is the simulated one (the real chaincode on the in-memory stub, its writes cut
-into blocks, tests/pipeline/sim_ledger.py); no CONFIG block precedes them, so the chain walk
+into blocks, fabricsim/ledger.py); no CONFIG block precedes them, so the chain walk
 is used here for its world state only, as `tracker verify` compares reports with it.
 """
 
@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
-from terms_journey import (  # noqa: E402
+from tests.pipeline.terms_journey import (
     CERTIFICATE,
     DISPUTE_ID,
     PRICE,
@@ -27,12 +25,11 @@ from terms_journey import (  # noqa: E402
     new_sim,
     run_journey,
 )
-
-from tracker.reports.json_report import report_dict  # noqa: E402
-from tracker.reports.outputs import shipment_report  # noqa: E402
-from tracker.verify.chain import ChainWalk  # noqa: E402
-from tracker.verify.compare import Mismatch  # noqa: E402
-from tracker.verify.report import compare_report  # noqa: E402
+from tracker.reports.json_report import report_dict
+from tracker.reports.outputs import shipment_report
+from tracker.verify.chain import ChainWalk
+from tracker.verify.compare import Mismatch
+from tracker.verify.report import compare_report
 
 CHANNEL = "supplychain"
 

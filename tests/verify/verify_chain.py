@@ -13,11 +13,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ledger_chain import composite_key
-from ledger_wire import make_block
-from verify_pki import CARRIER, PRODUCER, RETAILER, Consortium, Member
-from verify_wire import config_envelope, endorsed_envelope, sign_block, tx_id_for
-
 from chaincode.model import (
     Certificate,
     Checkpoint,
@@ -32,6 +27,10 @@ from chaincode.model import (
     TemperatureSummary,
     canonical_json,
 )
+from fabricsim.blocks import config_envelope, endorsed_envelope, sign_block, tx_id_for
+from fabricsim.consortium import CARRIER, PRODUCER, RETAILER, Consortium, Member
+from fabricsim.wire import make_block
+from tests.ledger.ledger_chain import composite_key
 from tracker.follow.follower import FollowerConfig
 from tracker.ledger.blocks import block_header_hash
 

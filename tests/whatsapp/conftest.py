@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tracker.sandbox import SandboxConfig
-from tracker.sandbox.testing import (
+from tests.support.sandbox_server import (
     RunningSandbox,
     WebhookRecorder,
     start_recorder,
     start_sandbox,
 )
+from tracker.sandbox import SandboxConfig
 from tracker.whatsapp.cloud_api import CloudApiConfig, CloudApiProvider
 
 ACCESS_TOKEN = "test-access-token"

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tracker.sandbox.testing import RunningSandbox
+from tests.support.sandbox_server import RunningSandbox
 from tracker.whatsapp.cloud_api import CloudApiConfig, CloudApiProvider, redact_phone
 from tracker.whatsapp.errors import (
     FatalError,

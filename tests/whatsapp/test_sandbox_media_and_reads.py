@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tracker.sandbox.testing import RunningSandbox
+from tests.support.sandbox_server import RunningSandbox
 from tracker.whatsapp.cloud_api import CloudApiProvider
 from tracker.whatsapp.provider import MediaRef
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.sandbox_server import Delivery, RunningSandbox, WebhookRecorder
 from tracker.chat.texts import report_caption
-from tracker.sandbox.testing import Delivery, RunningSandbox, WebhookRecorder
 from tracker.whatsapp.cloud_api import CloudApiConfig, CloudApiProvider
 from tracker.whatsapp.provider import MediaRef
 from tracker.whatsapp.updates import InboundMessage, QuickReply, StatusUpdate, Text

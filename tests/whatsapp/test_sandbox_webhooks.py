@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tracker.sandbox.testing import Delivery, RunningSandbox, WebhookRecorder
+from tests.support.sandbox_server import Delivery, RunningSandbox, WebhookRecorder
 from tracker.whatsapp.cloud_api import CloudApiProvider
 from tracker.whatsapp.updates import ButtonReply, InboundMessage, QuickReply, StatusUpdate, Text
 from tracker.whatsapp.webhook import SIGNATURE_HEADER, parse_updates, verify_signature

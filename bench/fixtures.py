@@ -29,6 +29,17 @@ from chaincode.shim_fixes import apply_logging_fix  # noqa: E402
 # Importing the shim set the root logger to DEBUG (a library defect); put it back, quietly.
 apply_logging_fix(logging.WARNING)
 
+# The SSCC and request builders are part of the workloads the network benchmarks use too.
+__all__ = [
+    "busy_ledger",
+    "cold_chain_ledger",
+    "logger_batch",
+    "make_sscc",
+    "shipment_document_template",
+    "shipment_request",
+    "sim_ledger",
+]
+
 
 def sim_ledger(workdir: Path) -> SimLedger:
     """An empty simulated ledger."""

@@ -81,7 +81,8 @@ def check_signed_proposal(signed: Any, request_tx_id: str) -> CheckedProposal:
     return CheckedProposal(expected, header, channel_header, signature_header, payload, spec)
 
 
-class FakeGateway(gateway_pb2_grpc.GatewayServicer):
+# The generated servicer bases are Any to mypy (fabric_protos has no stubs).
+class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
     """FAKE gateway.Gateway service backed by scripted chaincode functions."""
 
     def __init__(self, endorser: Endorser) -> None:
@@ -225,7 +226,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):
                 yield gateway_pb2.ChaincodeEventsResponse(events=found, block_number=number)
 
 
-class FakeDeliver(events_pb2_grpc.DeliverServicer):
+class FakeDeliver(events_pb2_grpc.DeliverServicer):  # type: ignore[misc]  # Any: see FakeGateway
     """FAKE protos.Deliver service streaming scripted blocks."""
 
     def __init__(self) -> None:

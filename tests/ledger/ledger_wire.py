@@ -145,13 +145,14 @@ def chaincode_action_payload(
     response_payload = proposal_response_pb2.ProposalResponsePayload(
         proposal_hash=hashlib.sha256(cpp).digest(), extension=action.SerializeToString()
     ).SerializeToString()
-    return transaction_pb2.ChaincodeActionPayload(
+    payload: bytes = transaction_pb2.ChaincodeActionPayload(
         chaincode_proposal_payload=cpp,
         action=transaction_pb2.ChaincodeEndorsedAction(
             proposal_response_payload=response_payload,
             endorsements=[endorser.endorse(response_payload)],
         ),
     ).SerializeToString()
+    return payload
 
 
 def endorsed_envelope(

@@ -57,8 +57,8 @@ from verify_wire import config_envelope, sign_block  # noqa: E402
 from chaincode.contract import ProvenanceChaincode  # noqa: E402
 from tracker.ledger.blocks import block_header_hash  # noqa: E402
 
-VALID = transaction_pb2.VALID
-MVCC_READ_CONFLICT = transaction_pb2.MVCC_READ_CONFLICT
+VALID: int = transaction_pb2.VALID
+MVCC_READ_CONFLICT: int = transaction_pb2.MVCC_READ_CONFLICT
 
 
 class _TrackingStub(InMemoryStub):

@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # no stubs
 from cc_samples import GTIN
 from sim_ledger import CHAINCODE, CHANNEL, SimLedger
 from test_report_source import BATCH, SSCC, journey

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # no stubs
 from api_stack import ApiStack, checkpoint_body, create_body, new_sscc
 from hostile_text import ANGLE_LOT, DESCRIPTION, FARM, GTIN, HUB_NAME, LINK_LOT, NOTES
 from test_pdf_markup import links, text_of

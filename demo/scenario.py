@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from demo.ledger import DemoLedger
 from demo.services import ApiRefused, DemoError, Services
 from demo.terms import accept, agreement
-from tracker.config import Config
+from tracker.config import Config, Lang
 from tracker.ledger.follower import checkpoint
 from tracker.store.engine import open_database
 from tracker.store.queues import UNSENT, depths
 
 # Fictional numbers only: UK drama range (+44 7700 900xxx) and a French range unassigned
 # to subscribers (+33 6 39 98 xx xx).
-CONTACTS = (
+CONTACTS: tuple[tuple[str, str, Lang, str], ...] = (
     ("RetailerMSP", "+447700900123", "en", "buyer"),
     ("ProducerMSP", "+33639985678", "fr", "expéditions"),
 )

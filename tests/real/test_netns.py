@@ -39,7 +39,7 @@ from ledger_probe import LedgerProbe
 
 from demo.fabric import connect_network
 from network.control import gauge
-from network.topology import PEER_ORGS
+from network.topology import PEER_ORGS, Node
 from tracker.ledger import Timeouts
 
 BASE = int(os.environ.get("PROVENANCE_TEST_NETNS_PORT_BASE", "23000"))
@@ -226,10 +226,11 @@ def _bring_up(spread: Spread) -> None:
             dirs_exist_ok=True,
         )
     for peer in spread.hub.topology.of_kind("peer"):
-        wait_for(
-            lambda p=peer: (gauge(p, "gossip_membership_total_peers_known") or 0) >= 2,
-            f"{peer.name} knowing the other two peers",
-        )
+
+        def knows_two(p: Node = peer) -> bool:
+            return (gauge(p, "gossip_membership_total_peers_known") or 0) >= 2
+
+        wait_for(knows_two, f"{peer.name} knowing the other two peers")
     sys.stderr.write(f"\nnetns: four hosts up in {time.monotonic() - started:.1f} s\n")
 
 

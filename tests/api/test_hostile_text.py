@@ -46,7 +46,7 @@ from sqlalchemy import inspect
 from chaincode import rules
 from tracker.api.openapi import openapi_document
 from tracker.api.schemas import DISPOSITIONS
-from tracker.store.engine import metadata
+from tracker.store.schema import metadata
 
 DOCUMENT = openapi_document()  # what /api/v1/openapi.json serves: checked by the first test
 OPERATIONS = {op.path: op for op in write_operations(DOCUMENT)}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # no stubs
 import pytest
 from api_stack import ApiStack, checkpoint_body, create_body, new_sscc, scan_id
 from pypdf import PdfReader

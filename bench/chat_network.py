@@ -19,12 +19,13 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
-from bench import fixtures, whatsapp
+from bench import whatsapp
 from bench.scan_commit import create_shipments, new_ssccs
 from bench.scan_stack import CHAINCODE, CHANNEL, SCANNER_ORG, ServedTracker, connect_as
 from demo.ledger import DemoLedger
@@ -134,6 +135,6 @@ def _scan(sscc: str, step: str) -> str:
         client_scan_id=str(uuid.uuid4()),
         biz_step=step,
         read_point=HUB,
-        event_time=fixtures.datetime.now(fixtures.UTC),
+        event_time=datetime.now(UTC),
     )
     return prepare(request).argument

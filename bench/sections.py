@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,7 @@ def _clones(template: dict[str, Any], count: int, per_lot: int) -> list[dict[str
                 "verdict": doc["cold_chain_state"]["verdict"], "checkpoint_count": 0,
                 "document": json.dumps(doc, sort_keys=True, separators=(",", ":")),
                 "last_tx_id": doc["created_tx"], "last_block": 0,
-                "committed_at": fixtures.datetime.now(fixtures.UTC),
+                "committed_at": datetime.now(UTC),
             }
         )  # fmt: skip
     return rows

@@ -20,10 +20,10 @@ from fabric_chaincode_python.fabric_shim.stub import ChaincodeStub
 from fabric_protos.peer import chaincode_pb2, proposal_response_pb2
 from fabric_protos.peer import chaincode_shim_pb2 as shim_pb2
 
-# fabric_protos ships py.typed without stubs, so mypy sees empty modules.
-ChaincodeMessage: Any = shim_pb2.ChaincodeMessage  # type: ignore[attr-defined]
-ChaincodeInput: Any = chaincode_pb2.ChaincodeInput  # type: ignore[attr-defined]
-Response: Any = proposal_response_pb2.Response  # type: ignore[attr-defined]
+# fabric_protos ships py.typed without stubs; mypy does not follow it (pyproject.toml).
+ChaincodeMessage: Any = shim_pb2.ChaincodeMessage
+ChaincodeInput: Any = chaincode_pb2.ChaincodeInput
+Response: Any = proposal_response_pb2.Response
 ERROR_THRESHOLD = 400
 _LIBRARY_DIR = str(Path(fabric_chaincode_python.__file__).parent)
 

@@ -29,14 +29,14 @@ from demo.world import (
     PROMISED_IN,
     READING_EVERY,
 )
-from tracker.config import Config
+from tracker.config import Config, Lang
 from tracker.follow.follower import position
 from tracker.store.engine import open_database
 from tracker.store.queues import UNSENT, depths
 
 # Fictional numbers only: UK drama range (+44 7700 900xxx) and a French range unassigned
 # to subscribers (+33 6 39 98 xx xx).
-CONTACTS = (
+CONTACTS: tuple[tuple[str, str, Lang, str], ...] = (
     ("RetailerMSP", "+447700900123", "en", "buyer"),
     ("ProducerMSP", "+33639985678", "fr", "expéditions"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ def stack_for(
     """Build stacks (app over HTTP + staff + tokens) against a given peer."""
     started: list[ApiStack] = []
 
-    def build(peer: SimulatedPeer, **settings: object) -> ApiStack:
+    def build(peer: SimulatedPeer, **settings: Any) -> ApiStack:
         stack = start_stack(tmp_path / f"stack{len(started)}", pki, peer, people, **settings)
         started.append(stack)
         return stack

@@ -182,18 +182,6 @@ def json_bytes(body: dict[str, Any], raw: bytes | None = None) -> bytes:
     return encoded.replace(RAW_MARK.encode(), raw) if raw is not None else encoded
 
 
-def strings_in(value: Any) -> Iterator[str]:
-    """Every string (values, not keys) of a JSON value."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings_in(item)
-
-
 def assert_clean(response: httpx.Response) -> None:
     """No server error, no traceback; JSON answers; every 4xx in the API's one error shape."""
     assert response.status_code < 500, response.text

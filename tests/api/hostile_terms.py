@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -107,10 +108,20 @@ def register(writer: HasStack) -> tuple[str, str, dict[str, Any]]:
     return "dispatcher", "/certificates", body
 
 
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string (values, not keys) of a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
 def stored_strings(stack: ApiStack, answer: dict[str, Any]) -> set[str]:
     """What the ledger holds of a terms write, read back through the API."""
-    from tests.api.hostile_kit import strings_in
-
     if "certificate" in answer:
         sha = answer["certificate"]["sha256"]
         read = stack.get("auditor", f"/certificates/{sha}")

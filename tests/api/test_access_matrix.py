@@ -74,7 +74,8 @@ def outcome(contract: Contract, tx: str, argument: str) -> str:
 
 
 def test_every_role_every_transaction_own_and_foreign(baseline: SimulatedPeer, pki: SimPki) -> None:
-    mismatches, seen = [], []
+    mismatches: list[tuple[str, str, str, bool, str | bool, str]] = []
+    seen: list[str] = []
     for kind, msp in ORGS.items():
         for role in ROLES:
             for contract in contract_for(baseline, pki, msp, role):

@@ -33,8 +33,9 @@ class GatewayFaults:
         self.answered = 0
         gateway = peer.gateway
         # Before start(): the gRPC server binds the servicer's methods when it registers them.
-        gateway.Endorse = self._wrap(gateway.Endorse, lambda: self.endorse)
-        gateway.Evaluate = self._wrap(gateway.Evaluate, lambda: self.evaluate)
+        # Patched on this one servicer: mypy flags any assignment to a method.
+        gateway.Endorse = self._wrap(gateway.Endorse, lambda: self.endorse)  # type: ignore[method-assign,assignment]
+        gateway.Evaluate = self._wrap(gateway.Evaluate, lambda: self.evaluate)  # type: ignore[method-assign,assignment]
 
     def _wrap(
         self, real: Callable[[Any, grpc.ServicerContext], Any], current: Callable[[], Any]

@@ -83,12 +83,12 @@ INVALID_SSCCS: dict[str, tuple[Callable[[str], str], str]] = {
     "double_encoded_slash": (lambda s: s[:9] + "%252F" + s[9:], "must be 18 digits"),
     "blank": (lambda s: "%20", "must be 18 digits, got 0"),
 }
-SLASHED = {
+SLASHED: dict[str, Callable[[str], str]] = {
     "encoded_slash_inside": lambda s: s[:9] + "%2F" + s[9:],
     "dot_dot_slash": lambda s: "..%2F" + s,
     "traversal": lambda s: "%2F..%2F..%2Fetc%2Fpasswd",
 }
-NORMALISED = {
+NORMALISED: dict[str, Callable[[str], str]] = {
     "ai_00_prefix": lambda s: "(00)" + s,
     "ai_00_and_spaces": lambda s: f"(00)%20{s[:9]}%20{s[9:]}",
     "surrounding_blanks": lambda s: f"%20%09{s}%20",

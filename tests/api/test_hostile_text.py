@@ -40,13 +40,13 @@ from tests.api.hostile_kit import (
     assert_clean,
     error_of,
     payload,
-    strings_in,
     write_operations,
     writers_for,
 )
+from tests.api.hostile_terms import strings_in
 from tracker.api.openapi import openapi_document
 from tracker.api.schemas import DISPOSITIONS
-from tracker.store.engine import metadata
+from tracker.store.schema import metadata
 
 DOCUMENT = openapi_document()  # what /api/v1/openapi.json serves: checked by the first test
 OPERATIONS = {op.path: op for op in write_operations(DOCUMENT)}

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs
+from flask import Flask
 
 from tests.api.api_stack import ApiStack
 
@@ -97,6 +98,7 @@ def test_openapi_document_validates_and_lists_every_route(stack: ApiStack) -> No
         assert ref.startswith("#/components/schemas/")
         assert ref.rsplit("/", 1)[1] in document["components"]["schemas"], ref
     app = stack.running.server.app
+    assert isinstance(app, Flask)  # what start_stack serves; the server types it as any WSGI app
     routes = {
         (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method.lower())
         for rule in app.url_map.iter_rules()

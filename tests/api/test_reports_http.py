@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # no stubs
 import pytest
 from pypdf import PdfReader
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from fabricsim.pki import Enrolment, SimPki
 from tracker import ca
@@ -57,7 +58,7 @@ def test_import_refuses_a_key_of_another_certificate(
 
 def _add_sam(
     tmp_path: Path,
-    sessions,  # type: ignore[no-untyped-def]
+    sessions: sessionmaker[Session],
     people: dict[str, Enrolment],
     **options: int,
 ) -> tuple[staff.StaffMember, str]:
@@ -75,8 +76,8 @@ def _add_sam(
 
 def test_tokens_are_stored_hashed_and_revocation_is_immediate(
     tmp_path: Path,
-    sessions,
-    people: dict[str, Enrolment],  # type: ignore[no-untyped-def]
+    sessions: sessionmaker[Session],
+    people: dict[str, Enrolment],
 ) -> None:
     member, token = _add_sam(tmp_path, sessions, people)
     assert member.role == "scanner" and member.enrollment_id == "scanner1"
@@ -99,8 +100,8 @@ def test_tokens_are_stored_hashed_and_revocation_is_immediate(
 
 def test_tokens_expire_and_a_fresh_one_replaces_the_old(
     tmp_path: Path,
-    sessions,
-    people: dict[str, Enrolment],  # type: ignore[no-untyped-def]
+    sessions: sessionmaker[Session],
+    people: dict[str, Enrolment],
 ) -> None:
     member, token = _add_sam(tmp_path, sessions, people, token_days=7)
     later = utcnow() + timedelta(days=7, seconds=1)
@@ -122,8 +123,8 @@ def test_tokens_expire_and_a_fresh_one_replaces_the_old(
 
 def test_a_ca_revocation_stays_owed_until_confirmed(
     tmp_path: Path,
-    sessions,
-    people: dict[str, Enrolment],  # type: ignore[no-untyped-def]
+    sessions: sessionmaker[Session],
+    people: dict[str, Enrolment],
 ) -> None:
     member, token = _add_sam(tmp_path, sessions, people)
     with transaction(sessions) as session:
@@ -162,7 +163,7 @@ def test_a_ca_enrolment_is_stored_with_the_service_user_only_modes(
 def test_an_enrolment_that_cannot_be_stored_is_kept_not_deleted(
     tmp_path: Path,
     pki: SimPki,
-    sessions,  # type: ignore[no-untyped-def]
+    sessions: sessionmaker[Session],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The CA enrolls a registration once: losing the key would strand the identity there.

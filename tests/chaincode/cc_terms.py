@@ -61,7 +61,10 @@ def create(world: InMemoryWorldState, sscc: str, **overrides: Any) -> dict[str, 
     """CreateShipment by the producer's dispatcher."""
     request = shipment_request(sscc, **overrides)
     request.pop("certificates")
-    return ok(call(world, DISPATCHER, "CreateShipment", {**request, "certificates": []}))
+    created: dict[str, Any] = ok(
+        call(world, DISPATCHER, "CreateShipment", {**request, "certificates": []})
+    )
+    return created
 
 
 def acceptance(world: InMemoryWorldState, sscc: str, **extra: Any) -> dict[str, Any]:
@@ -76,7 +79,9 @@ def agreed(world: InMemoryWorldState, sscc: str, **overrides: Any) -> dict[str, 
     """A shipment with a proposed and accepted agreement; returns the accepted agreement."""
     create(world, sscc)
     ok(call(world, DISPATCHER, "ProposeAgreement", {"sscc": sscc, **terms(**overrides)}))
-    return ok(call(world, RECEIVER, "AcceptAgreement", acceptance(world, sscc)))["agreement"]
+    accepted = ok(call(world, RECEIVER, "AcceptAgreement", acceptance(world, sscc)))
+    agreement: dict[str, Any] = accepted["agreement"]
+    return agreement
 
 
 def to_last_mile(world: InMemoryWorldState, sscc: str) -> None:

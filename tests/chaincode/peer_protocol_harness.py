@@ -95,11 +95,11 @@ class FakePeer:
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
-        await self._channel.close()
+        await self._channel.close(None)  # grpc-stubs make `grace` required
 
     async def leave(self) -> None:
         """Drop the connection without ending the stream, as a peer being shut down does."""
-        await self._channel.close()
+        await self._channel.close(None)  # grpc-stubs make `grace` required
 
     async def _read(self) -> Any:
         return await asyncio.wait_for(self._call.read(), READ_TIMEOUT)
@@ -124,9 +124,10 @@ class FakePeer:
     async def _route(self) -> grpc.StatusCode:
         """Hand each chaincode message to its transaction until the stream ends."""
         try:
-            while (msg := await self._call.read()) is not grpc.aio.EOF:
+            while (msg := await self._call.read()) is not grpc.aio.EOF:  # type: ignore[attr-defined]  # grpc-stubs lack aio.EOF
                 self._inbox(msg.txid).put_nowait(msg)
-            return await self._call.code()
+            code: grpc.StatusCode = await self._call.code()
+            return code
         except grpc.aio.AioRpcError as exc:
             return exc.code()
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -42,11 +43,11 @@ from tests.chaincode.cc_terms import (
 SSCC = make_sscc(1701)
 
 
-def settled(world: InMemoryWorldState, event_time: str, **overrides: object) -> dict[str, object]:
+def settled(world: InMemoryWorldState, event_time: str, **overrides: object) -> dict[str, Any]:
     agreed(world, SSCC, **overrides)
     to_last_mile(world, SSCC)
-    result = ok(deliver(world, SSCC, event_time))
-    return result["settlement"]
+    settlement: dict[str, Any] = ok(deliver(world, SSCC, event_time))["settlement"]
+    return settlement
 
 
 def test_on_time_delivery_releases_the_full_price(world: InMemoryWorldState) -> None:
@@ -119,6 +120,7 @@ def test_delivery_writes_settlement_agreement_and_one_event(world: InMemoryWorld
     assert body["agreement"]["status"] == "settled"
     assert body["agreement"]["settled_tx"] == result.tx_id == body["settlement"]["settled_tx"]
     assert body["settlement"]["agreement_tx"] == body["agreement"]["accepted_tx"]
+    assert result.event is not None
     assert result.event.event_name == "DeliveryConfirmed"
     event = json.loads(result.event.payload)
     assert event["data"]["settlement"] == body["settlement"]
@@ -175,6 +177,7 @@ def test_agreement_proposed_with_the_shipment(world: InMemoryWorldState) -> None
     assert (agreement["status"], agreement["confirm_roles"]) == ("proposed", ["receiver"])
     assert (agreement["seller"], agreement["buyer"]) == (PRODUCER, RETAILER)
     assert agreement["proposed_tx"] == result.tx_id
+    assert result.event is not None
     assert json.loads(result.event.payload)["data"]["agreement"] == agreement
     assert agreement["accepted_by"] is None and agreement["settled_tx"] == ""
 
@@ -217,6 +220,7 @@ def test_propose_and_accept_events_and_replay(world: InMemoryWorldState) -> None
     body = {"sscc": SSCC, **terms(), "client_scan_id": "p1"}
     first = call(world, DISPATCHER, "ProposeAgreement", body)
     assert ok(first)["agreement"]["status"] == "proposed"
+    assert first.event is not None
     assert first.event.event_name == "AgreementProposed"
     again = call(world, DISPATCHER, "ProposeAgreement", dict(reversed(body.items())))
     assert again.payload == first.payload and again.event is None
@@ -227,6 +231,7 @@ def test_propose_and_accept_events_and_replay(world: InMemoryWorldState) -> None
     agreement = ok(accepted)["agreement"]
     assert (agreement["status"], agreement["accepted_tx"]) == ("accepted", accepted.tx_id)
     assert agreement["accepted_by"]["role"] == "receiver"
+    assert accepted.event is not None
     assert accepted.event.event_name == "AgreementAccepted"
     replayed = call(world, RECEIVER, "AcceptAgreement", accept)
     assert replayed.payload == accepted.payload and replayed.event is None
@@ -278,6 +283,7 @@ def test_undelivered_after_the_deadline_refunds_everything(world: InMemoryWorldS
         100_000,
     )
     assert (settlement["released_to_seller_minor"], settlement["delivered_at"]) == (0, "")
+    assert result.event is not None
     assert result.event.event_name == "ShipmentSettled"
     assert json.loads(result.event.payload)["data"]["settlement"] == settlement
     again = call(world, RECEIVER, "SettleShipment", {"sscc": SSCC, "client_scan_id": "u1"})

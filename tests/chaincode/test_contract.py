@@ -172,6 +172,7 @@ def test_exception_then_return(
     checkpoint = reported.json()["checkpoint"]
     assert (checkpoint["reason"], checkpoint["notes"]) == ("seal broken", "")
     assert reported.json()["shipment"]["status"] == "exception"
+    assert reported.event is not None
     assert reported.event.event_name == "ExceptionReported"
     back = world.invoke(
         scanner, "RecordCheckpoint", scan(SSCC, "r1", "receiving", disposition="returned")
@@ -200,6 +201,7 @@ def test_exception_reason_and_notes_are_kept_apart_exactly(
     [stored] = world.invoke(dispatcher, "GetProvenance", SSCC).json()["checkpoints"]
     for checkpoint in (reported.json()["checkpoint"], stored):
         assert (checkpoint["reason"], checkpoint["notes"]) == (reason, notes)
+    assert reported.event is not None
     event = json.loads(reported.event.payload)["data"]["checkpoint"]
     assert (event["reason"], event["notes"]) == (reason, notes)
 

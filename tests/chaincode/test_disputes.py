@@ -111,6 +111,7 @@ def test_anchors_accumulate_and_the_root_is_checked(world: InMemoryWorldState) -
     result = call(world, RECEIVER, "AnchorConversation", body)
     dispute = ok(result)["dispute"]
     assert dispute["leaves"] == first and dispute["root"] == root(first)
+    assert result.event is not None
     assert result.event.event_name == "ConversationAnchored"
     more = [leaf_hash(message(n)) for n in range(3, 5)]
     wrong = {**body, "leaves": more, "root": root(more)}  # root over the new leaves only
@@ -166,6 +167,7 @@ def test_resolution_arguments_and_access(world: InMemoryWorldState) -> None:
     refused(call(world, caller("OtherMSP", "dispatcher"), "ResolveDispute", body), "FORBIDDEN")
     result = call(world, caller(PRODUCER, "admin"), "ResolveDispute", body)
     assert ok(result)["dispute"]["resolution"]["resolved_by"]["role"] == "admin"
+    assert result.event is not None
     assert result.event.event_name == "DisputeResolved"
 
 

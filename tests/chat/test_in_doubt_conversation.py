@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat import terms_texts
@@ -20,7 +20,6 @@ from tracker.store.contacts import add_contact
 from tracker.store.conversations import OPEN, ConversationMessageRow, DisputeChatRow
 from tracker.store.db import transaction
 from tracker.store.queues import OutboxRow, callback_data_for, enqueue, store_inbound, store_status
-from tracker.whatsapp.provider import SentMessage
 
 NOW = datetime(2026, 12, 4, 20, tzinfo=UTC)
 FACTS = {
@@ -33,10 +32,11 @@ FACTS = {
 class Silent:
     """A provider never reached: the sender under test dies before calling it."""
 
-    def send_text(self, to: str, body: str, **kw: Any) -> SentMessage:
+    def send_text(self, *args: object, **kw: object) -> NoReturn:
         raise AssertionError("nothing is resent: the provider had it")
 
-    send_template = send_interactive_buttons = send_text
+    send_template = send_interactive_buttons = send_document = send_text
+    upload_media = mark_as_read = send_text
 
     def close(self) -> None:
         pass
@@ -74,7 +74,7 @@ def test_a_notification_settled_in_doubt_is_completed_with_its_composed_text(
         enqueue(session, dedupe_key=key, kind="notify.dispute_resolved",
                 body={"terms": FACTS}, contact_id=contact.id)  # fmt: skip
         track_outbound(session, "D-DOUBT001", contact.id, key)
-        session.execute(OutboxRow.__table__.update().values(next_attempt_at=NOW))
+        session.execute(update(OutboxRow).values(next_attempt_at=NOW))
     with sessions() as session:
         outbox_id = session.scalar(select(OutboxRow.id))
     assert outbox_id is not None

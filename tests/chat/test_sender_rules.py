@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.chat.links import ShipmentLinks
@@ -65,6 +65,11 @@ class ScriptedProvider:
     def send_template(self, to: str, name: str, language: str, **kw: Any) -> SentMessage:
         return self._call("template", to, kw.get("callback_data"))
 
+    def _unscripted(self, *args: object, **kw: object) -> NoReturn:
+        raise AssertionError("these tests script text and template sends only")
+
+    send_interactive_buttons = send_document = upload_media = mark_as_read = _unscripted
+
     def close(self) -> None:
         pass
 
@@ -99,7 +104,7 @@ def setup_rows(sessions: sessionmaker[Session], clock: Clock, *, inside: bool) -
                 contact_id=contact.id,
             )
             ids.append(contact.id)
-        session.execute(OutboxRow.__table__.update().values(next_attempt_at=clock.now))
+        session.execute(update(OutboxRow).values(next_attempt_at=clock.now))
     return ids
 
 
@@ -168,9 +173,7 @@ def test_in_doubt_rows_adopt_a_stored_status_or_are_resent_after_the_grace(
     setup_rows(sessions, clock, inside=False)
     first, second = (row.id for row in rows(sessions))
     with transaction(sessions) as session:  # a sender died after claiming both rows
-        session.execute(
-            OutboxRow.__table__.update().values(state="sending", claimed_at=clock.now, attempts=1)
-        )
+        session.execute(update(OutboxRow).values(state="sending", claimed_at=clock.now, attempts=1))
         store_status(
             session,
             wa_message_id="wamid.early",

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tracker.ledger.facade import Committed, LedgerFacade
+from tracker.ledger.facade import LedgerFacade
 from tracker.ledger.facade_values import (
     Actor,
     AgreementTerms,
     CheckpointRequest,
     ColdChain,
+    Committed,
     CreateShipment,
     DeliveryRequest,
     Place,

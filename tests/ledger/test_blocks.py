@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime
 
@@ -46,14 +47,15 @@ def test_header_der_matches_hand_encoding(number: int, number_der: bytes) -> Non
 def test_decode_block_with_valid_and_invalid_transactions(
     pki: SimPki, identity: Identity, endorser: Endorser
 ) -> None:
-    common = dict(
+    envelope = functools.partial(
+        endorsed_envelope,
         client_key=pki.client.key,
         creator=identity.creator,
         channel="supplychain",
         chaincode="provenance",
         endorser=endorser,
     )
-    first = endorsed_envelope(
+    first = envelope(
         nonce=b"a" * 24,
         outcome=Outcome(
             result=b"ok",
@@ -61,13 +63,11 @@ def test_decode_block_with_valid_and_invalid_transactions(
             event=("ShipmentMoved", b'{"id":"SHP-1"}'),
         ),
         seconds=1_700_000_000,
-        **common,
     )
-    second = endorsed_envelope(
+    second = envelope(
         nonce=b"b" * 24,
         outcome=Outcome(writes=[("SHP-1", b'{"state":"DELIVERED"}', False)]),
         seconds=1_700_000_001,
-        **common,
     )
     flags = bytes([transaction_pb2.VALID, transaction_pb2.MVCC_READ_CONFLICT])
     previous = hashlib.sha256(b"block 6").digest()

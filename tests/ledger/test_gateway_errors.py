@@ -25,10 +25,12 @@ from tracker.ledger.errors import (
 )
 
 
-class FakeRpcError(grpc.RpcError, grpc.Call):  # type: ignore[misc]
+class FakeRpcError(grpc.RpcError, grpc.Call):
     """Shaped like grpc's own error object: an RpcError that is also a Call."""
 
-    def __init__(self, code: grpc.StatusCode, details: str, trailer: Sequence[object] = ()):
+    def __init__(
+        self, code: grpc.StatusCode, details: str, trailer: Sequence[tuple[str, str | bytes]] = ()
+    ) -> None:
         self._code, self._details, self._trailer = code, details, tuple(trailer)
 
     def code(self) -> grpc.StatusCode:
@@ -37,16 +39,19 @@ class FakeRpcError(grpc.RpcError, grpc.Call):  # type: ignore[misc]
     def details(self) -> str:
         return self._details
 
-    def trailing_metadata(self) -> tuple[object, ...]:
+    # grpc-stubs give RpcError's trailer a private _Metadatum type and Call's (key, value)
+    # pairs; grpc's real error is both, a tuple of (key, value) namedtuples.
+    def trailing_metadata(self) -> grpc.Metadata:  # type: ignore[override]
         return self._trailer
 
-    def initial_metadata(self) -> tuple[object, ...]:
+    def initial_metadata(self) -> grpc.Metadata:
         return ()
 
     def is_active(self) -> bool:
         return False
 
-    def time_remaining(self) -> None:
+    # grpc answers None for a call without deadline; the stubs say float.
+    def time_remaining(self) -> None:  # type: ignore[override]
         return None
 
     def cancel(self) -> bool:
@@ -56,7 +61,9 @@ class FakeRpcError(grpc.RpcError, grpc.Call):  # type: ignore[misc]
         return False
 
 
-def _trailer(code: grpc.StatusCode, message: str, messages: Sequence[str]) -> list[object]:
+def _trailer(
+    code: grpc.StatusCode, message: str, messages: Sequence[str]
+) -> list[tuple[str, str | bytes]]:
     details = [
         error_detail(m, f"Org{i + 1}MSP", f"peer0.org{i + 1}:7051") for i, m in enumerate(messages)
     ]

@@ -85,7 +85,7 @@ def _steps() -> list[tuple[Any, str, dict[str, Any]]]:
 
 def run_journey(sim: SimLedger) -> dict[str, str]:
     """Every step, committed; tx ids by transaction name."""
-    tx_ids = {}
+    tx_ids: dict[str, str] = {}
     for who, function, argument in _steps():
         if function == "AcceptAgreement":  # the proposal the buyer read: the creation's
             argument = {**argument, "proposed_tx": tx_ids["CreateShipment"]}

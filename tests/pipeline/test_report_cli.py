@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # no stubs
 
 from fabricsim.ledger import CHAINCODE, CHANNEL, SimLedger
 from tests.chaincode.cc_samples import GTIN

@@ -79,12 +79,11 @@ def assert_nothing_lost_or_doubled(
     changes = ("in_transit", "at_hub")  # departed, then at the hub: once each
     for _, phone, lang, _ in CONTACTS:
         want = Counter({(s, status_label(c, lang)): 1 for s in ssccs for c in changes})
-        wait_for(
-            lambda p=phone, w=want: (
-                Counter(m for s in ssccs for m in status_messages(stack, p, s)) == w
-            ),
-            f"each status change once on {phone}",
-        )
+
+        def each_once(p: str = phone, w: Counter[tuple[str, str]] = want) -> bool:
+            return Counter(m for s in ssccs for m in status_messages(stack, p, s)) == w
+
+        wait_for(each_once, f"each status change once on {phone}")
     cut = sum(1 for s in clients.scans if s.cut_off)
     sys.stdout.write(
         f"\nreal burst ({what}): {len(clients.scans)} scans, {clients.answered(201)} committed "

@@ -74,7 +74,11 @@ def test_a_committed_scan_reaches_whatsapp_once_and_the_chat_answers_from_it(
     assert probe.statuses()[answer["tx_id"]] == ("VALID", answer["block_number"])
     for _, phone, lang, _ in CONTACTS:
         want = [(sscc, status_label("in_transit", lang))]
-        wait_for(lambda p=phone, w=want: status_messages(stack, p, sscc) == w, "notification")
+
+        def notified(p: str = phone, w: list[tuple[str, str]] = want) -> bool:
+            return status_messages(stack, p, sscc) == w
+
+        wait_for(notified, "notification")
     time.sleep(2.0)  # anything sent twice would have arrived by now
     for _, phone, lang, _ in CONTACTS:
         assert status_messages(stack, phone, sscc) == [(sscc, status_label("in_transit", lang))]

@@ -34,7 +34,7 @@ import pytest
 
 from demo.fabric import connect_network
 from network.control import gauge
-from network.topology import PEER_ORGS
+from network.topology import PEER_ORGS, Node
 from tests.chaincode.cc_samples import make_sscc, shipment_request
 from tests.crash.crash_stack import start_crash_stack
 from tests.real.burst_checks import assert_nothing_lost_or_doubled, start_burst
@@ -226,10 +226,11 @@ def _bring_up(spread: Spread) -> None:
             dirs_exist_ok=True,
         )
     for peer in spread.hub.topology.of_kind("peer"):
-        wait_for(
-            lambda p=peer: (gauge(p, "gossip_membership_total_peers_known") or 0) >= 2,
-            f"{peer.name} knowing the other two peers",
-        )
+
+        def knows_two(p: Node = peer) -> bool:
+            return (gauge(p, "gossip_membership_total_peers_known") or 0) >= 2
+
+        wait_for(knows_two, f"{peer.name} knowing the other two peers")
     sys.stderr.write(f"\nnetns: four hosts up in {time.monotonic() - started:.1f} s\n")
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pypdf
-from pypdf.generic import ContentStream
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from pypdf.generic import ContentStream, DictionaryObject
+from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]  # no stubs
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,11 @@ def layout(pdf: bytes) -> tuple[list[Run], list[Rule]]:
     runs: list[Run] = []
     rules: list[Rule] = []
     for number, page in enumerate(reader.pages, start=1):
+        # pypdf types a dictionary's values as any PdfObject; reportlab writes dictionaries here.
+        resources = cast(DictionaryObject, page["/Resources"])
         fonts = {
-            str(name): str(ref.get_object()["/BaseFont"]).lstrip("/")
-            for name, ref in page["/Resources"]["/Font"].items()
+            str(name): str(cast(DictionaryObject, ref.get_object())["/BaseFont"]).lstrip("/")
+            for name, ref in cast(DictionaryObject, resources["/Font"]).items()
         }
         walker = _Walker(number, fonts)
         for operands, op in ContentStream(page.get_contents(), reader).operations:

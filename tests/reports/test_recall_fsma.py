@@ -8,12 +8,12 @@ import io
 import json
 from datetime import timedelta
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # no stubs
 import pypdf
 
 from tests.reports.conftest import START, make_history
 from tracker.reports.fsma import FSMA_FIELDS, render_fsma_csv, render_fsma_xlsx
-from tracker.reports.model import ColdChainVerdict
+from tracker.reports.model import ColdChainVerdict, ReportSource, ShipmentHistory
 from tracker.reports.recall import (
     RECALL_FIELDS,
     recall_trace,
@@ -23,7 +23,7 @@ from tracker.reports.recall import (
 )
 
 
-def lot_split_over_shipments():
+def lot_split_over_shipments() -> tuple[list[ShipmentHistory], set[str]]:
     """Lot L2503A in three shipments (one breached, one still on the road) and another lot."""
     a = make_history(1, "L2503A", "a")
     b = make_history(2, "L2503A", "b", START + timedelta(days=1))
@@ -36,7 +36,7 @@ def lot_split_over_shipments():
     return [other, c, a, b], {a.shipment.sscc, b.shipment.sscc, c.shipment.sscc}
 
 
-def test_recall_finds_every_shipment_of_the_lot_and_no_other(source):
+def test_recall_finds_every_shipment_of_the_lot_and_no_other(source: ReportSource) -> None:
     histories, expected = lot_split_over_shipments()
     gtin = histories[0].shipment.product.gtin
     trace = recall_trace(histories, gtin, "L2503A", source)
@@ -54,7 +54,7 @@ def test_recall_finds_every_shipment_of_the_lot_and_no_other(source):
     assert all(r["tx_id"] for r in trace.rows)
 
 
-def test_recall_renders_csv_json_and_pdf_alike(source):
+def test_recall_renders_csv_json_and_pdf_alike(source: ReportSource) -> None:
     histories, expected = lot_split_over_shipments()
     trace = recall_trace(histories, histories[0].shipment.product.gtin, "L2503A", source)
     rows = list(csv.DictReader(io.StringIO(render_recall_csv(trace))))
@@ -70,7 +70,7 @@ def test_recall_renders_csv_json_and_pdf_alike(source):
         assert row["tx_id"] in text
 
 
-def test_fsma_xlsx_is_sortable_with_one_row_per_shipping_or_receiving_event():
+def test_fsma_xlsx_is_sortable_with_one_row_per_shipping_or_receiving_event() -> None:
     histories, _ = lot_split_over_shipments()
     workbook = openpyxl.load_workbook(io.BytesIO(render_fsma_xlsx(histories)))
     sheet = workbook.active
@@ -98,7 +98,7 @@ def test_fsma_xlsx_is_sortable_with_one_row_per_shipping_or_receiving_event():
     assert all(r["Receiving Location"] for r in body if r["Critical Tracking Event"] == "Receiving")
 
 
-def test_fsma_csv_matches_the_xlsx():
+def test_fsma_csv_matches_the_xlsx() -> None:
     histories, _ = lot_split_over_shipments()
     rows = list(csv.reader(io.StringIO(render_fsma_csv(histories))))
     sheet = openpyxl.load_workbook(io.BytesIO(render_fsma_xlsx(histories))).active

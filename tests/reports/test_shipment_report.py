@@ -35,7 +35,9 @@ def pdf_pages(pdf: bytes) -> list[pypdf.PageObject]:
     return list(pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
-def test_every_event_in_json_csv_and_pdf_with_tx_and_block(history, source):
+def test_every_event_in_json_csv_and_pdf_with_tx_and_block(
+    history: ShipmentHistory, source: ReportSource
+) -> None:
     report = report_of(history, source)
     events = json.loads(render_json(report))["events"]
     rows = list(csv.DictReader(io.StringIO(render_csv(report))))
@@ -54,7 +56,7 @@ def test_every_event_in_json_csv_and_pdf_with_tx_and_block(history, source):
             assert token in line.split(), (token, line)
 
 
-def test_csv_and_json_agree_fact_by_fact(history, source):
+def test_csv_and_json_agree_fact_by_fact(history: ShipmentHistory, source: ReportSource) -> None:
     report = report_of(history, source)
     document = json.loads(render_json(report))
     rows = list(csv.DictReader(io.StringIO(render_csv(report))))
@@ -67,7 +69,7 @@ def test_csv_and_json_agree_fact_by_fact(history, source):
         assert row["first_block"] == "100" and row["last_block"] == "130"
 
 
-def test_json_is_canonical_and_reproducible(history, source):
+def test_json_is_canonical_and_reproducible(history: ShipmentHistory, source: ReportSource) -> None:
     text = render_json(report_of(history, source))
     assert text == json.dumps(
         json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False
@@ -76,7 +78,9 @@ def test_json_is_canonical_and_reproducible(history, source):
     assert render_pdf(report_of(history, source)) == render_pdf(report_of(history, source))
 
 
-def test_inputs_hash_is_the_sha256_of_the_canonical_inputs_and_tracks_changes(history, source):
+def test_inputs_hash_is_the_sha256_of_the_canonical_inputs_and_tracks_changes(
+    history: ShipmentHistory, source: ReportSource
+) -> None:
     report = report_of(history, source)
     raw = canonical_inputs(history.shipment, history.checkpoints, history.readings, source)
     assert report.inputs_sha256 == hashlib.sha256(raw).hexdigest()
@@ -92,7 +96,9 @@ def test_inputs_hash_is_the_sha256_of_the_canonical_inputs_and_tracks_changes(hi
     assert later.inputs_sha256 != report.inputs_sha256
 
 
-def test_events_are_ordered_and_invalid_ones_flagged(history, source):
+def test_events_are_ordered_and_invalid_ones_flagged(
+    history: ShipmentHistory, source: ReportSource
+) -> None:
     events = json.loads(render_json(report_of(history, source)))["events"]
     assert [e["sequence"] for e in events] == [0, 1, 2, 3, 3, 4, 5, 6]
     assert events[0]["event"] == "shipment_created"
@@ -100,7 +106,7 @@ def test_events_are_ordered_and_invalid_ones_flagged(history, source):
     assert events[-1]["evidence_sha256"] == "b" * 64
 
 
-def test_pdf_title_facts_verdict_and_hashes(history, source):
+def test_pdf_title_facts_verdict_and_hashes(history: ShipmentHistory, source: ReportSource) -> None:
     report = report_of(history, source)
     pages = [p.extract_text() for p in pdf_pages(render_pdf(report))]
     title = pages[0]
@@ -122,7 +128,7 @@ def test_pdf_title_facts_verdict_and_hashes(history, source):
         assert digest in text
 
 
-def test_pdf_chart_page_holds_an_image(history, source):
+def test_pdf_chart_page_holds_an_image(history: ShipmentHistory, source: ReportSource) -> None:
     pages = pdf_pages(render_pdf(report_of(history, source)))
     chart_pages = [p for p in pages if CHART_HEADING in p.extract_text()]
     assert len(chart_pages) == 1
@@ -130,7 +136,9 @@ def test_pdf_chart_page_holds_an_image(history, source):
     assert chart_pages[0].images[0].name.lower().endswith(".png") or chart_pages[0].images[0].data
 
 
-def test_pdf_builds_for_ten_thousand_readings(history, source):
+def test_pdf_builds_for_ten_thousand_readings(
+    history: ShipmentHistory, source: ReportSource
+) -> None:
     # A separate benchmark times this; here it only has to build, with the verdict on all points.
     many = readings(
         history.shipment.promised_delivery - timedelta(days=7), 10_000, 1.0, excursion=(5000, 5045)

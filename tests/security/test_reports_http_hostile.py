@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # no stubs
 
 from tests.api.api_stack import ApiStack, checkpoint_body, create_body, new_sscc
 from tests.security.hostile_text import (

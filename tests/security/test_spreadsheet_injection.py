@@ -10,7 +10,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # no stubs
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 

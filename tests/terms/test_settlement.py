@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -17,7 +18,7 @@ SCHEDULE = Terms(
 )  # fmt: skip
 
 
-def delivered(at: str, **kwargs: object) -> dict[str, object]:
+def delivered(at: str, **kwargs: object) -> dict[str, Any]:
     figures = compute_settlement(
         outcome="delivered", terms=SCHEDULE, promised_delivery=PROMISED, delivered_at=at,
         **kwargs,  # type: ignore[arg-type]

@@ -40,7 +40,7 @@ from verify_chain import FOLLOW, HUB, STORE, Journey, new_shipment  # noqa: E402
 from verify_pki import Consortium, make_consortium  # noqa: E402
 from verify_wire import config_envelope, tx_id_for  # noqa: E402
 
-from chaincode.model import Place, Product, ReadPoint  # noqa: E402
+from records import Place, Product, ReadPoint  # noqa: E402
 from tracker.ledger.follower import Follower  # noqa: E402
 
 

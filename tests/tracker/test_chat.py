@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tracker_ledger import CARRIER, Ledger, sscc_with_check_digit
 from tracker_stack import Stack, start_stack, wait_until
 
-from chaincode.model import ColdChainTotals
+from records import ColdChainTotals
 from tracker.chat.inbox import content_json
 from tracker.chat.replies import command_of
 from tracker.store.contacts import SubscriptionRow

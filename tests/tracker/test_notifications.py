@@ -6,7 +6,7 @@ from __future__ import annotations
 from tracker_ledger import CARRIER, PRODUCER, RETAILER, Ledger, sscc_with_check_digit
 from tracker_stack import Stack, wait_until
 
-from chaincode.model import ColdChainTotals
+from records import ColdChainTotals
 from tracker.chat.notify import enqueue_changes
 from tracker.store.db import transaction
 from tracker.store.projection import Change

@@ -14,7 +14,7 @@ from ledger_pki import LedgerPki
 from tracker_ledger import Ledger, sscc_with_check_digit
 from tracker_stack import Stack, start_stack
 
-from chaincode.model import ColdChainTotals, Place
+from records import ColdChainTotals, Place
 from tracker.chat.links import ShipmentLinks
 from tracker.views.shipments import PAGE_SCOPE
 

@@ -1,6 +1,6 @@
 """A hand-built ledger for the tracker tests: real blocks with the chaincode's own documents.
 
-Documents are `chaincode.model` records serialised with `canonical_json` (tests only: the
+Documents are `records` records serialised with `canonical_json` (tests only: the
 tracker never imports `chaincode`), put in endorsed envelopes and blocks by the ledger
 tests' wire helpers, and applied through the real `Follower` with the notification hook.
 """
@@ -17,7 +17,7 @@ from ledger_pki import LedgerPki
 from ledger_wire import Endorser, Outcome, endorsed_envelope, make_block
 from sqlalchemy.orm import Session, sessionmaker
 
-from chaincode.model import (
+from records import (
     Checkpoint,
     ColdChainProfile,
     ColdChainTotals,

@@ -18,7 +18,7 @@ from ledger_wire import make_block
 from verify_pki import CARRIER, PRODUCER, RETAILER, Consortium, Member
 from verify_wire import config_envelope, endorsed_envelope, sign_block, tx_id_for
 
-from chaincode.model import (
+from records import (
     Certificate,
     Checkpoint,
     ColdChainProfile,

@@ -1,10 +1,14 @@
-"""What every projection shares: the `Change` it reports, its error, key and JSON parsing."""
+"""What every projection shares: the `Change` it reports, its error, key and record decoding."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+import records
+
+T = TypeVar("T")
 
 
 class ProjectionError(ValueError):
@@ -47,3 +51,11 @@ def load_document(value: bytes, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ProjectionError(f"{what} value is not a JSON object")
     return data
+
+
+def load_record(cls: type[T], value: bytes, what: str) -> T:
+    """A committed value decoded strictly as the chaincode's record `cls`, or `ProjectionError`."""
+    try:
+        return records.from_json(cls, value, what)
+    except records.RecordError as exc:
+        raise ProjectionError(f"{what} value: {exc}") from None

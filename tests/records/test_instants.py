@@ -40,7 +40,14 @@ def test_a_bad_time_is_an_invalid_instant_naming_field_and_value(text: str, prob
         text,
         problem,
     )
+    assert caught.value.kind == ("no_offset" if text.startswith("2025") else "not_iso")
     assert str(caught.value) == f"promised_delivery {text!r}: {problem}"
+
+
+def test_a_time_without_a_utc_form_is_out_of_range() -> None:
+    with pytest.raises(InvalidInstant, match="out of range in UTC") as caught:
+        parse_instant("0001-01-01T00:00:00+14:00")
+    assert caught.value.kind == "out_of_range"
 
 
 def test_a_non_string_is_refused_the_same_way() -> None:

@@ -1,7 +1,7 @@
 """A realistic channel for the verification tests, built block by block.
 
 Block 0 is a CONFIG block with the consortium's MSPs. Then two shipments travel: each value
-is a `chaincode.model` record serialised with the chaincode's own `canonical_json`, written
+is a `records` record serialised with the chaincode's own `canonical_json`, written
 under the chaincode's composite keys by transactions that the org's client signs and the
 producer's and carrier's peers endorse. Block 3 also holds an MVCC-invalid transaction whose
 (conflicting) writes must be ignored.

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
 import gs1
+from records import parse_instant
 from tracker.api import bodies, pending
 from tracker.api.blueprint import api
 from tracker.api.errors import CHAINCODE_STATUS, ApiProblem, from_ledger
@@ -185,7 +186,7 @@ def _as_recorded(
             and checkpoint.kind == prepared.kind.value
         ):
             try:
-                return build(datetime.fromisoformat(checkpoint.event_time))
+                return build(parse_instant(checkpoint.event_time, "event_time"))
             except ValueError:
                 return None
     return None

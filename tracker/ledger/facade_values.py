@@ -8,7 +8,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from records import Checkpoint, Shipment, decode, format_instant, to_plain
+from records import (
+    Checkpoint,
+    ColdChainProfile,
+    Shipment,
+    decode,
+    format_instant,
+    to_plain,
+)
+from records import Place as Place
+from records import ReadPoint as ReadPoint
 from tracker.ledger.identity import Identity, Signer
 
 
@@ -20,32 +29,8 @@ class Actor:
     signer: Signer
 
 
-@dataclass(frozen=True)
-class Place:
-    """A GS1 location: 13-digit GLN and a name."""
-
-    gln: str
-    name: str
-
-
-@dataclass(frozen=True)
-class ReadPoint:
-    """Where a scan happened, with optional WGS-84 coordinates."""
-
-    gln: str
-    name: str
-    lat: float | None = None
-    lon: float | None = None
-
-
-@dataclass(frozen=True)
-class ColdChain:
-    """Allowed range (°C), minutes allowed outside it and an optional MKT limit."""
-
-    min_c: float
-    max_c: float
-    allowed_minutes_outside: float
-    mkt_limit_c: float | None = None
+# A request's cold-chain profile is the record's own (min/max °C, minutes outside, MKT limit).
+ColdChain = ColdChainProfile
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,7 @@ def _location(place: records.Place) -> m.Location:
     return m.Location(place.gln, place.name)
 
 
-def read_point_location(point: records.ReadPoint | None) -> m.Location | None:
-    """Where a checkpoint was read, as the reports name places (None: no scanned place)."""
+def _read_point(point: records.ReadPoint | None) -> m.Location | None:
     return None if point is None else m.Location(point.gln, point.name, point.lat, point.lon)
 
 
@@ -75,18 +74,18 @@ def shipment_record(session: Session, shipment: records.Shipment) -> m.ShipmentR
     )
 
 
-def checkpoint_record(session: Session, checkpoint: records.Checkpoint) -> m.CheckpointRecord:
-    """A CheckpointRecord from the chaincode's Checkpoint record."""
+def checkpoint_record(checkpoint: records.Checkpoint, ledger: m.LedgerRef) -> m.CheckpointRecord:
+    """A CheckpointRecord from the chaincode's Checkpoint record and its transaction."""
     temp, reporter = checkpoint.temperature, checkpoint.reporter
     return m.CheckpointRecord(
         sscc=checkpoint.sscc,
         sequence=checkpoint.seq,
         biz_step=checkpoint.biz_step,
         disposition=checkpoint.disposition,
-        read_point=read_point_location(checkpoint.read_point),
+        read_point=_read_point(checkpoint.read_point),
         event_time=parse_instant(checkpoint.event_time, "event_time"),
         reporter=m.Reporter(reporter.msp_id, reporter.enrollment_id, reporter.role),
-        ledger=ledger_ref(session, checkpoint.tx_id),
+        ledger=ledger,
         temperature=None
         if temp is None
         else m.TemperatureSummary(temp.min_c, temp.max_c, temp.mean_c, temp.count),
@@ -126,7 +125,7 @@ def shipment_history(session: Session, sscc: str) -> m.ShipmentHistory:
     checkpoints = [records.from_json(records.Checkpoint, r.document, "checkpoint") for r in rows]
     return m.ShipmentHistory(
         shipment=shipment_record(session, records.from_json(records.Shipment, row.document)),
-        checkpoints=tuple(checkpoint_record(session, c) for c in checkpoints),
+        checkpoints=tuple(checkpoint_record(c, ledger_ref(session, c.tx_id)) for c in checkpoints),
         readings=tuple(logger_readings(session, checkpoints)),
     )
 

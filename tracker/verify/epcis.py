@@ -22,7 +22,7 @@ import records
 from records import parse_instant
 from tracker.reports import epcis
 from tracker.reports import model as m
-from tracker.reports.source import read_point_location
+from tracker.reports.source import checkpoint_record
 from tracker.verify.chain import LedgerEntry, TxFacts, WorldState
 from tracker.verify.compare import ABSENT, Mismatch, json_diff, show
 
@@ -53,29 +53,17 @@ def _syntax(epc: str) -> Syntax | None:
 
 def _record(entry: LedgerEntry, tx: TxFacts) -> m.CheckpointRecord:
     """The checkpoint as tracker/reports/source.py builds it, from the ledger's own facts."""
-    checkpoint = records.from_json(records.Checkpoint, entry.value, "checkpoint")
-    temp, reporter = checkpoint.temperature, checkpoint.reporter
-    return m.CheckpointRecord(
-        sscc=checkpoint.sscc,
-        sequence=checkpoint.seq,
-        biz_step=checkpoint.biz_step,
-        disposition=checkpoint.disposition,
-        read_point=read_point_location(checkpoint.read_point),
-        event_time=parse_instant(checkpoint.event_time, "event_time"),
-        reporter=m.Reporter(reporter.msp_id, reporter.enrollment_id, reporter.role),
-        ledger=m.LedgerRef(
-            tx_id=tx.tx_id,
-            block_number=tx.block_number,
-            msp_id=tx.creator_msp_id,
-            role="",
-            enrollment_id="",
-            validation_code=tx.validation_code,
-            commit_time=tx.timestamp,
-        ),
-        temperature=None
-        if temp is None
-        else m.TemperatureSummary(temp.min_c, temp.max_c, temp.mean_c, temp.count),
+    ledger = m.LedgerRef(
+        tx_id=tx.tx_id,
+        block_number=tx.block_number,
+        msp_id=tx.creator_msp_id,
+        role="",
+        enrollment_id="",
+        validation_code=tx.validation_code,
+        commit_time=tx.timestamp,
     )
+    checkpoint = records.from_json(records.Checkpoint, entry.value, "checkpoint")
+    return checkpoint_record(checkpoint, ledger)
 
 
 def _epc(sscc: str, syntax: Syntax) -> str | None:

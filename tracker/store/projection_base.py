@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import records
 
@@ -40,17 +39,6 @@ def split_composite_key(key: str) -> tuple[str, list[str]] | None:
     if len(parts) < 2 or parts[-1] != "":
         raise ProjectionError(f"malformed composite key {key!r}")
     return parts[0], parts[1:-1]
-
-
-def load_document(value: bytes, what: str) -> dict[str, Any]:
-    """A committed value as a JSON object, or `ProjectionError`."""
-    try:
-        data = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProjectionError(f"{what} value is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProjectionError(f"{what} value is not a JSON object")
-    return data
 
 
 def load_record(cls: type[T], value: bytes, what: str) -> T:

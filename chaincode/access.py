@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from chaincode.errors import ChaincodeError, ErrorCode, forbidden, not_the_party
-from chaincode.model import Parties
+from records import Parties
 
 # Fabric CA's attribute extension (fabric-ca lib/attrmgr: AttrOID).
 ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")

@@ -12,13 +12,9 @@ from dataclasses import replace
 from chaincode import deal_args, settling
 from chaincode.access import Action, authorize, authorize_balances, authorize_confirmation
 from chaincode.access import Identity as Caller
-from chaincode.deal_model import Agreement, Dispute, Settlement
 from chaincode.errors import ChaincodeError, ErrorCode
 from chaincode.events import EventType, build_event
-from chaincode.fields import parse_instant
 from chaincode.idempotency import caller_of, remember, replay, reporter
-from chaincode.model import Checkpoint, Shipment, canonical_json
-from chaincode.rules import Status
 from chaincode.state import (
     AGREEMENT,
     DISPUTE,
@@ -27,6 +23,8 @@ from chaincode.state import (
     SETTLEMENT,
     Ledger,
 )
+from records import Checkpoint, Shipment, Status, canonical_json, parse_instant
+from records.deals import Agreement, Dispute, Settlement
 
 _CLOSED = (Status.DELIVERED.value, Status.RETURNED.value)
 

@@ -14,8 +14,8 @@ from chaincode import rules
 from chaincode.coldchain import Reading
 from chaincode.deal_args import AgreementTerms, parse_terms
 from chaincode.errors import invalid_argument
-from chaincode.fields import MAX_NOTES, Fields, format_instant, parse_instant, parse_json_object
-from chaincode.model import (
+from chaincode.fields import MAX_NOTES, Fields, parse_json_object
+from records import (
     Certificate,
     ColdChainProfile,
     Parties,
@@ -23,6 +23,8 @@ from chaincode.model import (
     Product,
     ReadPoint,
     canonical_json,
+    format_instant,
+    parse_instant,
 )
 
 MAX_PAGE_SIZE = 100

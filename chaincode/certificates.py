@@ -9,14 +9,13 @@ from typing import Any
 
 from chaincode import arguments, deal_args
 from chaincode.access import Action, authorize, authorize_attachment, authorize_registration
-from chaincode.deal_model import RegisteredCertificate
 from chaincode.errors import ChaincodeError, ErrorCode
 from chaincode.events import EventType, build_event
 from chaincode.idempotency import caller_of, remember, replay, reporter
-from chaincode.model import Shipment, canonical_json
-from chaincode.rules import Status
 from chaincode.settling import delivered_at
 from chaincode.state import CERTIFICATE, LOT_CERTIFICATE, SSCC_CERTIFICATE, Ledger
+from records import Shipment, Status, canonical_json
+from records.deals import RegisteredCertificate
 from terms.certificates import validity
 
 

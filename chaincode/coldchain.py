@@ -26,8 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import kinetics
-from chaincode.fields import format_instant
-from chaincode.model import ColdChainProfile, ColdChainTotals, TemperatureSummary
+from records import ColdChainProfile, ColdChainTotals, TemperatureSummary, format_instant
 
 # Minutes are seconds / 60 summed as floats; this keeps an exact boundary
 # (e.g. 30 min outside with a 30 min allowance) from tipping over by 1e-15.

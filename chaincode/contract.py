@@ -20,11 +20,10 @@ from chaincode import agreements, arguments, certificates, coldchain, disputes, 
 from chaincode.access import Action, authorize, authorize_listing
 from chaincode.errors import ChaincodeError, ErrorCode, already_exists, invalid_argument
 from chaincode.events import EventType, build_event
-from chaincode.model import Checkpoint, ColdChainTotals, Shipment, canonical_json
-from chaincode.model import TemperatureSummary as Summary
-from chaincode.rules import Status
 from chaincode.settling import new_agreement
 from chaincode.state import AGREEMENT, Ledger
+from records import Checkpoint, ColdChainTotals, Shipment, Status, canonical_json
+from records import TemperatureSummary as Summary
 
 Handler = Callable[[Ledger, str], Awaitable[str]]
 

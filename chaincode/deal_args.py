@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from chaincode.access import CONFIRMING_ROLES
 from chaincode.errors import invalid_argument
-from chaincode.fields import Fields, parse_instant, parse_json_object
-from chaincode.model import Product
+from chaincode.fields import Fields, parse_json_object
+from records import Product, parse_instant
 
 FULL_BP = 10_000
 MAX_PRICE_MINOR = 10**15  # exact in every JSON reader (< 2**53)

@@ -12,12 +12,12 @@ from chaincode import deal_args
 from chaincode.access import Action, authorize
 from chaincode.access import Identity as Caller
 from chaincode.agreements import disputes_of, get_agreement
-from chaincode.deal_model import Anchor, Dispute, Resolution, Settlement
 from chaincode.errors import ChaincodeError, ErrorCode, invalid_argument
 from chaincode.events import EventType, build_event
 from chaincode.idempotency import caller_of, remember, replay, reporter
-from chaincode.model import Shipment, canonical_json
 from chaincode.state import DISPUTE, DISPUTE_REFUND, SETTLEMENT, Ledger
+from records import Shipment, canonical_json
+from records.deals import Anchor, Dispute, Resolution, Settlement
 from terms import merkle
 
 MAX_LEAVES = 10_000

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from chaincode.model import canonical_json
+from records import canonical_json
 
 
 class EventType(StrEnum):

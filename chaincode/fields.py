@@ -10,29 +10,15 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import gs1
 from chaincode.errors import ChaincodeError, ErrorCode, invalid_argument
+from records import InvalidInstant, format_instant, parse_instant
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_TEXT = 200
 MAX_NOTES = 1000
-
-
-def parse_instant(text: str) -> datetime:
-    """Parse an ISO-8601 time that carries a UTC offset; raise ValueError otherwise."""
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError("time must include a UTC offset, e.g. 2025-01-31T08:00:00Z")
-    return moment.astimezone(UTC)
-
-
-def format_instant(moment: datetime) -> str:
-    """Render a time as ISO-8601 UTC with a ``Z`` suffix (the one stored form)."""
-    text = moment.astimezone(UTC).isoformat()
-    return text.replace("+00:00", "Z")
 
 
 def parse_json_object(raw: str, what: str) -> dict[str, Any]:
@@ -183,9 +169,10 @@ class Fields:
         """A mandatory ISO-8601 time with offset, returned in the stored UTC form."""
         value = self.text(key)
         try:
-            return format_instant(parse_instant(value))
-        except ValueError as exc:
-            raise invalid_argument(self._name(key), f"not an ISO-8601 time ({exc})") from None
+            return format_instant(parse_instant(value, self._name(key)))
+        except InvalidInstant as exc:
+            message = f"not an ISO-8601 time ({exc.problem})"
+            raise invalid_argument(self._name(key), message) from None
 
     def sscc(self, key: str) -> str:
         """A mandatory SSCC, normalised; bad ones get the dedicated INVALID_SSCC code."""

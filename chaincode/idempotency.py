@@ -9,8 +9,8 @@ from __future__ import annotations
 from chaincode import arguments
 from chaincode.access import Identity, identity_from_creator
 from chaincode.errors import ChaincodeError, ErrorCode
-from chaincode.model import Reporter
 from chaincode.state import Ledger, ScanRecord
+from records import Reporter
 
 
 def caller_of(ledger: Ledger) -> Identity:

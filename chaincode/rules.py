@@ -1,4 +1,6 @@
-"""Shipment status machine and the EPCIS bizStep/disposition vocabulary (pure).
+"""Shipment status machine and what each bizStep/disposition does to it (pure).
+
+The words themselves (statuses, bizSteps, dispositions) are `records.vocabulary`'s.
 
 created -> in_transit <-> at_hub -> out_for_delivery -> delivered, with
 exception reachable from every open status and returned as the other end.
@@ -7,23 +9,8 @@ delivered and returned are final: nothing moves a shipment out of them.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from chaincode.errors import ChaincodeError, ErrorCode, invalid_argument, invalid_transition
-from chaincode.model import Parties
-
-
-class Status(StrEnum):
-    """Shipment statuses as stored on the ledger."""
-
-    CREATED = "created"
-    IN_TRANSIT = "in_transit"
-    AT_HUB = "at_hub"
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    DELIVERED = "delivered"
-    EXCEPTION = "exception"
-    RETURNED = "returned"
-
+from records import BIZ_STEPS, DISPOSITIONS, Parties, Status
 
 S = Status
 
@@ -42,7 +29,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 FINAL_STATUSES = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
 
-# CBV 2.0 bizSteps that change the status when recorded by RecordCheckpoint.
+# What each of records.MOVING_BIZ_STEPS moves the shipment to (RecordCheckpoint).
 # "loading" means loading onto the final-mile vehicle: the one CBV step that
 # marks out-for-delivery in this consortium's operating procedure.
 STATUS_BY_BIZ_STEP: dict[str, Status] = {
@@ -54,29 +41,6 @@ STATUS_BY_BIZ_STEP: dict[str, Status] = {
     "unloading": S.AT_HUB,
     "loading": S.OUT_FOR_DELIVERY,
 }
-
-# bizSteps that are recorded without moving the shipment (observations).
-OBSERVATION_BIZ_STEPS = frozenset({"transporting", "inspecting", "sensor_reporting", "holding"})
-
-# The subset of CBV 2.0 dispositions this consortium uses.
-DISPOSITIONS = frozenset(
-    {
-        "in_transit",
-        "in_progress",
-        "active",
-        "conformant",
-        "non_conformant",
-        "damaged",
-        "expired",
-        "stolen",
-        "unknown",
-        "returned",
-        "sellable_not_accessible",
-        "sellable_accessible",
-        "completeness_verified",
-        "mismatch_quantity",
-    }
-)
 
 _CBV_BIZSTEP_URN = "urn:epcglobal:cbv:bizstep:"
 _CBV_DISP_URN = "urn:epcglobal:cbv:disp:"
@@ -93,7 +57,7 @@ def parse_status(text: str) -> Status:
 def normalize_biz_step(text: str) -> str:
     """Accept bare CBV names or full URNs; return the bare name."""
     bare = text.removeprefix(_CBV_BIZSTEP_URN)
-    if bare not in STATUS_BY_BIZ_STEP and bare not in OBSERVATION_BIZ_STEPS:
+    if bare not in BIZ_STEPS:
         raise invalid_argument("biz_step", f"unsupported CBV bizStep {text!r}")
     return bare
 

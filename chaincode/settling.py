@@ -10,9 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from chaincode.deal_args import AgreementTerms, check_deadline
-from chaincode.deal_model import Agreement, Dispute, Lateness, Settlement, SettlementReason
-from chaincode.fields import parse_instant
-from chaincode.model import Checkpoint, Reporter, Shipment
+from records import Checkpoint, Reporter, Shipment, parse_instant
+from records.deals import Agreement, Dispute, Lateness, Settlement, SettlementReason
 from terms.settlement import Terms, compute_settlement
 
 

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import records
 from chaincode.errors import invalid_argument, not_found, state_error
 from chaincode.events import Event
-from chaincode.fields import format_instant
-from chaincode.model import Checkpoint, Shipment, canonical_json, from_json
+from records import Checkpoint, Shipment, canonical_json, format_instant
 
 SHIPMENT = "shipment"
 CHECKPOINT = "checkpoint"
@@ -69,6 +69,14 @@ class Page:
 
     ssccs: list[str]
     bookmark: str
+
+
+def from_json(cls: type[T], raw: bytes | str, path: str = "record") -> T:
+    """A stored record, decoded by `records`; corrupt data is a STATE_ERROR."""
+    try:
+        return records.from_json(cls, raw, path)
+    except records.RecordError as exc:
+        raise state_error(str(exc)) from None
 
 
 def _timestamp_iso(stamp: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from terms.instants import parse_instant
+from records import parse_instant
 
 Validity = Literal["valid", "expired", "not_yet_valid"]
 

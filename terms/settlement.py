@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from terms.instants import parse_instant
+from records import parse_instant
 
 FULL_BP = 10_000
 SECONDS_PER_HOUR = 3600

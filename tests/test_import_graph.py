@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
     "tracker",
     "chaincode",
+    "records",
     "gs1",
     "kinetics",
     "terms",

@@ -10,7 +10,7 @@ import pytest
 import kinetics
 from chaincode import coldchain
 from chaincode.coldchain import Reading
-from chaincode.model import ColdChainProfile, ColdChainTotals
+from records import ColdChainProfile, ColdChainTotals
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 PROFILE = ColdChainProfile(min_c=2, max_c=8, allowed_minutes_outside=30, mkt_limit_c=8)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from chaincode.errors import ChaincodeError, ErrorCode
-from chaincode.model import (
+from chaincode.state import from_json
+from records import (
     Checkpoint,
     ColdChainProfile,
     ReadPoint,
     Reporter,
     TemperatureSummary,
     canonical_json,
-    from_json,
 )
 
 CHECKPOINT = Checkpoint(

@@ -6,8 +6,8 @@ import pytest
 
 from chaincode import rules
 from chaincode.errors import ChaincodeError, ErrorCode
-from chaincode.model import Parties
-from chaincode.rules import Status as S
+from records import Parties
+from records import Status as S
 
 LEGAL = [
     (S.CREATED, S.IN_TRANSIT),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from chaincode.model import ColdChainTotals
 from fabricsim.pki import SimPki
+from records import ColdChainTotals
 from tests.support.tracker_ledger import CARRIER, Ledger, sscc_with_check_digit
 from tests.support.tracker_stack import Stack, start_stack, wait_until
 from tracker.chat.inbox import content_json

@@ -3,7 +3,7 @@ text inside the 24-hour window, the approved template outside it."""
 
 from __future__ import annotations
 
-from chaincode.model import ColdChainTotals
+from records import ColdChainTotals
 from tests.support.tracker_ledger import CARRIER, PRODUCER, RETAILER, Ledger, sscc_with_check_digit
 from tests.support.tracker_stack import Stack, wait_until
 from tracker.chat.notify import enqueue_changes

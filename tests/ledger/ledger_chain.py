@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import records
 from fabricsim.pki import SimPki
 from fabricsim.wire import Endorser, Outcome, endorsed_envelope, make_block
 from tracker.ledger.blocks import block_header_hash
@@ -31,29 +32,37 @@ def canonical(value: Any) -> bytes:
 
 
 def shipment_doc(sscc: str, status: str, count: int, verdict: str = "ok") -> dict[str, Any]:
-    """A shipment value with the fields the read model indexes."""
-    return {
-        "sscc": sscc,
-        "product": {"gtin": "09506000134352", "lot": "LOT-7", "description": "Vaccine"},
-        "parties": {"producer": "ProducerMSP", "carrier": "CarrierMSP", "retailer": "RetailerMSP"},
-        "status": status,
-        "custodian": "CarrierMSP" if status != "created" else "ProducerMSP",
-        "cold_chain_state": {"verdict": verdict},
-        "checkpoint_count": count,
-    }
+    """A whole shipment value; the read model indexes its status, verdict, parties, count."""
+    place = records.Place(gln="0614141000012", name="Farm")
+    shipment = records.Shipment(
+        sscc=sscc,
+        product=records.Product(gtin="09506000134352", lot="LOT-7", description="Vaccine"),
+        quantity=10.0, unit="case", origin=place, destination=place,
+        parties=records.Parties(producer="ProducerMSP", carrier="CarrierMSP",
+                                retailer="RetailerMSP"),
+        cold_chain=records.ColdChainProfile(min_c=2.0, max_c=8.0, allowed_minutes_outside=30.0),
+        promised_delivery="2026-11-30T12:00:00Z", status=status,
+        custodian="CarrierMSP" if status != "created" else "ProducerMSP", certificates=(),
+        cold_chain_state=records.ColdChainTotals(verdict=verdict), checkpoint_count=count,
+        created_tx="tx-created", updated_tx="tx-updated", created_at="2026-11-24T10:00:00Z",
+        updated_at=f"2026-11-24T10:{count:02d}:00Z",
+    )  # fmt: skip
+    document: dict[str, Any] = records.to_plain(shipment)
+    return document
 
 
 def checkpoint_doc(sscc: str, seq: int, status: str) -> dict[str, Any]:
-    """A checkpoint value with the fields the read model indexes."""
-    return {
-        "sscc": sscc,
-        "seq": seq,
-        "kind": "custody",
-        "biz_step": "departing",
-        "status": status,
-        "event_time": f"2026-11-24T10:{seq:02d}:00Z",
-        "reporter": {"msp_id": "CarrierMSP", "enrollment_id": "scanner1", "role": "scanner"},
-    }
+    """A whole checkpoint value; the read model indexes its kind, step, status and reporter."""
+    checkpoint = records.Checkpoint(
+        sscc=sscc, seq=seq, kind="custody", biz_step="departing", disposition="in_transit",
+        read_point=None, event_time=f"2026-11-24T10:{seq:02d}:00Z",
+        recorded_at=f"2026-11-24T10:{seq:02d}:00Z",
+        reporter=records.Reporter(msp_id="CarrierMSP", enrollment_id="scanner1", role="scanner"),
+        status=status, temperature=None, evidence=(), notes="", client_scan_id=f"scan-{seq}",
+        tx_id=f"tx-{seq}",
+    )  # fmt: skip
+    document: dict[str, Any] = records.to_plain(checkpoint)
+    return document
 
 
 @dataclass

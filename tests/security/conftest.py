@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from chaincode.model import Place, Product, ReadPoint
 from fabricsim.blocks import config_envelope, tx_id_for
 from fabricsim.consortium import Consortium, make_consortium
 from fabricsim.peer import SimulatedPeer
 from fabricsim.pki import Enrolment, SimPki
+from records import Place, Product, ReadPoint
 from tests.api.api_stack import ApiStack, start_stack
 from tests.ledger.ledger_chain import composite_key
 from tests.security.hostile_text import (

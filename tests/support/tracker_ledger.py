@@ -1,6 +1,6 @@
 """A hand-built ledger for the tracker tests: real blocks with the chaincode's own documents.
 
-Documents are `chaincode.model` records serialised with `canonical_json` (tests only: the
+Documents are `records` records serialised with `canonical_json` (tests only: the
 tracker never imports `chaincode`), put in endorsed envelopes and blocks by the ledger
 tests' wire helpers, and applied through the real `Follower` with the notification hook.
 """
@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from chaincode.model import (
+from fabricsim.pki import SimPki
+from fabricsim.wire import Endorser, Outcome, endorsed_envelope, make_block
+from records import (
     Checkpoint,
     ColdChainProfile,
     ColdChainTotals,
@@ -26,8 +28,6 @@ from chaincode.model import (
     Shipment,
     canonical_json,
 )
-from fabricsim.pki import SimPki
-from fabricsim.wire import Endorser, Outcome, endorsed_envelope, make_block
 from tests.ledger.ledger_chain import composite_key, config_envelope
 from tracker.chat.notify import enqueue_changes
 from tracker.follow.follower import Follower, FollowerConfig

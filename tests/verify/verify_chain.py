@@ -1,7 +1,7 @@
 """A realistic channel for the verification tests, built block by block.
 
 Block 0 is a CONFIG block with the consortium's MSPs. Then two shipments travel: each value
-is a `chaincode.model` record serialised with the chaincode's own `canonical_json`, written
+is a `records` record serialised with the chaincode's own `canonical_json`, written
 under the chaincode's composite keys by transactions that the org's client signs and the
 producer's and carrier's peers endorse. Block 3 also holds an MVCC-invalid transaction whose
 (conflicting) writes must be ignored.
@@ -13,7 +13,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chaincode.model import (
+from fabricsim.blocks import config_envelope, endorsed_envelope, sign_block, tx_id_for
+from fabricsim.consortium import CARRIER, PRODUCER, RETAILER, Consortium, Member
+from fabricsim.wire import make_block
+from records import (
     Certificate,
     Checkpoint,
     ColdChainProfile,
@@ -27,9 +30,6 @@ from chaincode.model import (
     TemperatureSummary,
     canonical_json,
 )
-from fabricsim.blocks import config_envelope, endorsed_envelope, sign_block, tx_id_for
-from fabricsim.consortium import CARRIER, PRODUCER, RETAILER, Consortium, Member
-from fabricsim.wire import make_block
 from tests.ledger.ledger_chain import composite_key
 from tracker.follow.follower import FollowerConfig
 from tracker.ledger.blocks import block_header_hash

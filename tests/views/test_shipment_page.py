@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from chaincode.model import ColdChainTotals, Place
 from fabricsim.pki import SimPki
+from records import ColdChainTotals, Place
 from tests.support.tracker_ledger import Ledger, sscc_with_check_digit
 from tests.support.tracker_stack import Stack, start_stack
 from tracker.chat.links import ShipmentLinks

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from records import parse_instant
 from tracker.ledger.errors import ChaincodeError, LedgerError
 from tracker.ledger.facade_values import PreparedWrite, WriteKind
 from tracker.store import evidence
@@ -101,7 +102,7 @@ def first_event_time(
     if not isinstance(recorded, str):
         return None
     try:
-        return datetime.fromisoformat(recorded)
+        return parse_instant(recorded, "event_time")
     except ValueError:
         return None
 

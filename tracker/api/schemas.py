@@ -12,41 +12,15 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 import gs1
+from records import BIZ_STEPS, DISPOSITIONS, Status
 from tracker.ledger.facade_values import ColdChain, Place, ReadPoint
 
-# RecordCheckpoint's CBV bizSteps (the chaincode checks them again).
-CHECKPOINT_STEPS = (
-    "shipping",
-    "departing",
-    "arriving",
-    "receiving",
-    "storing",
-    "unloading",
-    "loading",
-    "transporting",
-    "inspecting",
-    "holding",
-)
-# The CBV dispositions the chaincode takes (chaincode/rules.py; it checks them again).
-DISPOSITIONS = (
-    "in_transit",
-    "in_progress",
-    "active",
-    "conformant",
-    "non_conformant",
-    "damaged",
-    "expired",
-    "stolen",
-    "unknown",
-    "returned",
-    "sellable_not_accessible",
-    "sellable_accessible",
-    "completeness_verified",
-    "mismatch_quantity",
-)
+# RecordCheckpoint's CBV bizSteps (RecordTemperatures records sensor_reporting; the chaincode
+# checks them again).
+CHECKPOINT_STEPS = tuple(step for step in BIZ_STEPS if step != "sensor_reporting")
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="must be a lowercase hex SHA-256")
-STATUSES = ("created", "in_transit", "at_hub", "out_for_delivery", "delivered", "exception")
-STATUSES_ALL = (*STATUSES, "returned")
+STATUSES_ALL = tuple(status.value for status in Status)
+STATUSES = tuple(status for status in STATUSES_ALL if status != Status.RETURNED)
 
 
 def _gs1(check: Any) -> Any:

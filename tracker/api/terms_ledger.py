@@ -14,12 +14,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from records import format_instant
 from tracker.api.state import api_state, signed_in
 from tracker.api.writes import agreement_terms
 from tracker.errors import from_ledger
 from tracker.ledger.errors import LedgerError
 from tracker.ledger.facade import LedgerFacade
-from tracker.ledger.facade_values import Actor, TermsCommitted, instant
+from tracker.ledger.facade_values import Actor, TermsCommitted
 
 Call = Callable[[LedgerFacade, Actor], Any]
 
@@ -58,7 +59,7 @@ def scan_id(transaction: str, argument: dict[str, Any]) -> str:
 
 def _instants(data: dict[str, Any]) -> dict[str, Any]:
     """Validated request data with its times in the ledger's form (UTC, `Z`)."""
-    return {k: instant(v) if isinstance(v, datetime) else v for k, v in data.items()}
+    return {k: format_instant(v) if isinstance(v, datetime) else v for k, v in data.items()}
 
 
 def _committed(done: TermsCommitted) -> dict[str, Any]:

@@ -6,8 +6,9 @@ import csv
 import io
 import math
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
+from records import InvalidInstant, parse_instant
 from tracker.api.bodies import loads, text_problem
 from tracker.errors import ApiError
 from tracker.ledger.facade_values import Reading
@@ -26,21 +27,23 @@ _PHOTO_MAGIC = {
 }
 
 
+_WHY = {
+    "not_text": "is not ISO-8601",
+    "not_iso": "is not ISO-8601",
+    "no_offset": "has no UTC offset",
+    "out_of_range": "is out of range in UTC",
+}
+
+
 def _bad(field: str, message: str) -> ApiError:
     return ApiError(422, "INVALID_ARGUMENT", f"{field}: {message}", field=field)
 
 
 def _instant(text: str, where: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise _bad("file", f"{where}: time {text!r} is not ISO-8601") from None
-    if moment.tzinfo is None:
-        raise _bad("file", f"{where}: time {text!r} has no UTC offset")
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise _bad("file", f"{where}: time {text!r} is out of range in UTC") from None
+        return parse_instant(text.strip())
+    except InvalidInstant as error:
+        raise _bad("file", f"{where}: time {text!r} {_WHY[error.kind]}") from None
 
 
 def _celsius(value: object, where: str) -> float:

@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 import gs1
 import tracker.api.bodies as bodies
 import tracker.api.pending as pending
+from records import parse_instant
 from tracker.api.blueprint import api
 from tracker.api.schemas import (
     CheckpointSchema,
@@ -186,7 +187,7 @@ def _as_recorded(
             and checkpoint.kind == prepared.kind.value
         ):
             try:
-                return build(datetime.fromisoformat(checkpoint.event_time))
+                return build(parse_instant(checkpoint.event_time, "event_time"))
             except ValueError:
                 return None
     return None

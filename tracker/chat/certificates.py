@@ -9,11 +9,11 @@ window the reports use (created -> delivered, else last update), checked with
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from records import InvalidInstant, parse_instant
 from tracker.chat import terms_texts, texts
 from tracker.chat.provenance import shipment_parties
 from tracker.reports.terms_source import shipment_terms
@@ -40,8 +40,8 @@ def _pick(pair: tuple[str, str], lang: Lang) -> str:
 
 def _day(text: str, lang: Lang) -> str:
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        moment = parse_instant(text)
+    except InvalidInstant:
         return text
     return moment.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
 

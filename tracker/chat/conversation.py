@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from records import format_instant
 from terms.merkle import leaf_hash
 from tracker.chat.compose import Outgoing
 from tracker.store.columns import utcnow
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 def leaf_time(moment: datetime) -> str:
     """The instant a leaf commits to: UTC, whole seconds, `Z`."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return format_instant(moment.replace(microsecond=0), "leaf time")
 
 
 def text_digest(text: str) -> str:

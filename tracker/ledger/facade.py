@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from records import format_instant
 from tracker.ledger.errors import LedgerUnavailable
 from tracker.ledger.facade_values import (
     Actor,
@@ -32,7 +33,6 @@ from tracker.ledger.facade_values import (
     TemperatureRequest,
     TermsCommitted,
     WriteKind,
-    instant,
 )
 from tracker.ledger.gateway import Contract, Gateway, Timeouts, connect
 
@@ -101,11 +101,11 @@ def prepare(
         kind, body = WriteKind.CREATE, request.argument()
     elif isinstance(request, CheckpointRequest):
         kind, body = WriteKind.CHECKPOINT, _scan_fields(request)
-        body.update(biz_step=request.biz_step, event_time=instant(request.event_time))
+        body.update(biz_step=request.biz_step, event_time=format_instant(request.event_time))
     elif isinstance(request, TemperatureRequest):
         kind, body = WriteKind.TEMPERATURES, _scan_fields(request)
         body["readings"] = [
-            {"time": instant(r.time), "celsius": r.celsius} for r in request.readings
+            {"time": format_instant(r.time), "celsius": r.celsius} for r in request.readings
         ]
         if request.device_id:
             body["device_id"] = request.device_id
@@ -113,11 +113,11 @@ def prepare(
         kind, body = WriteKind.DELIVERY, _scan_fields(request)
         body.update(
             proof_of_delivery_sha256=request.proof_of_delivery_sha256,
-            event_time=instant(request.event_time),
+            event_time=format_instant(request.event_time),
         )
     else:
         kind, body = WriteKind.EXCEPTION, _scan_fields(request)
-        body.update(reason=request.reason, event_time=instant(request.event_time))
+        body.update(reason=request.reason, event_time=format_instant(request.event_time))
         if request.biz_step:
             body["biz_step"] = request.biz_step
     return PreparedWrite(kind, request.sscc, request.client_scan_id, _argument(body))

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from records import (
+    Checkpoint,
+    ColdChainProfile,
+    Shipment,
+    decode,
+    format_instant,
+    to_plain,
+)
+from records import Place as Place
+from records import ReadPoint as ReadPoint
 from tracker.ledger.identity import Identity, Signer
-
-
-def instant(moment: datetime) -> str:
-    """ISO-8601 UTC with `Z`, the chaincode's stored form; naive times are refused."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: give a UTC offset")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -27,32 +29,8 @@ class Actor:
     signer: Signer
 
 
-@dataclass(frozen=True)
-class Place:
-    """A GS1 location: 13-digit GLN and a name."""
-
-    gln: str
-    name: str
-
-
-@dataclass(frozen=True)
-class ReadPoint:
-    """Where a scan happened, with optional WGS-84 coordinates."""
-
-    gln: str
-    name: str
-    lat: float | None = None
-    lon: float | None = None
-
-
-@dataclass(frozen=True)
-class ColdChain:
-    """Allowed range (°C), minutes allowed outside it and an optional MKT limit."""
-
-    min_c: float
-    max_c: float
-    allowed_minutes_outside: float
-    mkt_limit_c: float | None = None
+# A request's cold-chain profile is the record's own (min/max °C, minutes outside, MKT limit).
+ColdChain = ColdChainProfile
 
 
 @dataclass(frozen=True)
@@ -77,10 +55,10 @@ class AgreementTerms:
             "lateness": {"bp_per_started_hour": self.bp_per_started_hour, "cap_bp": self.cap_bp},
             "breach_refund_bp": self.breach_refund_bp,
             "damaged_refund_bp": self.damaged_refund_bp,
-            "undelivered_after": instant(self.undelivered_after),
+            "undelivered_after": format_instant(self.undelivered_after),
         }
         if self.promised_delivery is not None:
-            body["promised_delivery"] = instant(self.promised_delivery)
+            body["promised_delivery"] = format_instant(self.promised_delivery)
         if self.confirm_roles:
             body["confirm_roles"] = list(self.confirm_roles)
         return body
@@ -126,7 +104,7 @@ class CreateShipment:
                 "retailer": self.retailer,
             },
             "cold_chain": cold,
-            "promised_delivery": instant(self.promised_delivery),
+            "promised_delivery": format_instant(self.promised_delivery),
             "client_scan_id": self.client_scan_id,
         }
         if self.certificates:
@@ -226,88 +204,143 @@ class PreparedWrite:
         return hashlib.sha256(self.argument.encode("utf-8")).hexdigest()
 
 
-def _canonical(document: Any) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))
-
-
 @dataclass(frozen=True)
 class ShipmentView:
-    """A shipment as committed; `raw` is its full ledger document (canonical JSON)."""
+    """A shipment as committed: the chaincode's record, decoded strictly by `records`."""
 
-    sscc: str
-    status: str
-    custodian: str
-    verdict: str
-    checkpoint_count: int
-    created_tx: str
-    updated_tx: str
-    updated_at: str
-    raw: str
+    record: Shipment
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> ShipmentView:
-        """Build from the chaincode's Shipment JSON object."""
-        return cls(
-            sscc=str(document["sscc"]),
-            status=str(document["status"]),
-            custodian=str(document["custodian"]),
-            verdict=str(document["cold_chain_state"]["verdict"]),
-            checkpoint_count=int(document["checkpoint_count"]),
-            created_tx=str(document["created_tx"]),
-            updated_tx=str(document["updated_tx"]),
-            updated_at=str(document["updated_at"]),
-            raw=_canonical(document),
-        )
+        """Build from the chaincode's Shipment JSON object; a malformed one is a RecordError."""
+        return cls(decode(Shipment, document, "shipment"))
+
+    @property
+    def sscc(self) -> str:
+        """The shipment's SSCC."""
+        return self.record.sscc
+
+    @property
+    def status(self) -> str:
+        """Its current status (`records.Status` values)."""
+        return self.record.status
+
+    @property
+    def custodian(self) -> str:
+        """The MSP id holding the goods."""
+        return self.record.custodian
+
+    @property
+    def verdict(self) -> str:
+        """The cold-chain verdict so far."""
+        return self.record.cold_chain_state.verdict
+
+    @property
+    def checkpoint_count(self) -> int:
+        """How many checkpoints it has."""
+        return self.record.checkpoint_count
+
+    @property
+    def created_tx(self) -> str:
+        """The transaction that created it."""
+        return self.record.created_tx
+
+    @property
+    def updated_tx(self) -> str:
+        """The transaction that last changed it."""
+        return self.record.updated_tx
+
+    @property
+    def updated_at(self) -> str:
+        """When it last changed (the stored instant)."""
+        return self.record.updated_at
 
     def document(self) -> dict[str, Any]:
         """A fresh copy of the full ledger document."""
-        value: dict[str, Any] = json.loads(self.raw)
+        value: dict[str, Any] = to_plain(self.record)
         return value
 
 
 @dataclass(frozen=True)
 class CheckpointView:
-    """One checkpoint as committed; `raw` is its full ledger document."""
+    """One checkpoint as committed: the chaincode's record, decoded strictly by `records`."""
 
-    sscc: str
-    seq: int
-    kind: str
-    biz_step: str
-    status: str
-    event_time: str
-    reporter_msp_id: str
-    reporter_enrollment_id: str
-    reporter_role: str
-    evidence: tuple[str, ...]
-    temperature_sha256: str | None
-    client_scan_id: str
-    tx_id: str
-    raw: str
+    record: Checkpoint
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> CheckpointView:
-        """Build from the chaincode's Checkpoint JSON object."""
-        reporter, temperature = document["reporter"], document.get("temperature")
-        return cls(
-            sscc=str(document["sscc"]),
-            seq=int(document["seq"]),
-            kind=str(document["kind"]),
-            biz_step=str(document["biz_step"]),
-            status=str(document["status"]),
-            event_time=str(document["event_time"]),
-            reporter_msp_id=str(reporter["msp_id"]),
-            reporter_enrollment_id=str(reporter["enrollment_id"]),
-            reporter_role=str(reporter["role"]),
-            evidence=tuple(str(e) for e in document.get("evidence") or ()),
-            temperature_sha256=str(temperature["raw_sha256"]) if temperature else None,
-            client_scan_id=str(document.get("client_scan_id", "")),
-            tx_id=str(document["tx_id"]),
-            raw=_canonical(document),
-        )
+        """Build from the chaincode's Checkpoint JSON object; a malformed one is a RecordError."""
+        return cls(decode(Checkpoint, document, "checkpoint"))
+
+    @property
+    def sscc(self) -> str:
+        """The shipment's SSCC."""
+        return self.record.sscc
+
+    @property
+    def seq(self) -> int:
+        """Its number in the shipment, from 1."""
+        return self.record.seq
+
+    @property
+    def kind(self) -> str:
+        """checkpoint, temperature, delivery or exception."""
+        return self.record.kind
+
+    @property
+    def biz_step(self) -> str:
+        """Its CBV bizStep."""
+        return self.record.biz_step
+
+    @property
+    def status(self) -> str:
+        """The shipment's status after it."""
+        return self.record.status
+
+    @property
+    def event_time(self) -> str:
+        """When the device saw it (the stored instant)."""
+        return self.record.event_time
+
+    @property
+    def reporter_msp_id(self) -> str:
+        """The reporter's MSP id."""
+        return self.record.reporter.msp_id
+
+    @property
+    def reporter_enrollment_id(self) -> str:
+        """The reporter's enrolment id."""
+        return self.record.reporter.enrollment_id
+
+    @property
+    def reporter_role(self) -> str:
+        """The reporter's role."""
+        return self.record.reporter.role
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        """SHA-256 digests of its evidence."""
+        return self.record.evidence
+
+    @property
+    def temperature_sha256(self) -> str | None:
+        """The raw logger batch's SHA-256, for a temperature checkpoint."""
+        temperature = self.record.temperature
+        return None if temperature is None else temperature.raw_sha256
+
+    @property
+    def client_scan_id(self) -> str:
+        """The scan id it was recorded under."""
+        return self.record.client_scan_id
+
+    @property
+    def tx_id(self) -> str:
+        """The transaction that recorded it."""
+        return self.record.tx_id
 
     def document(self) -> dict[str, Any]:
         """A fresh copy of the full ledger document."""
-        value: dict[str, Any] = json.loads(self.raw)
+        value: dict[str, Any] = to_plain(self.record)
         return value
 
 

@@ -1,9 +1,16 @@
-"""Frozen input records of the auditor reports: the tracker's read model is adapted to these."""
+"""Frozen input records of the auditor reports: the tracker's read model is adapted to these.
+
+Product, parties and reporter are the ledger's own records (`records`), re-exported here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from records import Parties as Parties
+from records import Product as Product
+from records import Reporter as Reporter
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -54,24 +61,6 @@ class Location:
 
 
 @dataclass(frozen=True)
-class Product:
-    """A traded item: GTIN-14, lot (batch) number and description."""
-
-    gtin: str
-    lot: str
-    description: str
-
-
-@dataclass(frozen=True)
-class Parties:
-    """The MSP ids of the consortium members involved in one shipment."""
-
-    producer: str
-    carrier: str
-    retailer: str
-
-
-@dataclass(frozen=True)
 class ColdChainProfile:
     """The allowed temperature band, tolerated minutes outside it, and optional MKT limit."""
 
@@ -98,15 +87,6 @@ class Certificate:
 
     document_type: str
     sha256: str
-
-
-@dataclass(frozen=True)
-class Reporter:
-    """Who reported a checkpoint (may differ from the gateway identity that signed it)."""
-
-    msp_id: str
-    enrollment_id: str
-    role: str
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import records
+from records import parse_instant
 from tracker.reports import model as m
 from tracker.store.evidence import get_evidence
 from tracker.store.readmodel import CheckpointRow, ShipmentRow, TransactionRow
@@ -21,11 +22,6 @@ from tracker.store.readmodel import CheckpointRow, ShipmentRow, TransactionRow
 
 class ShipmentNotInReadModel(LookupError):
     """The read model holds no shipment with that SSCC."""
-
-
-def when(text: str) -> datetime:
-    """An ISO-8601 time as stored by the chaincode (UTC, `Z` suffix)."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def ledger_ref(session: Session, tx_id: str) -> m.LedgerRef:
@@ -44,75 +40,76 @@ def ledger_ref(session: Session, tx_id: str) -> m.LedgerRef:
     )
 
 
-def _place(doc: dict[str, Any] | None) -> m.Location | None:
-    if doc is None:
-        return None
-    return m.Location(doc["gln"], doc["name"], doc.get("lat"), doc.get("lon"))
+def _location(place: records.Place) -> m.Location:
+    return m.Location(place.gln, place.name)
 
 
-def shipment_record(session: Session, doc: dict[str, Any]) -> m.ShipmentRecord:
-    """A ShipmentRecord from the chaincode's Shipment JSON."""
-    cold, state = doc["cold_chain"], doc["cold_chain_state"]
+def _read_point(point: records.ReadPoint | None) -> m.Location | None:
+    return None if point is None else m.Location(point.gln, point.name, point.lat, point.lon)
+
+
+def shipment_record(session: Session, shipment: records.Shipment) -> m.ShipmentRecord:
+    """A ShipmentRecord from the chaincode's Shipment record."""
+    cold, state = shipment.cold_chain, shipment.cold_chain_state
+    product, parties = shipment.product, shipment.parties
     return m.ShipmentRecord(
-        sscc=doc["sscc"],
-        product=m.Product(**doc["product"]),
-        quantity=float(doc["quantity"]),
-        unit=doc["unit"],
-        origin=m.Location(doc["origin"]["gln"], doc["origin"]["name"]),
-        destination=m.Location(doc["destination"]["gln"], doc["destination"]["name"]),
-        parties=m.Parties(**doc["parties"]),
+        sscc=shipment.sscc,
+        product=m.Product(product.gtin, product.lot, product.description),
+        quantity=shipment.quantity,
+        unit=shipment.unit,
+        origin=_location(shipment.origin),
+        destination=_location(shipment.destination),
+        parties=m.Parties(parties.producer, parties.carrier, parties.retailer),
         cold_chain=m.ColdChainProfile(
-            cold["min_c"], cold["max_c"], cold["allowed_minutes_outside"], cold.get("mkt_limit_c")
+            cold.min_c, cold.max_c, cold.allowed_minutes_outside, cold.mkt_limit_c
         ),
-        promised_delivery=when(doc["promised_delivery"]),
-        status=doc["status"],
-        custodian=doc["custodian"],
-        created=ledger_ref(session, doc["created_tx"]),
-        certificates=tuple(m.Certificate(c["doc_type"], c["sha256"]) for c in doc["certificates"]),
+        promised_delivery=parse_instant(shipment.promised_delivery, "promised_delivery"),
+        status=shipment.status,
+        custodian=shipment.custodian,
+        created=ledger_ref(session, shipment.created_tx),
+        certificates=tuple(m.Certificate(c.doc_type, c.sha256) for c in shipment.certificates),
         verdict=m.ColdChainVerdict(
-            state["verdict"],
-            state["minutes_outside"],
-            state["min_c"],
-            state["max_c"],
-            state["mkt_c"],
+            state.verdict, state.minutes_outside, state.min_c, state.max_c, state.mkt_c
         ),
     )
 
 
-def checkpoint_record(session: Session, doc: dict[str, Any]) -> m.CheckpointRecord:
-    """A CheckpointRecord from the chaincode's Checkpoint JSON."""
-    temp = doc.get("temperature")
-    reporter = doc["reporter"]
+def checkpoint_record(checkpoint: records.Checkpoint, ledger: m.LedgerRef) -> m.CheckpointRecord:
+    """A CheckpointRecord from the chaincode's Checkpoint record and its transaction."""
+    temp, reporter = checkpoint.temperature, checkpoint.reporter
     return m.CheckpointRecord(
-        sscc=doc["sscc"],
-        sequence=int(doc["seq"]),
-        biz_step=doc["biz_step"],
-        disposition=doc["disposition"],
-        read_point=_place(doc.get("read_point")),
-        event_time=when(doc["event_time"]),
-        reporter=m.Reporter(reporter["msp_id"], reporter["enrollment_id"], reporter["role"]),
-        ledger=ledger_ref(session, doc["tx_id"]),
+        sscc=checkpoint.sscc,
+        sequence=checkpoint.seq,
+        biz_step=checkpoint.biz_step,
+        disposition=checkpoint.disposition,
+        read_point=_read_point(checkpoint.read_point),
+        event_time=parse_instant(checkpoint.event_time, "event_time"),
+        reporter=m.Reporter(reporter.msp_id, reporter.enrollment_id, reporter.role),
+        ledger=ledger,
         temperature=None
         if temp is None
-        else m.TemperatureSummary(temp["min_c"], temp["max_c"], temp["mean_c"], temp["count"]),
-        evidence=tuple(doc.get("evidence", ())),
-        notes=doc.get("notes", ""),
+        else m.TemperatureSummary(temp.min_c, temp.max_c, temp.mean_c, temp.count),
+        evidence=checkpoint.evidence,
+        notes=checkpoint.notes,
         # Checkpoints written before `reason` was its own field have none: their notes are
         # shown as stored (an exception's reason and notes together), never split by guess.
-        reason=doc.get("reason", ""),
+        reason=checkpoint.reason,
     )
 
 
-def logger_readings(session: Session, docs: Sequence[dict[str, Any]]) -> list[m.TemperatureReading]:
+def logger_readings(
+    session: Session, checkpoints: Sequence[records.Checkpoint]
+) -> list[m.TemperatureReading]:
     """Raw readings of every temperature batch whose bytes this tracker holds (by ledger hash)."""
     readings: list[m.TemperatureReading] = []
-    for doc in docs:
-        temp = doc.get("temperature")
-        raw = None if temp is None else get_evidence(session, temp["raw_sha256"])
+    for checkpoint in checkpoints:
+        temp = checkpoint.temperature
+        raw = None if temp is None else get_evidence(session, temp.raw_sha256)
         if raw is not None:
             batch = json.loads(raw)
             readings += [
-                m.TemperatureReading(when(r["time"]), r["celsius"]) for r in batch["readings"]
+                m.TemperatureReading(parse_instant(r["time"], "readings.time"), r["celsius"])
+                for r in batch["readings"]
             ]
     return readings
 
@@ -125,11 +122,11 @@ def shipment_history(session: Session, sscc: str) -> m.ShipmentHistory:
     rows = session.scalars(
         select(CheckpointRow).where(CheckpointRow.sscc == sscc).order_by(CheckpointRow.seq)
     )
-    docs = [json.loads(r.document) for r in rows]
+    checkpoints = [records.from_json(records.Checkpoint, r.document, "checkpoint") for r in rows]
     return m.ShipmentHistory(
-        shipment=shipment_record(session, json.loads(row.document)),
-        checkpoints=tuple(checkpoint_record(session, d) for d in docs),
-        readings=tuple(logger_readings(session, docs)),
+        shipment=shipment_record(session, records.from_json(records.Shipment, row.document)),
+        checkpoints=tuple(checkpoint_record(c, ledger_ref(session, c.tx_id)) for c in checkpoints),
+        readings=tuple(logger_readings(session, checkpoints)),
     )
 
 

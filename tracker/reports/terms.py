@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from records import parse_instant
 from terms.certificates import validity
-from terms.instants import parse_instant
 from terms.money import format_minor
 
 Document = Mapping[str, Any]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from records import Checkpoint, Shipment
 from tracker.ledger.blocks import DecodedBlock, DecodedTransaction, Write
 from tracker.ledger.identity import signatory
 from tracker.store.projection_base import (
     Change,
     ProjectionError,
-    load_document,
+    load_record,
     split_composite_key,
 )
 from tracker.store.readmodel import BlockRow, CheckpointRow, ShipmentRow, TransactionRow
@@ -85,28 +86,18 @@ def _apply_write(
 def _put_shipment(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
-    doc = load_document(value, "shipment")
-    try:
-        sscc, status = str(doc["sscc"]), str(doc["status"])
-        verdict = str(doc["cold_chain_state"]["verdict"])
-        fields = {
-            "gtin": str(doc["product"]["gtin"]),
-            "lot": str(doc["product"]["lot"]),
-            "custodian": str(doc["custodian"]),
-            "producer": str(doc["parties"]["producer"]),
-            "carrier": str(doc["parties"]["carrier"]),
-            "retailer": str(doc["parties"]["retailer"]),
-            "checkpoint_count": int(doc["checkpoint_count"]),
-        }
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProjectionError(f"shipment value lacks {exc}") from None
+    shipment = load_record(Shipment, value, "shipment")
+    sscc, status = shipment.sscc, shipment.status
+    verdict = shipment.cold_chain_state.verdict
     row = session.get(ShipmentRow, sscc)
     changes = _shipment_changes(row, sscc, status, verdict, tx, block_number)
     if row is None:
         row = ShipmentRow(sscc=sscc)
         session.add(row)
-    for name, field_value in fields.items():
-        setattr(row, name, field_value)
+    row.gtin, row.lot = shipment.product.gtin, shipment.product.lot
+    row.custodian, row.checkpoint_count = shipment.custodian, shipment.checkpoint_count
+    parties = shipment.parties
+    row.producer, row.carrier, row.retailer = parties.producer, parties.carrier, parties.retailer
     row.status, row.verdict, row.document = status, verdict, value.decode()
     row.last_tx_id, row.last_block, row.committed_at = tx.tx_id, block_number, tx.timestamp
     return changes
@@ -133,20 +124,17 @@ def _shipment_changes(
 def _put_checkpoint(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
-    doc = load_document(value, "checkpoint")
-    try:
-        row = CheckpointRow(
-            sscc=str(doc["sscc"]),
-            seq=int(doc["seq"]),
-            kind=str(doc["kind"]),
-            biz_step=str(doc["biz_step"]),
-            status=str(doc["status"]),
-            event_time=str(doc["event_time"]),
-            reporter_msp_id=str(doc["reporter"]["msp_id"]),
-            reporter_role=str(doc["reporter"]["role"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProjectionError(f"checkpoint value lacks {exc}") from None
+    checkpoint = load_record(Checkpoint, value, "checkpoint")
+    row = CheckpointRow(
+        sscc=checkpoint.sscc,
+        seq=checkpoint.seq,
+        kind=checkpoint.kind,
+        biz_step=checkpoint.biz_step,
+        status=checkpoint.status,
+        event_time=checkpoint.event_time,
+        reporter_msp_id=checkpoint.reporter.msp_id,
+        reporter_role=checkpoint.reporter.role,
+    )
     row.document, row.tx_id, row.block_number = value.decode(), tx.tx_id, block_number
     row.committed_at = tx.timestamp
     # merge: a rebuild from block 0 into a non-empty table must not fail on the same row

@@ -1,10 +1,13 @@
-"""What every projection shares: the `Change` it reports, its error, key and JSON parsing."""
+"""What every projection shares: the `Change` it reports, its error, key and record decoding."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
+
+import records
+
+T = TypeVar("T")
 
 
 class ProjectionError(ValueError):
@@ -38,12 +41,9 @@ def split_composite_key(key: str) -> tuple[str, list[str]] | None:
     return parts[0], parts[1:-1]
 
 
-def load_document(value: bytes, what: str) -> dict[str, Any]:
-    """A committed value as a JSON object, or `ProjectionError`."""
+def load_record(cls: type[T], value: bytes, what: str) -> T:
+    """A committed value decoded strictly as the chaincode's record `cls`, or `ProjectionError`."""
     try:
-        data = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProjectionError(f"{what} value is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProjectionError(f"{what} value is not a JSON object")
-    return data
+        return records.from_json(cls, value, what)
+    except records.RecordError as exc:
+        raise ProjectionError(f"{what} value: {exc}") from None

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from records.deals import Agreement, Dispute, RegisteredCertificate, Settlement
 from tracker.ledger.blocks import DecodedTransaction
 from tracker.store.agreements import (
     AgreementRow,
@@ -22,52 +23,9 @@ from tracker.store.agreements import (
     SettlementRow,
     WrittenOnce,
 )
-from tracker.store.projection_base import Change, ProjectionError, load_document
+from tracker.store.projection_base import Change, load_record
 
 Putter = Callable[[Session, int, DecodedTransaction, bytes], list[Change]]
-
-
-# (column, key of the ledger document, conversion) of the columns a putter reads.
-Columns = tuple[tuple[str, str, Callable[[Any], Any]], ...]
-
-AGREEMENT_COLUMNS: Columns = (
-    ("sscc", "sscc", str),
-    ("status", "status", str),
-    ("seller", "seller", str),
-    ("buyer", "buyer", str),
-    ("price_minor", "price_minor", int),
-    ("currency", "currency", str),
-)
-SETTLEMENT_COLUMNS: Columns = (
-    ("sscc", "sscc", str),
-    ("outcome", "outcome", str),
-    ("currency", "currency", str),
-    ("price_minor", "price_minor", int),
-    ("refunded_to_buyer_minor", "refunded_to_buyer_minor", int),
-    ("released_to_seller_minor", "released_to_seller_minor", int),
-)
-DISPUTE_COLUMNS: Columns = (
-    ("sscc", "sscc", str),
-    ("dispute_id", "dispute_id", str),
-    ("subject", "subject", str),
-    ("raised_for", "raised_for", str),
-    ("status", "status", str),
-    ("leaf_count", "leaves", len),
-    ("root", "root", str),
-)
-
-
-def _fields(what: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    try:
-        return read()
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ProjectionError(f"{what} value lacks {exc}") from None
-
-
-def _columns(value: bytes, what: str, columns: Columns) -> dict[str, Any]:
-    """The columns of a committed `what` value, read in order, or `ProjectionError`."""
-    doc = load_document(value, what)
-    return _fields(what, lambda: {name: convert(doc[key]) for name, key, convert in columns})
 
 
 def _mirror(
@@ -87,7 +45,15 @@ def put_agreement(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
     """Mirror an agreement (proposed, accepted or settled)."""
-    row = AgreementRow(**_columns(value, "agreement", AGREEMENT_COLUMNS))
+    agreement = load_record(Agreement, value, "agreement")
+    row = AgreementRow(
+        sscc=agreement.sscc,
+        status=agreement.status,
+        seller=agreement.seller,
+        buyer=agreement.buyer,
+        price_minor=agreement.price_minor,
+        currency=agreement.currency,
+    )
     _mirror(session, row, value, tx, block_number)
     return []
 
@@ -96,9 +62,16 @@ def put_settlement(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
     """Mirror a settlement; said once, when first seen."""
-    fields = _columns(value, "settlement", SETTLEMENT_COLUMNS)
-    known = session.get(SettlementRow, fields["sscc"]) is not None
-    row = SettlementRow(**fields)
+    settlement = load_record(Settlement, value, "settlement")
+    known = session.get(SettlementRow, settlement.sscc) is not None
+    row = SettlementRow(
+        sscc=settlement.sscc,
+        outcome=settlement.outcome,
+        currency=settlement.currency,
+        price_minor=settlement.price_minor,
+        refunded_to_buyer_minor=settlement.refunded_to_buyer_minor,
+        released_to_seller_minor=settlement.released_to_seller_minor,
+    )
     _mirror(session, row, value, tx, block_number)
     if known:
         return []  # a rebuild or a replayed block: already said
@@ -109,15 +82,24 @@ def put_dispute(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
     """Mirror a dispute; said when opened and when resolved, not when anchored."""
-    fields = _columns(value, "dispute", DISPUTE_COLUMNS)
-    before = session.get(DisputeRow, (fields["sscc"], fields["dispute_id"]))
+    dispute = load_record(Dispute, value, "dispute")
+    sscc, dispute_id = dispute.sscc, dispute.dispute_id
+    before = session.get(DisputeRow, (sscc, dispute_id))
     changes: list[Change] = []
-    sscc, dispute_id = fields["sscc"], fields["dispute_id"]
     if before is None:
         changes.append(Change("dispute_opened", sscc, None, dispute_id, tx.tx_id, block_number))
-    if fields["status"] == "resolved" and (before is None or before.status != "resolved"):
+    if dispute.status == "resolved" and (before is None or before.status != "resolved"):
         changes.append(Change("dispute_resolved", sscc, "open", dispute_id, tx.tx_id, block_number))
-    _mirror(session, DisputeRow(**fields), value, tx, block_number)
+    row = DisputeRow(
+        sscc=sscc,
+        dispute_id=dispute_id,
+        subject=dispute.subject,
+        raised_for=dispute.raised_for,
+        status=dispute.status,
+        leaf_count=len(dispute.leaves),
+        root=dispute.root,
+    )
+    _mirror(session, row, value, tx, block_number)
     return changes
 
 
@@ -125,23 +107,20 @@ def put_certificate(
     session: Session, block_number: int, tx: DecodedTransaction, value: bytes
 ) -> list[Change]:
     """Mirror a registered certificate."""
-    doc = load_document(value, "certificate")
-
-    def read() -> dict[str, Any]:
-        subject = doc["subject"]
-        return {
-            "sha256": str(doc["sha256"]),
-            "doc_type": str(doc["doc_type"]),
-            "issuer_msp": str(doc["issuer_msp"]),
-            "issuer_name": str(doc["issuer_name"]),
-            "valid_from": str(doc["valid_from"]),
-            "valid_until": str(doc["valid_until"]),
-            "subject_sscc": subject.get("sscc"),
-            "subject_gtin": subject.get("gtin"),
-            "subject_lot": subject.get("lot"),
-        }
-
-    _mirror(session, CertificateRow(**_fields("certificate", read)), value, tx, block_number)
+    certificate = load_record(RegisteredCertificate, value, "certificate")
+    subject = certificate.subject
+    row = CertificateRow(
+        sha256=certificate.sha256,
+        doc_type=certificate.doc_type,
+        issuer_msp=certificate.issuer_msp,
+        issuer_name=certificate.issuer_name,
+        valid_from=certificate.valid_from,
+        valid_until=certificate.valid_until,
+        subject_sscc=subject.get("sscc"),
+        subject_gtin=subject.get("gtin"),
+        subject_lot=subject.get("lot"),
+    )
+    _mirror(session, row, value, tx, block_number)
     return []
 
 

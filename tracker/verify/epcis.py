@@ -13,15 +13,16 @@ which the shipment, lot and period documents all include.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import records
+from records import parse_instant
 from tracker.reports import epcis
 from tracker.reports import model as m
-from tracker.reports.source import when
+from tracker.reports.source import checkpoint_record
 from tracker.verify.chain import LedgerEntry, TxFacts, WorldState
 from tracker.verify.compare import ABSENT, Mismatch, json_diff, show
 
@@ -50,37 +51,19 @@ def _syntax(epc: str) -> Syntax | None:
     return None
 
 
-def _place(doc: Mapping[str, Any] | None) -> m.Location | None:
-    if doc is None:
-        return None
-    return m.Location(doc["gln"], doc["name"], doc.get("lat"), doc.get("lon"))
-
-
 def _record(entry: LedgerEntry, tx: TxFacts) -> m.CheckpointRecord:
     """The checkpoint as tracker/reports/source.py builds it, from the ledger's own facts."""
-    doc = json.loads(entry.value)
-    temp, reporter = doc.get("temperature"), doc["reporter"]
-    return m.CheckpointRecord(
-        sscc=doc["sscc"],
-        sequence=int(doc["seq"]),
-        biz_step=doc["biz_step"],
-        disposition=doc["disposition"],
-        read_point=_place(doc.get("read_point")),
-        event_time=when(doc["event_time"]),
-        reporter=m.Reporter(reporter["msp_id"], reporter["enrollment_id"], reporter["role"]),
-        ledger=m.LedgerRef(
-            tx_id=tx.tx_id,
-            block_number=tx.block_number,
-            msp_id=tx.creator_msp_id,
-            role="",
-            enrollment_id="",
-            validation_code=tx.validation_code,
-            commit_time=tx.timestamp,
-        ),
-        temperature=None
-        if temp is None
-        else m.TemperatureSummary(temp["min_c"], temp["max_c"], temp["mean_c"], temp["count"]),
+    ledger = m.LedgerRef(
+        tx_id=tx.tx_id,
+        block_number=tx.block_number,
+        msp_id=tx.creator_msp_id,
+        role="",
+        enrollment_id="",
+        validation_code=tx.validation_code,
+        commit_time=tx.timestamp,
     )
+    checkpoint = records.from_json(records.Checkpoint, entry.value, "checkpoint")
+    return checkpoint_record(checkpoint, ledger)
 
 
 def _epc(sscc: str, syntax: Syntax) -> str | None:
@@ -125,7 +108,7 @@ def _epcs(events: Iterable[Any]) -> set[str]:
 
 def _created(document: Mapping[str, Any]) -> datetime | None:
     try:
-        return when(str(document["creationDate"]))
+        return parse_instant(str(document["creationDate"]), "creationDate")
     except (KeyError, ValueError):
         return None
 

@@ -17,14 +17,14 @@ cell as the CSV writes them (tracker/reports/facts.py `cell_text`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import records
+from records import parse_instant, to_plain
 from tracker.ledger.identity import signatory
 from tracker.reports.csv_report import REPORT_FIELDS
 from tracker.reports.facts import cell_text
-from tracker.reports.source import when
 from tracker.verify.chain import LedgerEntry, TxFacts, WorldState
 from tracker.verify.compare import ABSENT, Mismatch, json_diff, same, show
 from tracker.verify.terms_report import compare_terms
@@ -35,59 +35,55 @@ CREATED, CHECKPOINT = "shipment_created", "checkpoint"
 
 def iso(text: str) -> str:
     """A chaincode time (`Z` suffix) as the report writes it: ISO 8601 with its offset."""
-    return when(text).isoformat()
+    return parse_instant(text).isoformat()
 
 
-def _place(place: Mapping[str, Any] | None) -> dict[str, Any]:
-    if place is None:
-        return {"gln": None, "name": None, "latitude": None, "longitude": None}
+def _place(place: records.Place | records.ReadPoint | None) -> dict[str, Any]:
+    """A place as the report writes it; the shipment's ends have no coordinates."""
+    point = place if isinstance(place, records.ReadPoint) else None
     return {
-        "gln": place["gln"],
-        "name": place["name"],
-        "latitude": place.get("lat"),
-        "longitude": place.get("lon"),
+        "gln": None if place is None else place.gln,
+        "name": None if place is None else place.name,
+        "latitude": None if point is None else point.lat,
+        "longitude": None if point is None else point.lon,
     }
 
 
-def expected_shipment(doc: Mapping[str, Any]) -> dict[str, Any]:
+def expected_shipment(shipment: records.Shipment) -> dict[str, Any]:
     """The report's `shipment` object as the ledger's Shipment value implies it."""
-    origin, destination = _place(doc["origin"]), _place(doc["destination"])
-    # The report names places without coordinates for the shipment's ends.
-    origin.update(latitude=None, longitude=None)
-    destination.update(latitude=None, longitude=None)
     return {
-        "sscc": doc["sscc"],
-        "product": doc["product"],
-        "quantity": doc["quantity"],
-        "unit": doc["unit"],
-        "origin": origin,
-        "destination": destination,
-        "parties": doc["parties"],
-        "promised_delivery": iso(doc["promised_delivery"]),
-        "status": doc["status"],
-        "custodian": doc["custodian"],
+        "sscc": shipment.sscc,
+        "product": to_plain(shipment.product),
+        "quantity": shipment.quantity,
+        "unit": shipment.unit,
+        "origin": _place(shipment.origin),
+        "destination": _place(shipment.destination),
+        "parties": to_plain(shipment.parties),
+        "promised_delivery": iso(shipment.promised_delivery),
+        "status": shipment.status,
+        "custodian": shipment.custodian,
         "certificates": [
-            {"document_type": c["doc_type"], "sha256": c["sha256"]} for c in doc["certificates"]
+            {"document_type": c.doc_type, "sha256": c.sha256} for c in shipment.certificates
         ],
     }
 
 
-def expected_cold_chain(doc: Mapping[str, Any]) -> dict[str, Any]:
+def expected_cold_chain(shipment: records.Shipment) -> dict[str, Any]:
     """`cold_chain.profile` and `cold_chain.ledger_verdict` from the Shipment value."""
-    profile, state = doc["cold_chain"], doc["cold_chain_state"]
+    profile, state = shipment.cold_chain, shipment.cold_chain_state
     return {
         "profile": {
-            "min_celsius": profile["min_c"],
-            "max_celsius": profile["max_c"],
-            "allowed_minutes_outside": profile["allowed_minutes_outside"],
-            "mkt_limit_celsius": profile.get("mkt_limit_c"),
+            "min_celsius": profile.min_c,
+            "max_celsius": profile.max_c,
+            "allowed_minutes_outside": profile.allowed_minutes_outside,
+            "mkt_limit_celsius": profile.mkt_limit_c,
         },
         "ledger_verdict": {
-            "status": state["verdict"],
-            "minutes_outside": state["minutes_outside"],
-            "min_celsius": state["min_c"],
-            "max_celsius": state["max_c"],
-            "mkt_celsius": state["mkt_c"],
+            "status": state.verdict,
+            "minutes_outside": state.minutes_outside,
+            "min_celsius": state.min_c,
+            "max_celsius": state.max_c,
+            "mkt_celsius": state.mkt_c,
         },
     }
 
@@ -106,40 +102,51 @@ def signer_cells(tx: TxFacts) -> dict[str, Any]:
     }
 
 
-def expected_created(doc: Mapping[str, Any], tx: TxFacts) -> dict[str, Any]:
+def expected_created(shipment: records.Shipment, tx: TxFacts) -> dict[str, Any]:
     """The `shipment_created` event: the creating transaction, located at the origin."""
-    certificates = ";".join(c["sha256"] for c in doc["certificates"]) or None
+    certificates = ";".join(c.sha256 for c in shipment.certificates) or None
     return {
         **signer_cells(tx),
-        "location_gln": doc["origin"]["gln"],
-        "location_name": doc["origin"]["name"],
+        "location_gln": shipment.origin.gln,
+        "location_name": shipment.origin.name,
         "evidence_sha256": certificates,
     }
 
 
 def expected_checkpoint(entry: LedgerEntry, tx: TxFacts | None) -> dict[str, Any]:
     """A `checkpoint` event from the Checkpoint value and the transaction that wrote it."""
-    doc = json.loads(entry.value)
-    place, temp, reporter = _place(doc.get("read_point")), doc.get("temperature"), doc["reporter"]
+    checkpoint = records.from_json(records.Checkpoint, entry.value, "checkpoint")
+    place, temp = _place(checkpoint.read_point), checkpoint.temperature
+    reporter = checkpoint.reporter
     cells = {
-        "sequence": doc["seq"],
-        "biz_step": doc["biz_step"],
-        "disposition": doc["disposition"],
-        "event_time": iso(doc["event_time"]),
+        "sequence": checkpoint.seq,
+        "biz_step": checkpoint.biz_step,
+        "disposition": checkpoint.disposition,
+        "event_time": iso(checkpoint.event_time),
         **{f"location_{k}": place[k] for k in ("gln", "name")},
         "latitude": place["latitude"],
         "longitude": place["longitude"],
-        "reporter_msp": reporter["msp_id"],
-        "reporter_enrollment": reporter["enrollment_id"],
-        "reporter_role": reporter["role"],
-        **{f"temp_{k}_c": None if temp is None else temp[f"{k}_c"] for k in ("min", "max", "mean")},
-        "temp_count": None if temp is None else temp["count"],
-        "evidence_sha256": ";".join(doc.get("evidence", ())) or None,
-        "reason": doc.get("reason") or None,
-        "notes": doc.get("notes") or None,
+        "reporter_msp": reporter.msp_id,
+        "reporter_enrollment": reporter.enrollment_id,
+        "reporter_role": reporter.role,
+        **_temperature_cells(temp),
+        "evidence_sha256": ";".join(checkpoint.evidence) or None,
+        "reason": checkpoint.reason or None,
+        "notes": checkpoint.notes or None,
     }
     # The ledger's own coordinates: the transaction that wrote this checkpoint key.
     return {**cells, **(signer_cells(tx) if tx else {"tx_id": entry.tx_id})}
+
+
+def _temperature_cells(temp: records.TemperatureSummary | None) -> dict[str, Any]:
+    if temp is None:
+        return dict.fromkeys(("temp_min_c", "temp_max_c", "temp_mean_c", "temp_count"))
+    return {
+        "temp_min_c": temp.min_c,
+        "temp_max_c": temp.max_c,
+        "temp_mean_c": temp.mean_c,
+        "temp_count": temp.count,
+    }
 
 
 def _cells(
@@ -192,7 +199,7 @@ def _events(
 
 def _created(
     sscc: str,
-    doc: Mapping[str, Any],
+    shipment: records.Shipment,
     events: Sequence[Mapping[str, Any]],
     txs: Mapping[str, TxFacts],
     *,
@@ -200,12 +207,12 @@ def _created(
 ) -> list[Mismatch]:
     where = f"shipment {sscc} creation"
     created = [e for e in events if e.get("event") == CREATED]
-    tx = txs.get(doc["created_tx"])
+    tx = txs.get(shipment.created_tx)
     if tx is None:
-        return [Mismatch(where, "tx_id", f"{doc['created_tx']} (not on the chain)", ABSENT)]
+        return [Mismatch(where, "tx_id", f"{shipment.created_tx} (not on the chain)", ABSENT)]
     if len(created) != 1:
         return [Mismatch(where, "event", "one", str(len(created)))]
-    return _cells(where, expected_created(doc, tx), created[0], text=text)
+    return _cells(where, expected_created(shipment, tx), created[0], text=text)
 
 
 def _located(
@@ -248,16 +255,16 @@ def compare_report(
     entry = state.shipments.get(sscc)
     if entry is None:
         return found + [Mismatch(f"shipment {sscc}", "shipment", ABSENT, "present")]
-    doc = json.loads(entry.value)
+    record = records.from_json(records.Shipment, entry.value, "shipment")
     where = f"shipment {sscc}"
-    found += _objects(where, "shipment", expected_shipment(doc), shipment)
+    found += _objects(where, "shipment", expected_shipment(record), shipment)
     cold = report.get("cold_chain", {})
     actual_cold = {k: cold.get(k) for k in ("profile", "ledger_verdict")}
-    found += _objects(where, "cold_chain", expected_cold_chain(doc), actual_cold)
+    found += _objects(where, "cold_chain", expected_cold_chain(record), actual_cold)
     events = report.get("events", [])
-    found += _created(sscc, doc, events, transactions)
+    found += _created(sscc, record, events, transactions)
     found += _events(sscc, events, state, transactions)
-    return found + compare_terms(sscc, doc, report, state)
+    return found + compare_terms(sscc, to_plain(record), report, state)
 
 
 def _csv_source(rows: list[Mapping[str, str]]) -> dict[str, Any] | Mismatch:
@@ -298,7 +305,7 @@ def compare_csv_report(
     entry = state.shipments.get(sscc)
     if entry is None:
         return found + [Mismatch(f"shipment {sscc}", "shipment", ABSENT, "present")]
-    doc = json.loads(entry.value)
+    record = records.from_json(records.Shipment, entry.value, "shipment")
     events = [_csv_event(row) for row in rows]
-    found += _created(sscc, doc, events, transactions, text=True)
+    found += _created(sscc, record, events, transactions, text=True)
     return found + _events(sscc, events, state, transactions, text=True)

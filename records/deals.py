@@ -1,6 +1,6 @@
 """Ledger records of agreements, settlements, disputes and certificates (frozen, canonical).
 
-Serialised with ``model.canonical_json`` and decoded with ``model.from_json`` like the
+Serialised with ``records.canonical_json`` and decoded with ``records.from_json`` like the
 shipment records. Money is an integer in minor units; percentages are basis points.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chaincode.model import Reporter
+from records.shipments import Reporter
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Fixtures shared by every test folder: the database backends the store must work on, the
-simulated network's PKI and peer, and the tracker stack over real HTTP with its ledger."""
+simulated network's PKI, peer and identities (the client's enrolment, the peer's endorser), an
+in-process FAKE gateway peer and a client connected to it, and the tracker stack over real
+HTTP with its ledger."""
 
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from fabricsim.gateway import FakeDeliver, FakeGateway, FakePeer, serving
 from fabricsim.peer import SimulatedPeer
-from fabricsim.pki import MSP_ID, SimPki
+from fabricsim.pki import MSP_ID, PEER_HOST, SimPki
 from fabricsim.wire import Endorser
 from tests.support.tracker_ledger import PRODUCER, Ledger
 from tests.support.tracker_stack import Stack, start_stack
-from tracker.ledger.identity import load_enrolment
+from tracker.ledger.gateway import Gateway, Timeouts, connect
+from tracker.ledger.identity import Identity, Signer, load_enrolment
 from tracker.store.db import make_engine
 from tracker.store.engine import create_schema, open_database
 
@@ -105,3 +109,52 @@ def ledger_for(pki: SimPki) -> Callable[[Stack], Ledger]:
 def ledger(ledger_for: Callable[[Stack], Ledger], stack: Stack) -> Ledger:
     """A ledger whose blocks are followed into the stack's database as they are added."""
     return ledger_for(stack)
+
+
+@pytest.fixture(scope="module")
+def enrolment(pki: SimPki) -> tuple[Identity, Signer]:
+    """The client identity and signer loaded from the test MSP dir."""
+    return load_enrolment(MSP_ID, pki.msp_dir)
+
+
+@pytest.fixture
+def identity(enrolment: tuple[Identity, Signer]) -> Identity:
+    """The client identity."""
+    return enrolment[0]
+
+
+@pytest.fixture
+def signer(enrolment: tuple[Identity, Signer]) -> Signer:
+    """The client signer."""
+    return enrolment[1]
+
+
+@pytest.fixture
+def endorser(pki: SimPki) -> Endorser:
+    """The fake peer's signing identity."""
+    return Endorser(MSP_ID, pki.peer.cert_pem, pki.peer.key)
+
+
+@pytest.fixture
+def fake_peer(pki: SimPki, endorser: Endorser) -> Iterator[FakePeer]:
+    """Start an in-process FAKE gateway peer with TLS; stop it afterwards."""
+    fake_gateway, fake_deliver = FakeGateway(endorser), FakeDeliver()
+    tls = pki.tls_server
+    with serving(tls.key_pem, tls.cert_pem, gateway=fake_gateway, deliver=fake_deliver) as at:
+        yield FakePeer(fake_gateway, fake_deliver, at)
+
+
+@pytest.fixture
+def gateway(
+    fake_peer: FakePeer, pki: SimPki, identity: Identity, signer: Signer
+) -> Iterator[Gateway]:
+    """A client Gateway connected to the fake peer through real TLS."""
+    with connect(
+        endpoint=fake_peer.endpoint,
+        tls_root_cert_path=pki.tls_root_path,
+        server_name_override=PEER_HOST,
+        signer=signer,
+        identity=identity,
+        timeouts=Timeouts(evaluate=2, endorse=2, submit=2, commit_status=2),
+    ) as gw:
+        yield gw

@@ -15,9 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from fabricsim._protos import identities_pb2
 from fabricsim.callers import Caller
-from fabricsim.wire import Endorser, Outcome, endorsed_envelope, make_block
+from fabricsim.wire import Endorser, Outcome, endorsed_envelope, next_block
 from fabricsim.world import START, InMemoryWorldState, Result
-from tracker.ledger.blocks import block_header_hash
 
 CHANNEL, CHAINCODE = "supplychain", "provenance"
 
@@ -77,8 +76,7 @@ class SimLedger:
         return str(result.event.event_name), bytes(result.event.payload)
 
     def _append(self, envelopes: list[bytes]) -> None:
-        previous = block_header_hash(self.blocks[-1].header) if self.blocks else b""
-        self.blocks.append(make_block(len(self.blocks), previous, envelopes, bytes(len(envelopes))))
+        self.blocks.append(next_block(self.blocks, envelopes))
 
     def source(self) -> Any:
         """A follower block source over the blocks cut so far."""

@@ -49,11 +49,10 @@ from fabricsim.wire import (
     ChaincodeRefusal,
     Endorser,
     Outcome,
-    make_block,
+    next_block,
     verify_like_peer,
 )
 from fabricsim.world import InMemoryStub, InMemoryWorldState
-from tracker.ledger.blocks import block_header_hash
 
 VALID: int = transaction_pb2.VALID
 MVCC_READ_CONFLICT: int = transaction_pb2.MVCC_READ_CONFLICT
@@ -152,9 +151,8 @@ class PeerLedger(SimLedger):
     def cut(self, envelope: bytes, code: int) -> int:
         """Append a block holding one envelope with its validation code; return its number."""
         with self.changed:
-            previous = block_header_hash(self.blocks[-1].header) if self.blocks else b""
             number = len(self.blocks)
-            block = make_block(number, previous, [envelope], bytes([code]))
+            block = next_block(self.blocks, [envelope], [code])
             self.blocks.append(sign_block(block, self.orderer) if self.orderer else block)
             self.changed.notify_all()
         return number

@@ -27,6 +27,7 @@ from fabricsim._protos import (
     rwset_pb2,
     transaction_pb2,
 )
+from tracker.ledger.blocks import block_header_hash
 from tracker.ledger.identity import normalize_low_s
 
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -218,3 +219,11 @@ def make_block(number: int, previous_hash: bytes, envelopes: list[bytes], flags:
     metadata[common_pb2.TRANSACTIONS_FILTER] = flags
     block.metadata.metadata.extend(metadata)
     return block
+
+
+def next_block(chain: Sequence[Any], envelopes: list[bytes], flags: Sequence[int] = ()) -> Any:
+    """The block after `chain`: numbered after it and linked to its last header by hash (block 0
+    when it is empty); every transaction VALID unless `flags` gives the validation codes."""
+    previous = block_header_hash(chain[-1].header) if chain else b""
+    codes = bytes(flags) if flags else bytes(len(envelopes))  # 0 is VALID
+    return make_block(len(chain), previous, envelopes, codes)

@@ -7,14 +7,12 @@ Values are canonical JSON in the chaincode's key layout (composite keys `shipmen
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import records
 from fabricsim.pki import SimPki
-from fabricsim.wire import Endorser, Outcome, endorsed_envelope, make_block
-from tracker.ledger.blocks import block_header_hash
+from fabricsim.wire import Endorser, Outcome, endorsed_envelope, next_block
 from tracker.ledger.identity import Identity
 
 CHANNEL, CHAINCODE = "supplychain", "provenance"
@@ -24,11 +22,6 @@ VALID, MVCC = 0, 11  # TxValidationCode values
 def composite_key(kind: str, *attrs: str) -> str:
     """Fabric's composite key encoding."""
     return "\x00" + kind + "\x00" + "".join(a + "\x00" for a in attrs)
-
-
-def canonical(value: Any) -> bytes:
-    """The chaincode's one serialisation."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 
 
 def shipment_doc(sscc: str, status: str, count: int, verdict: str = "ok") -> dict[str, Any]:
@@ -91,16 +84,19 @@ class ChainBuilder:
 
     def block(self, envelopes: list[bytes], flags: list[int] | None = None) -> Any:
         """Appends a block holding the envelopes; all VALID unless flags say otherwise."""
-        previous = block_header_hash(self.blocks[-1].header) if self.blocks else b""
-        codes = bytes(flags if flags is not None else [VALID] * len(envelopes))
-        block = make_block(len(self.blocks), previous, envelopes, codes)
+        block = next_block(self.blocks, envelopes, flags or ())
         self.blocks.append(block)
         return block
 
     def create(self, sscc: str) -> bytes:
         """A CreateShipment-like transaction."""
         return self.tx(
-            [(composite_key("shipment", sscc), canonical(shipment_doc(sscc, "created", 0)))]
+            [
+                (
+                    composite_key("shipment", sscc),
+                    records.canonical_json(shipment_doc(sscc, "created", 0)).encode(),
+                )
+            ]
         )
 
     def checkpoint(self, sscc: str, seq: int, status: str, verdict: str = "ok") -> bytes:
@@ -109,11 +105,11 @@ class ChainBuilder:
             [
                 (
                     composite_key("checkpoint", sscc, f"{seq:06d}"),
-                    canonical(checkpoint_doc(sscc, seq, status)),
+                    records.canonical_json(checkpoint_doc(sscc, seq, status)).encode(),
                 ),
                 (
                     composite_key("shipment", sscc),
-                    canonical(shipment_doc(sscc, status, seq, verdict)),
+                    records.canonical_json(shipment_doc(sscc, status, seq, verdict)).encode(),
                 ),
                 (composite_key("status~sscc", status, sscc), sscc.encode()),
             ]

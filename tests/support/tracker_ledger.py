@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from fabricsim.pki import SimPki
-from fabricsim.wire import Endorser, Outcome, endorsed_envelope, make_block
+from fabricsim.wire import Endorser, Outcome, endorsed_envelope, next_block
 from records import (
     Checkpoint,
     ColdChainProfile,
@@ -31,7 +31,6 @@ from records import (
 from tests.ledger.ledger_chain import composite_key, config_envelope
 from tracker.chat.notify import enqueue_changes
 from tracker.follow.follower import Follower, FollowerConfig
-from tracker.ledger.blocks import block_header_hash
 from tracker.ledger.identity import Identity
 
 PRODUCER, CARRIER, RETAILER = "ProducerMSP", "CarrierMSP", "RetailerMSP"
@@ -165,6 +164,5 @@ class Ledger:
         self._append([envelope])
 
     def _append(self, envelopes: list[bytes]) -> None:
-        previous = block_header_hash(self.blocks[-1].header) if self.blocks else b""
-        self.blocks.append(make_block(len(self.blocks), previous, envelopes, bytes(len(envelopes))))
+        self.blocks.append(next_block(self.blocks, envelopes))
         self.follower.run()

@@ -8,10 +8,9 @@ import pytest
 
 from fabricsim.blocks import config_envelope, sign_block
 from fabricsim.consortium import Consortium, Member
-from fabricsim.wire import make_block
+from fabricsim.wire import next_block
 from tests.verify.verify_chain import Journey
 from tracker.ledger._protos import common_pb2
-from tracker.ledger.blocks import block_header_hash
 from tracker.verify._protos import configtx_pb2, msp_config_pb2
 from tracker.verify.channel import ChannelConfigError, members_of_envelope
 from tracker.verify.envelope import parse_envelope
@@ -71,8 +70,7 @@ def endorser_envelope() -> bytes:
 
 
 def _append(blocks: list[Any], envelopes: list[bytes], orderer: Member) -> list[Any]:
-    previous = block_header_hash(blocks[-1].header)
-    block = make_block(len(blocks), previous, envelopes, bytes(len(envelopes)))
+    block = next_block(blocks, envelopes)
     return [*blocks, sign_block(block, orderer)]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from fabricsim.blocks import config_envelope, endorsed_envelope, sign_block, tx_id_for
 from fabricsim.consortium import CARRIER, PRODUCER, RETAILER, Consortium, Member
-from fabricsim.wire import make_block
+from fabricsim.wire import next_block
 from records import (
     Certificate,
     Checkpoint,
@@ -32,7 +32,6 @@ from records import (
 )
 from tests.ledger.ledger_chain import composite_key
 from tracker.follow.follower import FollowerConfig
-from tracker.ledger.blocks import block_header_hash
 
 VALID, MVCC = 0, 11
 FOLLOW = FollowerConfig(channel="supplychain", chaincode="provenance")
@@ -113,9 +112,7 @@ class Journey:
 
     def block(self, envelopes: list[bytes], flags: list[int] | None = None) -> None:
         """Append a block, linked to the previous one; the orderer signs all but block 0."""
-        previous = block_header_hash(self.blocks[-1].header) if self.blocks else b""
-        codes = bytes(flags if flags is not None else [VALID] * len(envelopes))
-        block = make_block(len(self.blocks), previous, envelopes, codes)
+        block = next_block(self.blocks, envelopes, flags or ())
         if self.blocks:  # configtxgen writes the genesis block unsigned
             sign_block(block, self.consortium.orderer_node)
         self.blocks.append(block)

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
+from records import canonical_json
 from tracker.reports.coldchain import ColdChainAnalysis
 from tracker.reports.facts import ShipmentReport, iso
 from tracker.reports.model import ReportSource, ShipmentRecord
 
 REPORT_TYPE = "shipment-provenance"
 FORMAT_VERSION = 1
-
-
-def canonical_json(document: Any) -> str:
-    """Sorted keys, no insignificant whitespace, UTF-8 text: the same input gives the same bytes."""
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
 
 
 def source_dict(source: ReportSource, inputs_sha256: str) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from records import canonical_json
 from tracker.reports import csv_report, epcis, fsma, json_report, pdf_report, recall
 from tracker.reports.facts import ShipmentReport, build_report
-from tracker.reports.json_report import canonical_json
 from tracker.reports.source import (
     histories_between,
     lot_histories,

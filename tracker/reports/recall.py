@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from reportlab.platypus import Flowable, Spacer  # type: ignore[import-untyped]
 
+from records import canonical_json
 from tracker.reports import pdf_common as pc
 from tracker.reports.coldchain import analyse
 from tracker.reports.csv_report import render_rows
 from tracker.reports.facts import Scalar, build_facts, inputs_sha256
-from tracker.reports.json_report import canonical_json
 from tracker.reports.model import ReportSource, ShipmentHistory
 
 SHIPMENT_FIELDS: tuple[str, ...] = (

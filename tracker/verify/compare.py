@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from records import canonical_json
 from tracker.ledger.identity import signatory
 from tracker.verify.chain import BlockFacts, LedgerEntry, TxFacts, WorldState
 from tracker.verify.sources import (
@@ -50,11 +51,6 @@ def show(value: Any) -> str:
     return text if len(text) <= SHOW_LIMIT else text[: SHOW_LIMIT - 1] + "…"
 
 
-def canonical(value: Any) -> str:
-    """The chaincode's serialisation: sorted keys, compact separators, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def json_diff(ledger: Any, other: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
     """(path, ledger value, other value) for every leaf where two JSON values differ."""
     if isinstance(ledger, dict) and isinstance(other, dict):
@@ -80,7 +76,7 @@ def diff_documents(where: str, ledger: bytes, other: str) -> list[Mismatch]:
         theirs = json.loads(other)
     except json.JSONDecodeError:
         return [Mismatch(where, "document", "JSON", "not JSON")]
-    if canonical(mine) == canonical(theirs):
+    if canonical_json(mine) == canonical_json(theirs):
         return []
     return [Mismatch(where, p, show(a), show(b)) for p, a, b in json_diff(mine, theirs)]
 

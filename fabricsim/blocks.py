@@ -9,21 +9,15 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from fabric_protos.common import common_pb2, configtx_pb2, configuration_pb2
+from fabric_protos.msp import msp_config_pb2
+from fabric_protos.orderer import configuration_pb2 as orderer_configuration_pb2
 
 from fabricsim import wire
 from fabricsim.consortium import Member, Org
 from fabricsim.wire import make_block
-from tracker.ledger._protos import (
-    common_pb2,
-)
 from tracker.ledger.blocks import block_header_bytes, block_header_hash
 from tracker.ledger.identity import normalize_low_s
-from tracker.verify._protos import (
-    configtx_pb2,
-    configuration_pb2,
-    msp_config_pb2,
-    orderer_configuration_pb2,
-)
 
 CHANNEL, CHAINCODE = "supplychain", "provenance"
 CONFIG_UPDATE_TIME = 1_795_000_000  # 2026-11-17, within the test certificates' validity

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
+from fabric_protos.msp import identities_pb2
 
 from fabricsim import pki
 from fabricsim.pki import KeyPair
-from tracker.ledger._protos import identities_pb2
 
 NOT_BEFORE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 NOT_AFTER = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)

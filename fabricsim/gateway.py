@@ -18,20 +18,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-
-from fabricsim._protos import (
-    ab_pb2,
+from fabric_protos.common import common_pb2
+from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
+from fabric_protos.orderer import ab_pb2
+from fabric_protos.peer import (
     chaincode_event_pb2,
     chaincode_pb2,
-    common_pb2,
     events_pb2,
     events_pb2_grpc,
-    gateway_pb2,
-    gateway_pb2_grpc,
     proposal_pb2,
     proposal_response_pb2,
     transaction_pb2,
 )
+
 from fabricsim.wire import (
     ChaincodeRefusal,
     Endorser,

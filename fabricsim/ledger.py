@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from fabric_protos.msp import identities_pb2
 
-from fabricsim._protos import identities_pb2
 from fabricsim.callers import Caller
 from fabricsim.wire import Endorser, Outcome, endorsed_envelope, next_block
 from fabricsim.world import START, InMemoryWorldState, Result

@@ -28,17 +28,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import grpc
+from fabric_protos.common import common_pb2
+from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
+from fabric_protos.msp import identities_pb2
+from fabric_protos.peer import events_pb2, events_pb2_grpc, transaction_pb2
 
 from chaincode.contract import ProvenanceChaincode
-from fabricsim._protos import (
-    common_pb2,
-    events_pb2,
-    events_pb2_grpc,
-    gateway_pb2,
-    gateway_pb2_grpc,
-    identities_pb2,
-    transaction_pb2,
-)
 from fabricsim.blocks import config_envelope, sign_block
 from fabricsim.callers import Caller
 from fabricsim.consortium import Member, Org

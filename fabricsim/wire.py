@@ -13,20 +13,20 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from google.protobuf import any_pb2
-
-from fabricsim._protos import (
+from fabric_protos.common import common_pb2
+from fabric_protos.gateway import gateway_pb2
+from fabric_protos.ledger.rwset import rwset_pb2
+from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
+from fabric_protos.msp import identities_pb2
+from fabric_protos.peer import (
     chaincode_event_pb2,
     chaincode_pb2,
-    common_pb2,
-    gateway_pb2,
-    identities_pb2,
-    kv_rwset_pb2,
     proposal_pb2,
     proposal_response_pb2,
-    rwset_pb2,
     transaction_pb2,
 )
+from google.protobuf import any_pb2
+
 from tracker.ledger.blocks import block_header_hash
 from tracker.ledger.identity import normalize_low_s
 

@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fabric_chaincode_python.fabric_shim.stub import ChaincodeStub
+from fabric_protos.ledger.queryresult import kv_query_result_pb2 as kv_pb
+from fabric_protos.peer import chaincode_event_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from chaincode.contract import ProvenanceChaincode
-from fabricsim._protos import chaincode_event_pb2
-from fabricsim._protos import kv_query_result_pb2 as kv_pb
 from fabricsim.callers import Caller
 
 START = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fabric_protos.common import common_pb2
 
 from fabricsim.blocks import (
     block_value,
@@ -21,7 +22,6 @@ from fabricsim.consortium import ORDERER, Consortium, Member, make_org
 from fabricsim.wire import make_block
 from tests.verify.verify_chain import Journey, build_journey
 from tests.verify.verify_tamper import copy
-from tracker.ledger._protos import common_pb2
 from tracker.ledger.blocks import block_header_hash
 from tracker.verify.chain import Failure
 from tracker.verify.ordering import Consenter, OrderingService

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fabric_protos.common import common_pb2, configtx_pb2
+from fabric_protos.msp import msp_config_pb2
 
 from fabricsim.blocks import config_envelope, sign_block
 from fabricsim.consortium import Consortium, Member
 from fabricsim.wire import next_block
 from tests.verify.verify_chain import Journey
-from tracker.ledger._protos import common_pb2
-from tracker.verify._protos import configtx_pb2, msp_config_pb2
 from tracker.verify.channel import ChannelConfigError, members_of_envelope
 from tracker.verify.envelope import parse_envelope
 from tracker.verify.run import verify

@@ -11,12 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
+from fabric_protos.common import common_pb2
 
 from fabricsim.blocks import sign
 from fabricsim.consortium import NOT_BEFORE, Consortium, _name, issue
 from tests.verify.verify_chain import Journey
 from tests.verify.verify_tamper import P256_ORDER
-from tracker.ledger._protos import common_pb2
 from tracker.ledger.blocks import decode_block
 from tracker.verify.channel import ChannelMembers, MspInfo, members_of_envelope
 from tracker.verify.envelope import parse_envelope

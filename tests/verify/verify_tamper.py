@@ -8,10 +8,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
+from fabric_protos.common import common_pb2
+from fabric_protos.peer import transaction_pb2
 
 from fabricsim.blocks import relink, sign
 from fabricsim.consortium import Member
-from tracker.ledger._protos import common_pb2, transaction_pb2
 
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 

@@ -11,19 +11,19 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from google.protobuf.message import DecodeError
-
-from tracker.ledger._protos import (
-    Proto,
+from fabric_protos.common import common_pb2
+from fabric_protos.ledger.rwset import rwset_pb2
+from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
+from fabric_protos.msp import identities_pb2
+from fabric_protos.peer import (
     chaincode_event_pb2,
-    common_pb2,
-    identities_pb2,
-    kv_rwset_pb2,
     proposal_pb2,
     proposal_response_pb2,
-    rwset_pb2,
     transaction_pb2,
 )
+from google.protobuf.message import DecodeError
+
+from tracker.ledger._protos import Proto
 
 
 class BlockDecodeError(ValueError):

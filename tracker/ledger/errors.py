@@ -42,9 +42,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from fabric_protos.gateway import gateway_pb2
 from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, message, message_factory
-
-from tracker.ledger._protos import gateway_pb2
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 _TRANSPORT_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)

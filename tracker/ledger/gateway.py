@@ -14,9 +14,11 @@ from types import TracebackType
 from typing import Any
 
 import grpc
+from fabric_protos.gateway import gateway_pb2_grpc
+from fabric_protos.peer import events_pb2_grpc
 
 import tracker.ledger.protocol as protocol
-from tracker.ledger._protos import Proto, events_pb2_grpc, gateway_pb2_grpc
+from tracker.ledger._protos import Proto
 from tracker.ledger.blocks import ChaincodeEvent, validation_code_name
 from tracker.ledger.cursor import Cursor
 from tracker.ledger.errors import CommitError, translate_rpc_error

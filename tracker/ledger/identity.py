@@ -18,8 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
-
-from tracker.ledger._protos import identities_pb2
+from fabric_protos.msp import identities_pb2
 
 # Order of the P-256 group; Fabric only accepts signatures with s <= n/2.
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551

@@ -13,18 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from fabric_protos.common import common_pb2
+from fabric_protos.gateway import gateway_pb2
+from fabric_protos.orderer import ab_pb2
+from fabric_protos.peer import chaincode_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf import timestamp_pb2
 
-from tracker.ledger._protos import (
-    Proto,
-    ab_pb2,
-    chaincode_pb2,
-    common_pb2,
-    gateway_pb2,
-    proposal_pb2,
-    proposal_response_pb2,
-    transaction_pb2,
-)
+from tracker.ledger._protos import Proto
 
 SignFn = Callable[[bytes], bytes]
 Arg = str | bytes

@@ -8,8 +8,9 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import grpc
+from fabric_protos.common import common_pb2
 
-from tracker.ledger._protos import Proto, common_pb2
+from tracker.ledger._protos import Proto
 from tracker.ledger.errors import LedgerError, translate_rpc_error
 
 T = TypeVar("T")

@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from fabric_protos.common import common_pb2
+from fabric_protos.msp import identities_pb2
 from google.protobuf.message import DecodeError
 
-from tracker.ledger._protos import Proto, common_pb2, identities_pb2
+from tracker.ledger._protos import Proto
 from tracker.ledger.blocks import block_header_bytes
 from tracker.verify.channel import ChannelMembers
 from tracker.verify.envelope import EnvelopeError, parse_identity

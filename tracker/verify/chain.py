@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tracker.ledger._protos import common_pb2
+from fabric_protos.common import common_pb2
+
 from tracker.ledger.blocks import (
     BlockDecodeError,
     DecodedTransaction,

@@ -11,11 +11,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from fabric_protos.common import common_pb2, configtx_pb2
+from fabric_protos.msp import msp_config_pb2
 from google.protobuf.message import DecodeError
 
-from tracker.ledger._protos import Proto, common_pb2
+from tracker.ledger._protos import Proto
 from tracker.ledger.blocks import DecodedTransaction
-from tracker.verify._protos import configtx_pb2, msp_config_pb2
 from tracker.verify.ordering import (
     NO_ORDERING,
     ORDERER_SECTION,

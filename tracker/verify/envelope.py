@@ -8,9 +8,10 @@ facts and the signature checks alike.
 
 from __future__ import annotations
 
+from fabric_protos.msp import identities_pb2
+from fabric_protos.peer import transaction_pb2
 from google.protobuf.message import DecodeError
 
-from tracker.ledger._protos import identities_pb2, transaction_pb2
 from tracker.ledger.blocks import DecodedTransaction, decode_transaction
 from tracker.ledger.identity import Identity
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fabric_protos.common import configuration_pb2
+from fabric_protos.orderer import configuration_pb2 as orderer_configuration_pb2
 from google.protobuf.message import DecodeError
 
 from tracker.ledger._protos import Proto
-from tracker.verify._protos import configuration_pb2, orderer_configuration_pb2
 
 ORDERER_SECTION = "Orderer"
 CONSENSUS_TYPE_VALUE = "ConsensusType"

@@ -16,15 +16,13 @@ from chaincode.errors import ChaincodeError, ErrorCode
 from chaincode.events import EventType, build_event
 from chaincode.idempotency import caller_of, remember, replay, reporter
 from chaincode.state import (
-    AGREEMENT,
-    DISPUTE,
     DISPUTE_REFUND,
     PARTY_SETTLEMENT,
-    SETTLEMENT,
     Ledger,
 )
 from records import Checkpoint, Shipment, Status, canonical_json, parse_instant
 from records.deals import Agreement, Dispute, Settlement
+from records.keys import AGREEMENT, DISPUTE, SETTLEMENT
 
 _CLOSED = (Status.DELIVERED.value, Status.RETURNED.value)
 

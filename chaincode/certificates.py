@@ -13,9 +13,10 @@ from chaincode.errors import ChaincodeError, ErrorCode
 from chaincode.events import EventType, build_event
 from chaincode.idempotency import caller_of, remember, replay, reporter
 from chaincode.settling import delivered_at
-from chaincode.state import CERTIFICATE, LOT_CERTIFICATE, SSCC_CERTIFICATE, Ledger
+from chaincode.state import LOT_CERTIFICATE, SSCC_CERTIFICATE, Ledger
 from records import Shipment, Status, canonical_json
 from records.deals import RegisteredCertificate
+from records.keys import CERTIFICATE
 from terms.certificates import validity
 
 

@@ -21,9 +21,10 @@ from chaincode.access import Action, authorize, authorize_listing
 from chaincode.errors import ChaincodeError, ErrorCode, already_exists, invalid_argument
 from chaincode.events import EventType, build_event
 from chaincode.settling import new_agreement
-from chaincode.state import AGREEMENT, Ledger
+from chaincode.state import Ledger
 from records import Checkpoint, ColdChainTotals, Shipment, Status, canonical_json
 from records import TemperatureSummary as Summary
+from records.keys import AGREEMENT
 
 Handler = Callable[[Ledger, str], Awaitable[str]]
 

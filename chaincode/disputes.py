@@ -15,9 +15,10 @@ from chaincode.agreements import disputes_of, get_agreement
 from chaincode.errors import ChaincodeError, ErrorCode, invalid_argument
 from chaincode.events import EventType, build_event
 from chaincode.idempotency import caller_of, remember, replay, reporter
-from chaincode.state import DISPUTE, DISPUTE_REFUND, SETTLEMENT, Ledger
+from chaincode.state import DISPUTE_REFUND, Ledger
 from records import Shipment, canonical_json
 from records.deals import Anchor, Dispute, Resolution, Settlement
+from records.keys import DISPUTE, SETTLEMENT
 from terms import merkle
 
 MAX_LEAVES = 10_000

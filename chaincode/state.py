@@ -31,23 +31,17 @@ import records
 from chaincode.errors import invalid_argument, not_found, state_error
 from chaincode.events import Event
 from records import Checkpoint, Shipment, canonical_json, format_instant
+from records.keys import CHECKPOINT, SEQ_DIGITS, SHIPMENT
 
-SHIPMENT = "shipment"
-CHECKPOINT = "checkpoint"
 SCAN = "scan"
 STATUS_INDEX = "status~sscc"
 PARTY_INDEX = "party~status~sscc"
 # Fabric's convention for the end of a partial-composite-key range (utf8.MaxRune).
 _RANGE_END = "\U0010ffff"
-SEQ_DIGITS = 6
-AGREEMENT = "agreement"
-SETTLEMENT = "settlement"
 PARTY_SETTLEMENT = "party~settlement"
-DISPUTE = "dispute"
 # A refund agreed before settlement, apart from the dispute so that anchoring a conversation
 # (which rewrites the dispute) never conflicts with a delivery that settles.
 DISPUTE_REFUND = "dispute~refund"
-CERTIFICATE = "certificate"
 LOT_CERTIFICATE = "lot~certificate"
 SSCC_CERTIFICATE = "sscc~certificate"
 T = TypeVar("T")

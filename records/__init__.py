@@ -3,7 +3,8 @@
 ``shipments``: Shipment and Checkpoint and their parts; ``deals``: Agreement, Settlement,
 Dispute and RegisteredCertificate; ``codec``: their one canonical JSON form and strict
 decoding; ``instants``: the one parse and format of stored times; ``vocabulary``: statuses,
-bizSteps, dispositions and verdicts. The rules over them stay in the chaincode.
+bizSteps, dispositions and verdicts; ``keys``: the composite keys the records are stored
+under. The rules over them stay in the chaincode.
 """
 
 from records.codec import RecordError, canonical_json, decode, encode, from_json, to_plain

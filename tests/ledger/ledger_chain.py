@@ -13,15 +13,11 @@ from typing import Any
 import records
 from fabricsim.pki import SimPki
 from fabricsim.wire import Endorser, Outcome, endorsed_envelope, next_block
+from records.keys import composite_key
 from tracker.ledger.identity import Identity
 
 CHANNEL, CHAINCODE = "supplychain", "provenance"
 VALID, MVCC = 0, 11  # TxValidationCode values
-
-
-def composite_key(kind: str, *attrs: str) -> str:
-    """Fabric's composite key encoding."""
-    return "\x00" + kind + "\x00" + "".join(a + "\x00" for a in attrs)
 
 
 def shipment_doc(sscc: str, status: str, count: int, verdict: str = "ok") -> dict[str, Any]:

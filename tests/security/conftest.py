@@ -16,8 +16,8 @@ from fabricsim.consortium import Consortium, make_consortium
 from fabricsim.peer import SimulatedPeer
 from fabricsim.pki import Enrolment, SimPki
 from records import Place, Product, ReadPoint
+from records.keys import composite_key
 from tests.api.api_stack import ApiStack, start_stack
-from tests.ledger.ledger_chain import composite_key
 from tests.security.hostile_text import (
     ANGLE_LOT,
     DESCRIPTION,

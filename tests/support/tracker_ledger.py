@@ -28,7 +28,8 @@ from records import (
     Shipment,
     canonical_json,
 )
-from tests.ledger.ledger_chain import composite_key, config_envelope
+from records.keys import composite_key
+from tests.ledger.ledger_chain import config_envelope
 from tracker.chat.notify import enqueue_changes
 from tracker.follow.follower import Follower, FollowerConfig
 from tracker.ledger.identity import Identity

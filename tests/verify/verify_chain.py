@@ -30,7 +30,7 @@ from records import (
     TemperatureSummary,
     canonical_json,
 )
-from tests.ledger.ledger_chain import composite_key
+from records.keys import composite_key
 from tracker.follow.follower import FollowerConfig
 
 VALID, MVCC = 0, 11

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from records import Checkpoint, Shipment
+from records import Checkpoint, Shipment, keys
 from tracker.ledger.blocks import DecodedBlock, DecodedTransaction, Write
 from tracker.ledger.identity import signatory
 from tracker.store.projection_base import (
@@ -23,8 +23,6 @@ from tracker.store.terms_projection import PUTTERS
 __all__ = ["Change", "ProjectionError", "apply_block", "split_composite_key"]
 
 # Object types of the chaincode's composite keys (see chaincode/state.py's key layout).
-SHIPMENT_KEY = "shipment"
-CHECKPOINT_KEY = "checkpoint"
 
 
 def apply_block(session: Session, block: DecodedBlock, *, chaincode: str) -> list[Change]:
@@ -74,9 +72,9 @@ def _apply_write(
     if parsed is None:
         return []
     kind, _attrs = parsed
-    if kind == SHIPMENT_KEY:
+    if kind == keys.SHIPMENT:
         return _put_shipment(session, block_number, tx, write.value)
-    if kind == CHECKPOINT_KEY:
+    if kind == keys.CHECKPOINT:
         return _put_checkpoint(session, block_number, tx, write.value)
     if kind in PUTTERS:  # agreements, settlements, disputes, certificates
         return PUTTERS[kind](session, block_number, tx, write.value)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import records
+from records import keys
 
 T = TypeVar("T")
 
@@ -33,12 +34,10 @@ class Change:
 
 def split_composite_key(key: str) -> tuple[str, list[str]] | None:
     """(object type, attributes) of a Fabric composite key, or None for a simple key."""
-    if not key.startswith("\x00"):
-        return None
-    parts = key[1:].split("\x00")
-    if len(parts) < 2 or parts[-1] != "":
-        raise ProjectionError(f"malformed composite key {key!r}")
-    return parts[0], parts[1:-1]
+    try:
+        return keys.split_composite_key(key)
+    except keys.MalformedKey as exc:
+        raise ProjectionError(str(exc)) from None
 
 
 def load_record(cls: type[T], value: bytes, what: str) -> T:

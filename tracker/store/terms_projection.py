@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from records import keys
 from records.deals import Agreement, Dispute, RegisteredCertificate, Settlement
 from tracker.ledger.blocks import DecodedTransaction
 from tracker.store.agreements import (
@@ -125,10 +126,10 @@ def put_certificate(
 
 
 PUTTERS: dict[str, Putter] = {
-    "agreement": put_agreement,
-    "settlement": put_settlement,
-    "dispute": put_dispute,
-    "certificate": put_certificate,
+    keys.AGREEMENT: put_agreement,
+    keys.SETTLEMENT: put_settlement,
+    keys.DISPUTE: put_dispute,
+    keys.CERTIFICATE: put_certificate,
 }
 
 

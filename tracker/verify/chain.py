@@ -18,6 +18,7 @@ from typing import Any
 
 from fabric_protos.common import common_pb2
 
+from records import keys
 from tracker.ledger.blocks import (
     BlockDecodeError,
     DecodedTransaction,
@@ -29,10 +30,10 @@ from tracker.verify.block_signatures import check_block_signatures
 from tracker.verify.channel import ChannelConfigError, ChannelMembers, members_of_envelope
 from tracker.verify.signatures import check_creator, check_endorsement
 
-SHIPMENT, CHECKPOINT = "shipment", "checkpoint"  # object types of chaincode/state.py's keys
+SHIPMENT, CHECKPOINT = keys.SHIPMENT, keys.CHECKPOINT
 # The delivery terms' records (issue 17), by key attributes: agreement [sscc], settlement
 # [sscc], dispute [sscc, dispute_id], certificate [sha256].
-TERMS_KEYS = {"agreement": 1, "settlement": 1, "dispute": 2, "certificate": 1}
+TERMS_KEYS = {keys.AGREEMENT: 1, keys.SETTLEMENT: 1, keys.DISPUTE: 2, keys.CERTIFICATE: 1}
 VALID = "VALID"
 
 
@@ -95,10 +96,10 @@ class WorldState:
 
 def split_key(key: str) -> tuple[str, list[str]] | None:
     """(object type, attributes) of a composite key; None for a simple or malformed key."""
-    parts = key[1:].split("\x00")
-    if not key.startswith("\x00") or len(parts) < 2 or parts[-1] != "":
+    try:
+        return keys.split_composite_key(key)
+    except keys.MalformedKey:
         return None
-    return parts[0], parts[1:-1]
 
 
 def tx_label(tx_id: str, block: int, index: int) -> str:

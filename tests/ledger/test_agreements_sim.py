@@ -46,22 +46,16 @@ class Ledger:
 
 
 @pytest.fixture(scope="module")
-def sim_pki(tmp_path_factory: pytest.TempPathFactory) -> SimPki:
-    """One CA per organisation and the peer's TLS certificate."""
-    return SimPki(tmp_path_factory.mktemp("simpki"))
-
-
-@pytest.fixture(scope="module")
-def ledger(sim_pki: SimPki) -> Iterator[Ledger]:
+def ledger(pki: SimPki) -> Iterator[Ledger]:
     """A SimulatedPeer with the facade of the tracker in front of it."""
-    peer = SimulatedPeer(sim_pki).start()
+    peer = SimulatedPeer(pki).start()
     pool = GatewayPool(
-        endpoint=peer.endpoint, tls_root_cert_path=sim_pki.tls_root_path,
+        endpoint=peer.endpoint, tls_root_cert_path=pki.tls_root_path,
         server_name_override=PEER_HOST, channel="supplychain", chaincode="provenance",
     )  # fmt: skip
 
     def actor(msp_id: str, name: str, role: str) -> Actor:
-        enrolment = sim_pki.enrol(msp_id, name, role)
+        enrolment = pki.enrol(msp_id, name, role)
         return Actor(*load_enrolment(msp_id, enrolment.msp_dir))
 
     yield Ledger(

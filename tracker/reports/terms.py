@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from records import parse_instant
+from records import parse_instant, to_plain
+from records.deals import Agreement, Dispute, RegisteredCertificate, Settlement
 from terms.certificates import validity
 from terms.money import format_minor
 
@@ -70,9 +71,9 @@ def delivered_at(shipment: Document, checkpoints: Sequence[Document]) -> str | N
     return None
 
 
-def covers(shipment: Document, certificate: Document) -> bool:
+def covers(shipment: Document, certificate: RegisteredCertificate) -> bool:
     """Whether a registered certificate's subject is this shipment or its lot."""
-    subject = certificate.get("subject") or {}
+    subject = certificate.subject
     if "sscc" in subject:
         return bool(subject["sscc"] == shipment["sscc"])
     product = shipment["product"]
@@ -80,13 +81,13 @@ def covers(shipment: Document, certificate: Document) -> bool:
 
 
 def checks(
-    shipment: Document, delivered: str | None, registered: Mapping[str, Document]
+    shipment: Document, delivered: str | None, registered: Mapping[str, RegisteredCertificate]
 ) -> dict[str, Any]:
     """The certificate section: the window checked and one row per certificate, by hash
     ({} when the shipment has none, so a report without terms stays as it was).
 
-    `registered`: certificate documents by SHA-256 (those covering the shipment are picked
-    here, plus any registered under one of the shipment's own hashes).
+    `registered`: the ledger's certificate records by SHA-256 (those covering the shipment are
+    picked here, plus any registered under one of the shipment's own hashes).
     """
     window = {"from": shipment["created_at"], "to": delivered or shipment["updated_at"]}
     own = {c["sha256"]: c["doc_type"] for c in shipment.get("certificates") or ()}
@@ -96,13 +97,13 @@ def checks(
         doc = picked.get(sha)
         check = UNREGISTERED
         if doc is not None:
-            check = validity(doc["valid_from"], doc["valid_until"], window["from"], window["to"])
+            check = validity(doc.valid_from, doc.valid_until, window["from"], window["to"])
         rows.append(
             {
                 "sha256": sha,
-                "doc_type": doc["doc_type"] if doc is not None else own[sha],
+                "doc_type": doc.doc_type if doc is not None else own[sha],
                 "registered": doc is not None,
-                "certificate": None if doc is None else dict(doc),
+                "certificate": None if doc is None else to_plain(doc),
                 "check": check,
             }
         )
@@ -120,12 +121,17 @@ def percent(bp: int) -> str:
     return f"{bp // 100}.{bp % 100:02d} %"
 
 
+def _document(record: Agreement | Settlement | Dispute | None) -> Document | None:
+    """A record as the ledger's JSON document (the chaincode's canonical shape)."""
+    return None if record is None else dict(to_plain(record))
+
+
 def records(
-    agreement: Document | None,
-    settlement: Document | None,
-    disputes: Sequence[Document],
+    agreement: Agreement | None,
+    settlement: Settlement | None,
+    disputes: Sequence[Dispute],
     certificates: dict[str, Any],
 ) -> TermsRecords:
-    """A TermsRecords with the disputes in id order."""
-    ordered = tuple(sorted(disputes, key=lambda d: str(d["dispute_id"])))
-    return TermsRecords(agreement, settlement, ordered, certificates)
+    """A TermsRecords from the ledger's records, with the disputes in id order."""
+    ordered = tuple(dict(to_plain(d)) for d in sorted(disputes, key=lambda d: d.dispute_id))
+    return TermsRecords(_document(agreement), _document(settlement), ordered, certificates)

@@ -26,35 +26,35 @@ UNREGISTERED = "unregistered"
 class TermsRecords:
     """A shipment's agreement, settlement, disputes and certificates as the ledger holds them."""
 
-    agreement: Document | None = None
-    settlement: Document | None = None
-    disputes: tuple[Document, ...] = ()
+    agreement: Agreement | None = None
+    settlement: Settlement | None = None
+    disputes: tuple[Dispute, ...] = ()
     certificates: dict[str, Any] = field(default_factory=dict)  # the section, see checks()
 
     def sections(self) -> dict[str, Any]:
-        """The report's JSON sections."""
+        """The report's JSON sections (the records in the ledger's JSON shape)."""
         return {
-            "agreement": None if self.agreement is None else dict(self.agreement),
-            "settlement": None if self.settlement is None else dict(self.settlement),
+            "agreement": to_plain(self.agreement),
+            "settlement": to_plain(self.settlement),
             "disputes": [dispute_section(d) for d in self.disputes],
             "certificate_checks": self.certificates or None,
         }
 
 
-def dispute_section(doc: Document) -> dict[str, Any]:
+def dispute_section(dispute: Dispute) -> dict[str, Any]:
     """A dispute without its leaf hashes: their count and root stand for them."""
     return {
-        "dispute_id": doc["dispute_id"],
-        "subject": doc["subject"],
-        "raised_for": doc["raised_for"],
-        "status": doc["status"],
-        "opened_by": doc["opened_by"],
-        "opened_tx": doc["opened_tx"],
-        "opened_at": doc["opened_at"],
-        "leaf_count": len(doc.get("leaves") or ()),
-        "root": doc["root"],
-        "anchors": list(doc.get("anchors") or ()),
-        "resolution": doc.get("resolution"),
+        "dispute_id": dispute.dispute_id,
+        "subject": dispute.subject,
+        "raised_for": dispute.raised_for,
+        "status": dispute.status,
+        "opened_by": to_plain(dispute.opened_by),
+        "opened_tx": dispute.opened_tx,
+        "opened_at": dispute.opened_at,
+        "leaf_count": len(dispute.leaves),
+        "root": dispute.root,
+        "anchors": to_plain(dispute.anchors),
+        "resolution": to_plain(dispute.resolution),
     }
 
 
@@ -121,11 +121,6 @@ def percent(bp: int) -> str:
     return f"{bp // 100}.{bp % 100:02d} %"
 
 
-def _document(record: Agreement | Settlement | Dispute | None) -> Document | None:
-    """A record as the ledger's JSON document (the chaincode's canonical shape)."""
-    return None if record is None else dict(to_plain(record))
-
-
 def records(
     agreement: Agreement | None,
     settlement: Settlement | None,
@@ -133,5 +128,5 @@ def records(
     certificates: dict[str, Any],
 ) -> TermsRecords:
     """A TermsRecords from the ledger's records, with the disputes in id order."""
-    ordered = tuple(dict(to_plain(d)) for d in sorted(disputes, key=lambda d: d.dispute_id))
-    return TermsRecords(_document(agreement), _document(settlement), ordered, certificates)
+    ordered = tuple(sorted(disputes, key=lambda d: d.dispute_id))
+    return TermsRecords(agreement, settlement, ordered, certificates)

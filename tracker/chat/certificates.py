@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from records import InvalidInstant, parse_instant
+from records import InvalidInstant, decode, parse_instant
+from records.deals import RegisteredCertificate
 from tracker.chat import terms_texts, texts
 from tracker.chat.provenance import shipment_parties
 from tracker.reports.terms_source import shipment_terms
@@ -48,12 +49,12 @@ def _day(text: str, lang: Lang) -> str:
 
 def _certificate_lines(row: dict[str, Any], lang: Lang) -> list[str]:
     check = _pick(_CHECK.get(str(row["check"]), _CHECK["unregistered"]), lang)
-    doc = row.get("certificate")
     kind = str(row.get("doc_type", "")).replace("_", " ")
-    if not isinstance(doc, dict):
+    if row.get("certificate") is None:
         return [f"🏷️ {kind} ({str(row['sha256'])[:12]}…)", check]
-    issuer = f"{doc.get('issuer_name', '')} ({doc.get('issuer_msp', '')})"
-    start, end = _day(str(doc["valid_from"]), lang), _day(str(doc["valid_until"]), lang)
+    doc = decode(RegisteredCertificate, row["certificate"], "certificate")
+    issuer = f"{doc.issuer_name} ({doc.issuer_msp})"
+    start, end = _day(doc.valid_from, lang), _day(doc.valid_until, lang)
     validity = f"valide du {start} au {end}" if lang == "fr" else f"valid {start} to {end}"
     by = "par" if lang == "fr" else "by"
     return [f"🏷️ {kind} {by} {issuer}", validity, check]

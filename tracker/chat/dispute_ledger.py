@@ -8,9 +8,12 @@ any other implementation. Failures are `tracker.ledger.errors` types.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from records import decode, to_plain
+from records.deals import Dispute
 from tracker.config import Config
 from tracker.ledger.facade import GatewayPool, LedgerFacade
 from tracker.ledger.facade_values import Actor, TermsCommitted
@@ -19,7 +22,8 @@ from tracker.ledger.identity import load_enrolment
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """A committed dispute write: its transaction and the dispute as the ledger now has it."""
+    """A committed dispute write: its transaction and the dispute as the ledger now has it
+    (the chaincode's Dispute record in its stored JSON shape)."""
 
     tx_id: str
     block_number: int | None
@@ -42,8 +46,14 @@ class DisputeLedger(Protocol):
         ...
 
 
+def _dispute(document: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A Gateway answer's dispute, decoded strictly as the chaincode's Dispute record (else
+    `records.RecordError`) and handed on in its stored JSON shape."""
+    return dict(to_plain(decode(Dispute, document, "dispute")))
+
+
 def _written(answer: TermsCommitted) -> Written:
-    return Written(answer.tx_id, answer.block_number, dict(answer.dispute or {}))
+    return Written(answer.tx_id, answer.block_number, _dispute(answer.dispute))
 
 
 @dataclass
@@ -72,7 +82,7 @@ class FacadeDisputeLedger:
 
     def dispute(self, *, sscc: str, dispute_id: str) -> dict[str, Any]:
         """GetDispute as the tracker."""
-        return self.facade.get_dispute(self.actor, sscc, dispute_id)
+        return _dispute(self.facade.get_dispute(self.actor, sscc, dispute_id))
 
     def close(self) -> None:
         """Close the connections this ledger opened."""

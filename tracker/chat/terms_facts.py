@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from records import from_json
+from records.deals import Dispute, Settlement
 from tracker.store.agreements import DisputeRow, SettlementRow
 from tracker.store.projection import Change
-from tracker.store.terms_projection import document_of
 
 TERMS_KINDS = {
     "settlement": "notify.settlement",
@@ -27,7 +28,7 @@ def terms_facts(session: Session, change: Change) -> dict[str, Any] | None:
         settlement = session.get(SettlementRow, change.sscc)
         if settlement is None:
             return None
-        doc = document_of(settlement)
+        record = from_json(Settlement, settlement.document, "settlement")
         return {
             "event": "settlement",
             "sscc": change.sscc,
@@ -36,7 +37,7 @@ def terms_facts(session: Session, change: Change) -> dict[str, Any] | None:
             "price_minor": settlement.price_minor,
             "refunded_minor": settlement.refunded_to_buyer_minor,
             "released_minor": settlement.released_to_seller_minor,
-            "reasons": [str(r.get("code", "")) for r in doc.get("reasons", [])],
+            "reasons": [reason.code for reason in record.reasons],
         }
     dispute = session.get(DisputeRow, (change.sscc, change.new))
     if dispute is None:
@@ -47,12 +48,14 @@ def terms_facts(session: Session, change: Change) -> dict[str, Any] | None:
         "dispute_id": dispute.dispute_id,
         "subject": dispute.subject,
     }
-    resolution = document_of(dispute).get("resolution")
-    if change.kind == "dispute_resolved" and isinstance(resolution, dict):
+    if change.kind != "dispute_resolved":
+        return facts
+    resolution = from_json(Dispute, dispute.document, "dispute").resolution
+    if resolution is not None:
         facts.update(
-            outcome=str(resolution.get("outcome", "")),
-            refund_minor=int(resolution.get("refund_minor") or 0),
-            currency=str(resolution.get("currency") or ""),
-            reason=str(resolution.get("reason", "")),
+            outcome=resolution.outcome,
+            refund_minor=resolution.refund_minor,
+            currency=resolution.currency,
+            reason=resolution.reason,
         )
     return facts

@@ -8,6 +8,8 @@ from typing import Any
 
 from reportlab.platypus import Flowable  # type: ignore[import-untyped]
 
+from records import Reporter
+from records.deals import Agreement, Dispute, Settlement
 from tracker.reports import pdf_common as pc
 from tracker.reports.facts import Scalar
 from tracker.reports.terms import TermsRecords, dispute_section, money, percent
@@ -17,61 +19,59 @@ DISPUTES_HEADING = "Disputes"
 CERTIFICATES_HEADING = "Certificates checked at the shipment's dates"
 
 
-def _who(reporter: Mapping[str, Any] | None) -> str:
-    if not reporter:
+def _who(reporter: Reporter | None) -> str:
+    if reporter is None:
         return "-"
-    return f"{reporter.get('msp_id')} {reporter.get('role') or ''}".strip()
+    return f"{reporter.msp_id} {reporter.role or ''}".strip()
 
 
-def agreement_pairs(agreement: Mapping[str, Any]) -> list[tuple[str, Scalar]]:
+def agreement_pairs(agreement: Agreement) -> list[tuple[str, Scalar]]:
     """The agreement's terms and who proposed and accepted it."""
-    currency = str(agreement["currency"])
-    lateness = agreement["lateness"]
+    currency, lateness = agreement.currency, agreement.lateness
     return [
-        ("Seller / buyer", f"{agreement['seller']} / {agreement['buyer']}"),
-        ("Price", money(int(agreement["price_minor"]), currency)),
-        ("Promised delivery", str(agreement["promised_delivery"])),
+        ("Seller / buyer", f"{agreement.seller} / {agreement.buyer}"),
+        ("Price", money(agreement.price_minor, currency)),
+        ("Promised delivery", agreement.promised_delivery),
         (
             "Lateness refund",
-            f"{percent(int(lateness['bp_per_started_hour']))} per started hour, "
-            f"capped at {percent(int(lateness['cap_bp']))}",
+            f"{percent(lateness.bp_per_started_hour)} per started hour, "
+            f"capped at {percent(lateness.cap_bp)}",
         ),
-        ("Cold-chain breach refund", percent(int(agreement["breach_refund_bp"]))),
-        ("Delivered-damaged refund", percent(int(agreement["damaged_refund_bp"]))),
-        ("Who confirms delivery", ", ".join(agreement.get("confirm_roles") or ())),
-        ("Undelivered after", str(agreement["undelivered_after"])),
-        ("Status", str(agreement["status"])),
-        ("Proposed", f"{_who(agreement.get('proposed_by'))}, tx {agreement['proposed_tx']}"),
-        ("Accepted", f"{_who(agreement.get('accepted_by'))}, tx {agreement['accepted_tx'] or '-'}"),
+        ("Cold-chain breach refund", percent(agreement.breach_refund_bp)),
+        ("Delivered-damaged refund", percent(agreement.damaged_refund_bp)),
+        ("Who confirms delivery", ", ".join(agreement.confirm_roles)),
+        ("Undelivered after", agreement.undelivered_after),
+        ("Status", agreement.status),
+        ("Proposed", f"{_who(agreement.proposed_by)}, tx {agreement.proposed_tx}"),
+        ("Accepted", f"{_who(agreement.accepted_by)}, tx {agreement.accepted_tx or '-'}"),
     ]
 
 
-def settlement_pairs(settlement: Mapping[str, Any]) -> list[tuple[str, Scalar]]:
+def settlement_pairs(settlement: Settlement) -> list[tuple[str, Scalar]]:
     """The settlement's outcome and figures (the total is authoritative, README)."""
-    currency = str(settlement["currency"])
+    currency = settlement.currency
     return [
-        ("Outcome", str(settlement["outcome"])),
-        ("Delivered at", str(settlement.get("delivered_at") or "-")),
-        ("Refund", percent(int(settlement["refund_bp"]))),
-        ("Refunded to buyer", money(int(settlement["refunded_to_buyer_minor"]), currency)),
-        ("Released to seller", money(int(settlement["released_to_seller_minor"]), currency)),
-        ("Settled", f"{settlement['settled_at']}, tx {settlement['settled_tx']}"),
+        ("Outcome", settlement.outcome),
+        ("Delivered at", settlement.delivered_at or "-"),
+        ("Refund", percent(settlement.refund_bp)),
+        ("Refunded to buyer", money(settlement.refunded_to_buyer_minor, currency)),
+        ("Released to seller", money(settlement.released_to_seller_minor, currency)),
+        ("Settled", f"{settlement.settled_at}, tx {settlement.settled_tx}"),
     ]
 
 
-def reasons_table(settlement: Mapping[str, Any], width: float) -> Flowable:
+def reasons_table(settlement: Settlement, width: float) -> Flowable:
     """One row per reason: code, basis points, its own share, and the detail."""
-    currency = str(settlement["currency"])
+    currency = settlement.currency
     rows: list[list[Scalar]] = [
-        [pc.label(r["code"]), percent(int(r["bp"])), money(int(r["amount_minor"]), currency),
-         str(r["detail"])]
-        for r in settlement["reasons"]
+        [pc.label(r.code), percent(r.bp), money(r.amount_minor, currency), r.detail]
+        for r in settlement.reasons
     ] or [["-", "", "", "no refund: the full price is released"]]  # fmt: skip
     widths = [w * width for w in (0.18, 0.1, 0.17, 0.55)]
     return pc.data_table(["reason", "refund", "share", "detail"], rows, widths)
 
 
-def dispute_rows(dispute: Mapping[str, Any]) -> list[tuple[str, Scalar]]:
+def dispute_rows(dispute: Dispute) -> list[tuple[str, Scalar]]:
     """A dispute's facts: what, who, its anchored root and each anchor, and its resolution."""
     shown = dispute_section(dispute)
     pairs: list[tuple[str, Scalar]] = [
@@ -79,24 +79,22 @@ def dispute_rows(dispute: Mapping[str, Any]) -> list[tuple[str, Scalar]]:
         ("Opened", f"{shown['opened_at']} for the {shown['raised_for']}, tx {shown['opened_tx']}"),
         ("Conversation root", f"{shown['root']} over {shown['leaf_count']} messages"),
     ]
-    for anchor in shown["anchors"]:
+    for anchor in dispute.anchors:
         pairs.append(
             (
-                f"Anchor of messages {anchor['first_index'] + 1}-"
-                f"{anchor['first_index'] + anchor['count']}",
-                f"root {anchor['root']}, tx {anchor['tx_id']}, {anchor['recorded_at']}",
+                f"Anchor of messages {anchor.first_index + 1}-{anchor.first_index + anchor.count}",
+                f"root {anchor.root}, tx {anchor.tx_id}, {anchor.recorded_at}",
             )
         )
-    resolution = shown["resolution"]
-    if resolution:
-        amount = money(int(resolution.get("refund_minor") or 0), str(resolution["currency"]))
-        what = f"refund {amount}" if resolution["outcome"] == "refund" else "rejected"
-        when = "after" if resolution.get("after_settlement") else "before"
+    resolution = dispute.resolution
+    if resolution is not None:
+        amount = money(resolution.refund_minor, resolution.currency)
+        what = f"refund {amount}" if resolution.outcome == "refund" else "rejected"
+        when = "after" if resolution.after_settlement else "before"
         pairs.append(
             (
                 "Resolution",
-                f"{what} ({when} settlement): {resolution['reason']}; "
-                f"tx {resolution['resolved_tx']}",
+                f"{what} ({when} settlement): {resolution.reason}; tx {resolution.resolved_tx}",
             )
         )
     return pairs

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from records import parse_instant
+from records import parse_instant, to_plain
+from records.deals import Agreement, Dispute, RegisteredCertificate, Settlement
 from terms.certificates import validity
 from terms.money import format_minor
 
@@ -25,35 +26,35 @@ UNREGISTERED = "unregistered"
 class TermsRecords:
     """A shipment's agreement, settlement, disputes and certificates as the ledger holds them."""
 
-    agreement: Document | None = None
-    settlement: Document | None = None
-    disputes: tuple[Document, ...] = ()
+    agreement: Agreement | None = None
+    settlement: Settlement | None = None
+    disputes: tuple[Dispute, ...] = ()
     certificates: dict[str, Any] = field(default_factory=dict)  # the section, see checks()
 
     def sections(self) -> dict[str, Any]:
-        """The report's JSON sections."""
+        """The report's JSON sections (the records in the ledger's JSON shape)."""
         return {
-            "agreement": None if self.agreement is None else dict(self.agreement),
-            "settlement": None if self.settlement is None else dict(self.settlement),
+            "agreement": to_plain(self.agreement),
+            "settlement": to_plain(self.settlement),
             "disputes": [dispute_section(d) for d in self.disputes],
             "certificate_checks": self.certificates or None,
         }
 
 
-def dispute_section(doc: Document) -> dict[str, Any]:
+def dispute_section(dispute: Dispute) -> dict[str, Any]:
     """A dispute without its leaf hashes: their count and root stand for them."""
     return {
-        "dispute_id": doc["dispute_id"],
-        "subject": doc["subject"],
-        "raised_for": doc["raised_for"],
-        "status": doc["status"],
-        "opened_by": doc["opened_by"],
-        "opened_tx": doc["opened_tx"],
-        "opened_at": doc["opened_at"],
-        "leaf_count": len(doc.get("leaves") or ()),
-        "root": doc["root"],
-        "anchors": list(doc.get("anchors") or ()),
-        "resolution": doc.get("resolution"),
+        "dispute_id": dispute.dispute_id,
+        "subject": dispute.subject,
+        "raised_for": dispute.raised_for,
+        "status": dispute.status,
+        "opened_by": to_plain(dispute.opened_by),
+        "opened_tx": dispute.opened_tx,
+        "opened_at": dispute.opened_at,
+        "leaf_count": len(dispute.leaves),
+        "root": dispute.root,
+        "anchors": to_plain(dispute.anchors),
+        "resolution": to_plain(dispute.resolution),
     }
 
 
@@ -70,9 +71,9 @@ def delivered_at(shipment: Document, checkpoints: Sequence[Document]) -> str | N
     return None
 
 
-def covers(shipment: Document, certificate: Document) -> bool:
+def covers(shipment: Document, certificate: RegisteredCertificate) -> bool:
     """Whether a registered certificate's subject is this shipment or its lot."""
-    subject = certificate.get("subject") or {}
+    subject = certificate.subject
     if "sscc" in subject:
         return bool(subject["sscc"] == shipment["sscc"])
     product = shipment["product"]
@@ -80,13 +81,13 @@ def covers(shipment: Document, certificate: Document) -> bool:
 
 
 def checks(
-    shipment: Document, delivered: str | None, registered: Mapping[str, Document]
+    shipment: Document, delivered: str | None, registered: Mapping[str, RegisteredCertificate]
 ) -> dict[str, Any]:
     """The certificate section: the window checked and one row per certificate, by hash
     ({} when the shipment has none, so a report without terms stays as it was).
 
-    `registered`: certificate documents by SHA-256 (those covering the shipment are picked
-    here, plus any registered under one of the shipment's own hashes).
+    `registered`: the ledger's certificate records by SHA-256 (those covering the shipment are
+    picked here, plus any registered under one of the shipment's own hashes).
     """
     window = {"from": shipment["created_at"], "to": delivered or shipment["updated_at"]}
     own = {c["sha256"]: c["doc_type"] for c in shipment.get("certificates") or ()}
@@ -96,13 +97,13 @@ def checks(
         doc = picked.get(sha)
         check = UNREGISTERED
         if doc is not None:
-            check = validity(doc["valid_from"], doc["valid_until"], window["from"], window["to"])
+            check = validity(doc.valid_from, doc.valid_until, window["from"], window["to"])
         rows.append(
             {
                 "sha256": sha,
-                "doc_type": doc["doc_type"] if doc is not None else own[sha],
+                "doc_type": doc.doc_type if doc is not None else own[sha],
                 "registered": doc is not None,
-                "certificate": None if doc is None else dict(doc),
+                "certificate": None if doc is None else to_plain(doc),
                 "check": check,
             }
         )
@@ -121,11 +122,11 @@ def percent(bp: int) -> str:
 
 
 def records(
-    agreement: Document | None,
-    settlement: Document | None,
-    disputes: Sequence[Document],
+    agreement: Agreement | None,
+    settlement: Settlement | None,
+    disputes: Sequence[Dispute],
     certificates: dict[str, Any],
 ) -> TermsRecords:
-    """A TermsRecords with the disputes in id order."""
-    ordered = tuple(sorted(disputes, key=lambda d: str(d["dispute_id"])))
+    """A TermsRecords from the ledger's records, with the disputes in id order."""
+    ordered = tuple(sorted(disputes, key=lambda d: d.dispute_id))
     return TermsRecords(agreement, settlement, ordered, certificates)

@@ -4,18 +4,27 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from records import from_json
+from records.deals import Agreement, Dispute, RegisteredCertificate, Settlement
 from tracker.reports.terms import TermsRecords, checks, delivered_at, records
 from tracker.store.agreements import AgreementRow, CertificateRow, DisputeRow, SettlementRow
 from tracker.store.readmodel import CheckpointRow, ShipmentRow
 
+T = TypeVar("T")
+
 
 def _document(row: Any) -> dict[str, Any] | None:
     return None if row is None else dict(json.loads(row.document))
+
+
+def _record(cls: type[T], row: AgreementRow | SettlementRow | None, what: str) -> T | None:
+    """The row's stored value decoded strictly as the chaincode's record (else RecordError)."""
+    return None if row is None else from_json(cls, row.document, what)
 
 
 def shipment_terms(session: Session, sscc: str) -> TermsRecords:
@@ -39,11 +48,14 @@ def shipment_terms(session: Session, sscc: str) -> TermsRecords:
             )
         )
     )
-    certificates = {row.sha256: json.loads(row.document) for row in registered}
+    certificates = {
+        row.sha256: from_json(RegisteredCertificate, row.document, "certificate")
+        for row in registered
+    }
     delivered = delivered_at(shipment, [json.loads(text) for text in checkpoints])
     return records(
-        _document(session.get(AgreementRow, sscc)),
-        _document(session.get(SettlementRow, sscc)),
-        [json.loads(row.document) for row in disputes],
+        _record(Agreement, session.get(AgreementRow, sscc), "agreement"),
+        _record(Settlement, session.get(SettlementRow, sscc), "settlement"),
+        [from_json(Dispute, row.document, "dispute") for row in disputes],
         checks(shipment, delivered, certificates),
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
+from records import from_json
+from records.deals import Agreement, Dispute, RegisteredCertificate, Settlement
 from tracker.reports.terms import checks, delivered_at, records
 from tracker.verify.chain import WorldState
 from tracker.verify.compare import Mismatch, json_diff, show
@@ -25,26 +27,31 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _value(state: WorldState, kind: str, *key: str) -> dict[str, Any] | None:
+T = TypeVar("T")
+
+
+def _value(state: WorldState, cls: type[T], kind: str, *key: str) -> T | None:
+    """The world state's value under `kind` `key`, decoded strictly as the record `cls`."""
     entry = state.records(kind).get(tuple(key))
-    return None if entry is None else dict(json.loads(entry.value))
+    return None if entry is None else from_json(cls, entry.value, kind)
 
 
 def expected_terms(sscc: str, shipment: Mapping[str, Any], state: WorldState) -> dict[str, Any]:
     """The terms sections the ledger implies for the shipment."""
     disputes = [
-        json.loads(entry.value)
+        from_json(Dispute, entry.value, "dispute")
         for (owner, *_), entry in state.records("dispute").items()
         if owner == sscc
     ]
     certificates = {
-        sha: json.loads(entry.value) for (sha, *_), entry in state.records("certificate").items()
+        sha: from_json(RegisteredCertificate, entry.value, "certificate")
+        for (sha, *_), entry in state.records("certificate").items()
     }
     mine = sorted((seq, e) for (owner, seq), e in state.checkpoints.items() if owner == sscc)
     delivered = delivered_at(shipment, [json.loads(entry.value) for _, entry in mine])
     return records(
-        _value(state, "agreement", sscc),
-        _value(state, "settlement", sscc),
+        _value(state, Agreement, "agreement", sscc),
+        _value(state, Settlement, "settlement", sscc),
         disputes,
         checks(shipment, delivered, certificates),
     ).sections()

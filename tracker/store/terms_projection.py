@@ -7,9 +7,7 @@ resolved; an anchor or an agreement step is mirrored without a notification.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -131,10 +129,3 @@ PUTTERS: dict[str, Putter] = {
     keys.DISPUTE: put_dispute,
     keys.CERTIFICATE: put_certificate,
 }
-
-
-def document_of(row: AgreementRow | SettlementRow | DisputeRow | CertificateRow) -> dict[str, Any]:
-    """A mirrored row's ledger JSON as a dict."""
-    data = json.loads(row.document)
-    assert isinstance(data, dict)  # only the putters above write documents, always objects
-    return data

@@ -308,25 +308,9 @@ class CheckpointView:
         return self.record.reporter.msp_id
 
     @property
-    def reporter_enrollment_id(self) -> str:
-        """The reporter's enrolment id."""
-        return self.record.reporter.enrollment_id
-
-    @property
-    def reporter_role(self) -> str:
-        """The reporter's role."""
-        return self.record.reporter.role
-
-    @property
     def evidence(self) -> tuple[str, ...]:
         """SHA-256 digests of its evidence."""
         return self.record.evidence
-
-    @property
-    def temperature_sha256(self) -> str | None:
-        """The raw logger batch's SHA-256, for a temperature checkpoint."""
-        temperature = self.record.temperature
-        return None if temperature is None else temperature.raw_sha256
 
     @property
     def client_scan_id(self) -> str:
